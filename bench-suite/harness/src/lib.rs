@@ -1,0 +1,1 @@
+use polars::prelude::*; pub fn f() -> PolarsResult<DataFrame> { df!("a" => [1i64]) }

@@ -1,0 +1,382 @@
+//! The result document: one JSON file per run, versioned, with full provenance.
+//!
+//! Field meanings are documented for users in `docs/result-schema.md`; keep the two in step. Any change that
+//! renames or re-types a field bumps [`SCHEMA_VERSION`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::stats::Summary;
+
+/// Version of the document layout written by this build.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One benchmark run: provenance, configuration, calibration and every measurement made so far.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunResult {
+    /// Layout version, see [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Where, when and with what the run was made.
+    pub provenance: Provenance,
+    /// The fully resolved configuration the run used (suite, sizes, runs, timeouts, caps, selections).
+    pub config: serde_json::Value,
+    /// Physical limits measured on this machine, when calibration ran.
+    pub calibration: Option<Calibration>,
+    /// Measurements in the order they were made.
+    pub measurements: Vec<Measurement>,
+}
+
+impl RunResult {
+    /// Reads a result document, refusing other schema versions with a message that says what to do.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            schema_version: u32,
+        }
+        let version: VersionOnly = serde_json::from_str(&text)
+            .map_err(|source| Error::Parse { path: path.to_path_buf(), source })?;
+        if version.schema_version != SCHEMA_VERSION {
+            return Err(Error::SchemaVersion {
+                path: path.to_path_buf(),
+                found: version.schema_version,
+                expected: SCHEMA_VERSION,
+            });
+        }
+        serde_json::from_str(&text).map_err(|source| Error::Parse { path: path.to_path_buf(), source })
+    }
+
+    /// Serializes the document (pretty JSON). Exporters return bytes; the caller decides where they go.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a RunResult always serializes: it holds no maps with non-string keys");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Writes the document atomically (write to a sibling temporary file, then rename), so a crash mid-write
+    /// never leaves a truncated result behind.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let io = |source| Error::Io { action: "write", path: path.to_path_buf(), source };
+        let tmp = path.with_extension("json.partial");
+        std::fs::write(&tmp, self.to_json_bytes()).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// The measurement with this key, if it was made.
+    pub fn measurement(&self, key: &str) -> Option<&Measurement> {
+        self.measurements.iter().find(|m| m.key == key)
+    }
+}
+
+/// Where, when and with what a run was made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Provenance {
+    /// Version of polaroid-bench that made the run.
+    pub polaroid_version: String,
+    /// Git commit of the polaroid checkout the binary was built from (`None` outside a git checkout).
+    pub git_commit: Option<String>,
+    /// Version of the Polars crate linked into the binary.
+    pub polars_version: String,
+    /// `rustc --version` of the compiler that built the binary.
+    pub rustc_version: String,
+    /// Operating system name and version.
+    pub os: String,
+    /// Kernel version.
+    pub kernel: String,
+    /// Host name of the machine.
+    pub hostname: String,
+    /// CPU model name.
+    pub cpu_model: String,
+    /// Logical cores available.
+    pub cores_logical: usize,
+    /// Physical cores, when the OS reports them.
+    pub cores_physical: Option<usize>,
+    /// Total memory of the machine.
+    pub memory_total_bytes: u64,
+    /// Command line that produced this document.
+    pub command: Vec<String>,
+    /// UTC start time, RFC 3339.
+    pub started_at: String,
+    /// UTC time the document was last written, RFC 3339.
+    pub updated_at: String,
+    /// Page-cache state the measurements ran with.
+    pub cache_mode: CacheMode,
+    /// How the memory cap was enforced on measurement processes.
+    pub memory_cap_method: CapMethod,
+    /// Every dataset the measurements read, with its fingerprint.
+    pub datasets: Vec<DatasetInfo>,
+}
+
+/// Page-cache state during measurements.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheMode {
+    /// Input files may be in the OS page cache (they were just written or read by an earlier measurement).
+    Warm,
+    /// The page cache was dropped before each measurement and the drop was verified.
+    Cold,
+}
+
+/// How a measurement process's memory was capped.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CapMethod {
+    /// A cgroup v2 `memory.max` limit; peak from `memory.peak`, kills seen in `memory.events`.
+    CgroupV2,
+    /// A cgroup v1 `memory.limit_in_bytes` limit; peak from `memory.max_usage_in_bytes`, kills seen in
+    /// `memory.oom_control`.
+    CgroupV1,
+    /// `RLIMIT_AS` on the measurement process (address space, a cruder bound than resident memory).
+    Rlimit,
+}
+
+/// A generated (or user-supplied) dataset and its identity.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DatasetInfo {
+    /// Dataset name, e.g. `trades-batch-default`.
+    pub name: String,
+    /// SHA-256 over the recipe and the bytes of every file, in file order.
+    pub fingerprint: String,
+    /// Generator seed (`None` for user-supplied files).
+    pub seed: Option<u64>,
+    /// Total rows over all files.
+    pub rows: u64,
+    /// Number of Parquet files.
+    pub files: usize,
+    /// Total size of the files on disk.
+    pub file_bytes: u64,
+    /// Size of the data once decoded into memory (Polars' estimate), the figure memory caps are compared with.
+    pub in_memory_bytes: u64,
+    /// Rows per Parquet row group.
+    pub row_group_rows: Option<usize>,
+    /// Parquet compression codec.
+    pub compression: String,
+    /// Directory or file the dataset lives in.
+    pub path: String,
+}
+
+/// Physical limits of this machine, against which measurements can be read as a fraction.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Calibration {
+    /// Memory copy bandwidth, one thread (bytes copied per second).
+    pub memcpy_bytes_per_s: f64,
+    /// Parquet decode throughput with one thread, in compressed file bytes per second, from memory.
+    pub decode_single_thread_bytes_per_s: f64,
+    /// Parquet decode throughput with all cores, in compressed file bytes per second, from memory.
+    pub decode_all_cores_bytes_per_s: f64,
+    /// Cores used for the all-core figure.
+    pub cores: usize,
+    /// Codec of the files decoded.
+    pub compression: String,
+    /// Dataset decoded for the figures.
+    pub dataset: String,
+}
+
+/// One (workload, task, variant, size, parameters) measurement, made in its own process.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Measurement {
+    /// Unique key: `workload/task/variant/size` plus `[name=value,...]` parameters.
+    pub key: String,
+    /// Workload name (`batch-read`, `concurrent-query`, `large-dataset`).
+    pub workload: String,
+    /// Task within the workload (`load-all`, `vwap`, `mixed`, `aggregate`, `sink`).
+    pub task: String,
+    /// Engine variant measured (`polars-eager`, ...).
+    pub variant: String,
+    /// Size name (`smoke`, `default`, `large`).
+    pub size: String,
+    /// Sweep parameters, e.g. `clients`.
+    pub params: BTreeMap<String, serde_json::Value>,
+    /// Name of the dataset read (see `provenance.datasets`).
+    pub dataset: String,
+    /// How the measurement ended.
+    pub outcome: Outcome,
+    /// The headline metric with raw samples and statistics (absent unless `outcome` is `ok`).
+    pub metric: Option<Metric>,
+    /// Per-request latency, for workloads that issue requests.
+    pub latency: Option<Latency>,
+    /// Work done per timed iteration, from which throughputs are derived.
+    pub work: Option<Work>,
+    /// Memory figures from the kernel.
+    pub memory: MemoryUsage,
+    /// RSS and CPU of the measurement process over time.
+    pub timeline: Vec<TimelinePoint>,
+    /// Digest of the variant's answer, computed outside the timer.
+    pub answer: Option<Answer>,
+    /// Result of comparing the answer with the other variants of the same task.
+    pub answer_check: AnswerCheck,
+    /// UTC start time, RFC 3339.
+    pub started_at: String,
+    /// Wall time of the whole measurement process, set-up included.
+    pub wall_time_s: f64,
+}
+
+impl Measurement {
+    /// The identity of the task this measures, without the variant: measurements sharing it must agree on answers
+    /// and are compared with each other in tables.
+    pub fn task_key(&self) -> String {
+        task_key(&self.workload, &self.task, &self.size, &self.params)
+    }
+
+    /// Whether the timing can be trusted: the run ended `ok` and its answer did not disagree with another variant.
+    pub fn counts(&self) -> bool {
+        matches!(self.outcome, Outcome::Ok) && !matches!(self.answer_check, AnswerCheck::Mismatch { .. })
+    }
+}
+
+/// Builds the task identity shared by every variant of one task, e.g. `concurrent-query/mixed/default[clients=10]`.
+pub fn task_key(workload: &str, task: &str, size: &str, params: &BTreeMap<String, serde_json::Value>) -> String {
+    let mut key = format!("{workload}/{task}/{size}");
+    if !params.is_empty() {
+        let p: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        key.push_str(&format!("[{}]", p.join(",")));
+    }
+    key
+}
+
+/// How a measurement ended. Only `ok` carries timings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Completed; metric and answer are present.
+    Ok,
+    /// The kernel killed the process for exceeding its memory cap (observed, not guessed).
+    Oom {
+        /// How the kill was observed.
+        detail: String,
+    },
+    /// The process exceeded its time limit and was killed.
+    Timeout {
+        /// The limit, in seconds.
+        limit_s: f64,
+    },
+    /// The variant failed; the message says why.
+    Error {
+        /// Error chain as text.
+        message: String,
+    },
+    /// The variant cannot run this task.
+    Unsupported {
+        /// Why not.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// Short label for tables: `ok`, `oom`, `timeout`, `error`, `unsupported`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Oom { .. } => "oom",
+            Outcome::Timeout { .. } => "timeout",
+            Outcome::Error { .. } => "error",
+            Outcome::Unsupported { .. } => "unsupported",
+        }
+    }
+}
+
+/// The headline metric of a measurement.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Metric {
+    /// `time` (seconds per iteration) or `throughput` (queries per second over a run).
+    pub name: String,
+    /// Unit of the samples: `s` or `queries/s`.
+    pub unit: String,
+    /// Whether larger samples are better (`false` for time).
+    pub higher_is_better: bool,
+    /// Untimed warm-up iterations made before the samples.
+    pub warmup_runs: usize,
+    /// Raw samples, one per timed iteration, in the order measured.
+    pub samples: Vec<f64>,
+    /// Statistics of the samples.
+    pub summary: Summary,
+}
+
+/// Per-request latency, recorded with an HDR histogram (3 significant digits).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    /// Requests completed in the timed runs.
+    pub count: u64,
+    /// Requests that failed in the timed runs.
+    pub errors: u64,
+    /// Median latency, nanoseconds.
+    pub p50_ns: u64,
+    /// 95th percentile, nanoseconds.
+    pub p95_ns: u64,
+    /// 99th percentile, nanoseconds.
+    pub p99_ns: u64,
+    /// 99.9th percentile, nanoseconds.
+    pub p999_ns: u64,
+    /// Largest latency seen, nanoseconds.
+    pub max_ns: u64,
+}
+
+/// Work per timed iteration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Work {
+    /// Input rows covered by one iteration.
+    pub input_rows: u64,
+    /// Input file bytes covered by one iteration (compressed Parquet).
+    pub input_bytes: u64,
+}
+
+/// Memory figures of a measurement process, from the kernel.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct MemoryUsage {
+    /// Peak resident set size (`ru_maxrss` from `wait4`).
+    pub peak_rss_bytes: Option<u64>,
+    /// Peak charge of the process's cgroup (anonymous memory plus page cache), when a cgroup was used.
+    pub cgroup_peak_bytes: Option<u64>,
+    /// The cap the process ran under.
+    pub cap_bytes: Option<u64>,
+}
+
+/// One sample of the measurement process, taken by the parent with sysinfo.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct TimelinePoint {
+    /// Milliseconds since the process started.
+    pub t_ms: u64,
+    /// Resident set size.
+    pub rss_bytes: u64,
+    /// CPU use since the previous sample, percent of one core (200 = two cores busy).
+    pub cpu_percent: f32,
+}
+
+/// A digest of a variant's answer, order-independent so equal results compare equal whatever order rows came in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Answer {
+    /// Rows in the result.
+    pub rows: u64,
+    /// Column names, in result order.
+    pub columns: Vec<String>,
+    /// Multiset hash of the canonical rows (see docs/methodology.md), hex.
+    pub checksum: String,
+    /// The first rows in canonical text form, for a human reading a mismatch.
+    pub preview: Vec<String>,
+}
+
+/// How the answer compared with the other variants of the same task.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum AnswerCheck {
+    /// No answer to check (the run did not finish).
+    Unchecked,
+    /// First answer for this task: the others are compared with it.
+    Reference,
+    /// Equal to the reference variant's answer.
+    Matched {
+        /// Variant whose answer was the reference.
+        reference: String,
+    },
+    /// Different from the reference variant's answer: this pair is failed and its timings do not count.
+    Mismatch {
+        /// Variant whose answer was the reference.
+        reference: String,
+        /// The reference answer, for comparison with this measurement's `answer`.
+        reference_answer: Answer,
+    },
+}

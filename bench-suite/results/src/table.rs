@@ -1,0 +1,105 @@
+//! The summary table printed at the end of a run: one block per task, one row per variant, with the median, its
+//! confidence interval, peak memory, the ratio to the best variant and the fraction of the calibrated limit.
+
+use std::collections::BTreeMap;
+
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::model::{AnswerCheck, Measurement, Metric, RunResult};
+use crate::units;
+
+/// Renders the summary table of a run as text (no I/O).
+pub fn summary_table(result: &RunResult) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "task", "variant", "outcome", "median", "95% CI", "peak RSS", "vs best", "of limit",
+    ]);
+    let decode_limit = result.calibration.as_ref().map(|c| c.decode_all_cores_bytes_per_s);
+
+    for group in tasks_in_order(&result.measurements).into_values() {
+        let best = best_median(&group);
+        for m in group {
+            let mut row = vec![Cell::new(m.task_key()), Cell::new(&m.variant), Cell::new(outcome_text(m))];
+            match (&m.metric, m.counts()) {
+                (Some(metric), true) => {
+                    row.push(Cell::new(metric_text(metric, metric.summary.median)).set_alignment(CellAlignment::Right));
+                    row.push(Cell::new(format!(
+                        "[{}, {}]",
+                        metric_text(metric, metric.summary.ci_low),
+                        metric_text(metric, metric.summary.ci_high)
+                    )));
+                }
+                _ => row.extend([Cell::new("-"), Cell::new("-")]),
+            }
+            row.push(Cell::new(m.memory.peak_rss_bytes.map(units::bytes).unwrap_or_else(|| "-".into())).set_alignment(CellAlignment::Right));
+            row.push(Cell::new(ratio_text(m, best)).set_alignment(CellAlignment::Right));
+            row.push(Cell::new(limit_text(m, decode_limit)).set_alignment(CellAlignment::Right));
+            table.add_row(row);
+        }
+    }
+    table.to_string()
+}
+
+/// Measurements grouped by task, in the order each task first appears.
+pub fn tasks_in_order(measurements: &[Measurement]) -> BTreeMap<(usize, String), Vec<&Measurement>> {
+    let mut first_seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, String), Vec<&Measurement>> = BTreeMap::new();
+    for m in measurements {
+        let key = m.task_key();
+        let next = first_seen.len();
+        let order = *first_seen.entry(key.clone()).or_insert(next);
+        groups.entry((order, key)).or_default().push(m);
+    }
+    groups
+}
+
+/// The best median among measurements that count, oriented by the metric's direction.
+pub fn best_median(group: &[&Measurement]) -> Option<(f64, bool)> {
+    group
+        .iter()
+        .filter(|m| m.counts())
+        .filter_map(|m| m.metric.as_ref())
+        .map(|metric| (metric.summary.median, metric.higher_is_better))
+        .reduce(|a, b| if (b.0 > a.0) == b.1 { b } else { a })
+}
+
+/// How many times worse than the best variant (1.00 is the best).
+pub fn ratio_to_best(m: &Measurement, best: Option<(f64, bool)>) -> Option<f64> {
+    let metric = m.metric.as_ref().filter(|_| m.counts())?;
+    let (best, higher_is_better) = best?;
+    let median = metric.summary.median;
+    let ratio = if higher_is_better { best / median } else { median / best };
+    ratio.is_finite().then_some(ratio)
+}
+
+/// Input throughput as a fraction of the all-core decode limit, for measurements that read a known amount of data.
+pub fn fraction_of_limit(m: &Measurement, decode_limit_bytes_per_s: Option<f64>) -> Option<f64> {
+    let metric = m.metric.as_ref().filter(|metric| m.counts() && metric.unit == "s")?;
+    let bytes = m.work.as_ref()?.input_bytes as f64;
+    let limit = decode_limit_bytes_per_s?;
+    let fraction = bytes / metric.summary.median / limit;
+    fraction.is_finite().then_some(fraction)
+}
+
+fn ratio_text(m: &Measurement, best: Option<(f64, bool)>) -> String {
+    ratio_to_best(m, best).map(|r| format!("{r:.2}x")).unwrap_or_else(|| "-".into())
+}
+
+fn limit_text(m: &Measurement, limit: Option<f64>) -> String {
+    fraction_of_limit(m, limit).map(|f| format!("{:.0}%", f * 100.0)).unwrap_or_else(|| "-".into())
+}
+
+fn metric_text(metric: &Metric, value: f64) -> String {
+    match metric.unit.as_str() {
+        "s" => units::seconds(value),
+        "queries/s" => units::rate(value, "q/s"),
+        unit => format!("{value:.3} {unit}"),
+    }
+}
+
+fn outcome_text(m: &Measurement) -> String {
+    match &m.answer_check {
+        AnswerCheck::Mismatch { reference, .. } => format!("WRONG ANSWER (vs {reference})"),
+        _ => m.outcome.label().to_string(),
+    }
+}
