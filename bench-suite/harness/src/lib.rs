@@ -1,1 +1,32 @@
-use polars::prelude::*; pub fn f() -> PolarsResult<DataFrame> { df!("a" => [1i64]) }
+//! polaroid-bench: the harness that measures dataframe engines, Polars variants and the polaroid async engine, on
+//! the same Parquet files, each measurement in its own process, with answers cross-checked before timings count.
+//!
+//! Rooms, in the order data flows:
+//! - [`data`]: deterministic synthetic trades as Parquet, fingerprints, user-file validation.
+//! - [`plans`]: the queries, written once with Polars' lazy API and shared by every engine.
+//! - [`engines`]: one file per variant under test behind one narrow trait.
+//! - [`workloads`]: the registry: datasets, tasks, sweeps and the drivers that time them.
+//! - [`measure`]: process isolation, memory caps, peak memory, the sysinfo sampler, the child side.
+//! - [`answer`]: order-independent answer digests.
+//! - [`runner`]: options -> plan -> measurements -> result file (rewritten after each one; resumable).
+//! - [`calibrate`], [`provenance`], [`observer`]: machine limits, where results come from, progress hooks.
+//!
+//! The result model, statistics and rendering live in `polaroid-results`, which does not link Polars.
+#![warn(missing_docs)]
+
+pub mod answer;
+pub mod calibrate;
+pub mod data;
+pub mod engines;
+pub mod error;
+pub mod measure;
+pub mod observer;
+pub mod plans;
+pub mod provenance;
+pub mod runner;
+pub mod workloads;
+
+pub use error::{Error, Result};
+pub use observer::{NoopObserver, Observer};
+pub use runner::{RunOptions, run};
+pub use workloads::Size;

@@ -1,1 +1,172 @@
-fn main() { println!("{:?}", polaroid_bench::f()); }
+//! `polaroid-bench`: parse, convert to library types, run, print. The work is in the library.
+
+mod cli;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use polaroid_bench::engines::EngineKind;
+use polaroid_bench::runner::{self, RunOptions};
+use polaroid_bench::workloads::{self, Size, WORKLOADS};
+use polaroid_bench::{calibrate, data, measure};
+use polaroid_results::{AnswerCheck, Outcome, table, units};
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run_benchmarks(args),
+        Command::List => {
+            print!("{}", list());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Datagen(args) => {
+            for (recipe, _) in recipes(&args)? {
+                let (dataset, status) = data::ensure(&recipe, &data_dir(&args)?)?;
+                let i = &dataset.info;
+                println!(
+                    "{}: {:?}; {} files, {} rows, {} on disk, {} decoded; fingerprint {}",
+                    i.name, status, i.files, i.rows, units::bytes(i.file_bytes), units::bytes(i.in_memory_bytes), i.fingerprint
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calibrate(args) => {
+            let (recipe, _) = recipes(&args)?.into_iter().next().expect("recipes() returns at least one");
+            let (dataset, _) = data::ensure(&recipe, &data_dir(&args)?)?;
+            let c = calibrate::calibrate(&std::env::current_exe()?, &dataset)?;
+            println!("memory copy (1 thread):          {}", units::rate(c.memcpy_bytes_per_s, "B/s"));
+            println!("Parquet decode, 1 thread:        {}", units::rate(c.decode_single_thread_bytes_per_s, "B/s"));
+            println!("Parquet decode, {} cores:         {}", c.cores, units::rate(c.decode_all_cores_bytes_per_s, "B/s"));
+            println!("(compressed {} bytes per second, decoded from memory; dataset {})", c.compression, c.dataset);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Measure => Ok(ExitCode::from(measure::child::child_main() as u8)),
+        Command::CalibrateDecode { files } => {
+            println!("{}", calibrate::decode_throughput(&files)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run_benchmarks(args: cli::RunArgs) -> anyhow::Result<ExitCode> {
+    let suite: Size = args.data.suite.into();
+    let out = args.out.unwrap_or_else(|| {
+        let stamp = polaroid_bench::provenance::now().replace([':', '-'], "");
+        PathBuf::from(format!("polaroid-results/{}-{}.json", suite.name(), stamp.split('.').next().unwrap_or(&stamp)))
+    });
+    let options = RunOptions {
+        workloads: args.data.workloads,
+        engines: args.engines,
+        data_dir: args.data.data_dir,
+        input: args.input,
+        resume: args.resume,
+        seed: args.data.seed,
+        runs: args.runs,
+        warmup: args.warmup,
+        duration_s: args.duration,
+        timeout_s: args.timeout,
+        memory_cap_bytes: args.memory_cap,
+        clients: args.clients,
+        calibrate: !args.no_calibrate,
+        cold: args.cold,
+        ..RunOptions::new(suite, out.clone())
+    };
+    let observer = progress::ProgressObserver::new();
+    let result = runner::run(&options, &observer);
+    observer.finish();
+    let result = result?;
+    println!("{}", table::summary_table(&result));
+    println!("results: {}", out.display());
+    let failed = result
+        .measurements
+        .iter()
+        .filter(|m| matches!(m.outcome, Outcome::Error { .. }) || matches!(m.answer_check, AnswerCheck::Mismatch { .. }))
+        .count();
+    if failed > 0 {
+        eprintln!("{failed} measurement(s) failed with an error or a wrong answer; see the result file for details");
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn data_dir(args: &cli::DataArgs) -> anyhow::Result<PathBuf> {
+    match &args.data_dir {
+        Some(dir) if !dir.is_dir() => Err(polaroid_bench::Error::MissingDataDir { path: dir.clone() }.into()),
+        Some(dir) => Ok(dir.clone()),
+        None => {
+            let dir = runner::default_data_dir();
+            std::fs::create_dir_all(&dir)?;
+            Ok(dir)
+        }
+    }
+}
+
+fn recipes(args: &cli::DataArgs) -> anyhow::Result<Vec<(data::Recipe, &'static str)>> {
+    let selected: Vec<&workloads::Workload> = if args.workloads.is_empty() {
+        WORKLOADS.to_vec()
+    } else {
+        args.workloads.iter().map(|w| workloads::find(w)).collect::<Result<_, _>>()?
+    };
+    let mut out: Vec<(data::Recipe, &'static str)> = Vec::new();
+    for w in selected {
+        let r = (w.recipe)(args.suite.into(), args.seed);
+        if !out.iter().any(|(o, _)| *o == r) {
+            out.push((r, w.name));
+        }
+    }
+    Ok(out)
+}
+
+fn list() -> String {
+    let mut s = String::new();
+    s.push_str("WORKLOADS (run in this order)\n");
+    for w in WORKLOADS {
+        s.push_str(&format!("\n{}: {}\n  fairness: {}\n", w.name, w.about, w.fairness));
+        for t in w.tasks {
+            s.push_str(&format!("  task {:<10} times: {}\n", t.name, t.about));
+        }
+        s.push_str(&format!("  variants: {}\n", w.engines.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")));
+        for size in Size::ALL {
+            let r = (w.recipe)(size, 42);
+            let st = (w.settings)(size);
+            s.push_str(&format!(
+                "  {:<8} {} file(s) x {} rows; warm-up {}, runs {}{}, timeout {}s, cap {}{}\n",
+                size.name(),
+                r.files,
+                r.rows_per_file,
+                st.warmup,
+                st.runs,
+                if st.run_duration_s > 0.0 { format!(" of {}s", st.run_duration_s) } else { String::new() },
+                st.timeout_s,
+                units::bytes(st.memory_cap_bytes),
+                if st.sweep.len() > 1 {
+                    format!("; sweep {}", st.sweep.iter().map(|p| serde_json::to_string(p).unwrap_or_default()).collect::<Vec<_>>().join(" "))
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    s.push_str("\nENGINES\n");
+    for e in EngineKind::ALL {
+        s.push_str(&format!("  {:<20} {}\n", e.name(), e.about()));
+    }
+    s.push_str("\nTimed: the engine's execute() with its result fully materialized. Not timed: process start, data\n");
+    s.push_str("generation, the engine's prepare(), the first warm-up run (whose answer is checked), freeing results.\n");
+    s
+}

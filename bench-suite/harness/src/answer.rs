@@ -1,0 +1,135 @@
+//! Answer digests: how results of different engines are compared before any timing counts.
+//!
+//! A digest is an order-independent (multiset) hash of the result's rows, so it equals what hashing the canonically
+//! sorted result would give, without paying for a sort of a large result. Canonical values: columns in name order,
+//! integers widened to i64, dates and times as their integer representation, floats rounded to 6 significant
+//! digits (engines sum in different orders, so the last bits of an aggregate differ legitimately), strings as
+//! bytes, nulls as a marker. A result split over several frames (one per file) hashes like their concatenation.
+
+use polars::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use polaroid_results::Answer;
+
+use crate::error::Result;
+
+const NULL_HASH: u64 = 0x6e75_6c6c_6e75_6c6c;
+const PREVIEW_ROWS: usize = 5;
+
+/// Digest of a result made of one or more frames with the same columns.
+pub fn digest(frames: &[DataFrame]) -> Result<Answer> {
+    let mut columns: Vec<String> = frames
+        .first()
+        .map(|df| df.get_column_names().iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
+    let mut sum = 0u64;
+    let mut rows = 0u64;
+    // Preview: the rows with the smallest hashes, a choice that does not depend on row order.
+    let mut preview: Vec<(u64, String)> = Vec::new();
+    for df in frames {
+        let mut names: Vec<&str> = df.get_column_names().iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        let mut row_hashes = vec![0u64; df.height()];
+        for name in &names {
+            let hashes = column_hashes(df.column(name)?)?;
+            for (row, h) in row_hashes.iter_mut().zip(hashes) {
+                *row = xxh3_64(&[row.to_le_bytes(), h.to_le_bytes()].concat());
+            }
+        }
+        for (i, h) in row_hashes.iter().enumerate() {
+            sum = sum.wrapping_add(*h);
+            if preview.len() < PREVIEW_ROWS || *h < preview.last().map(|p| p.0).unwrap_or(u64::MAX) {
+                preview.push((*h, row_text(df, &names, i)?));
+                preview.sort_unstable();
+                preview.truncate(PREVIEW_ROWS);
+            }
+        }
+        rows += df.height() as u64;
+    }
+    columns.sort_unstable();
+    Ok(Answer {
+        rows,
+        columns,
+        checksum: format!("{sum:016x}"),
+        preview: preview.into_iter().map(|(_, text)| text).collect(),
+    })
+}
+
+/// One hash per value of a column, after canonicalization.
+fn column_hashes(column: &Column) -> Result<Vec<u64>> {
+    let series = column.as_materialized_series();
+    let dtype = series.dtype();
+    let hashes = if dtype.is_float() {
+        let s = series.cast(&DataType::Float64)?;
+        s.f64()?.iter().map(|v| v.map_or(NULL_HASH, |x| xxh3_64(&round_6(x)))).collect()
+    } else if dtype.is_integer() || dtype.is_temporal() || dtype.is_bool() {
+        let s = series.to_physical_repr().cast(&DataType::Int64)?;
+        s.i64()?.iter().map(|v| v.map_or(NULL_HASH, |x| xxh3_64(&x.to_le_bytes()))).collect()
+    } else {
+        let s = series.cast(&DataType::String)?;
+        s.str()?.iter().map(|v| v.map_or(NULL_HASH, |x| xxh3_64(x.as_bytes()))).collect()
+    };
+    Ok(hashes)
+}
+
+/// A float as (mantissa, decimal exponent) with 6 significant digits; NaN and infinities keep their identity.
+fn round_6(x: f64) -> [u8; 12] {
+    let (mantissa, exponent) = if x == 0.0 || !x.is_finite() {
+        (if x.is_nan() { i64::MIN } else if x == 0.0 { 0 } else { x.signum() as i64 * i64::MAX }, 0i32)
+    } else {
+        let mut e = x.abs().log10().floor() as i32;
+        let mut m = (x / 10f64.powi(e - 5)).round();
+        if m.abs() >= 1e6 {
+            e += 1;
+            m = (x / 10f64.powi(e - 5)).round();
+        }
+        (m as i64, e)
+    };
+    let mut out = [0u8; 12];
+    out[..8].copy_from_slice(&mantissa.to_le_bytes());
+    out[8..].copy_from_slice(&exponent.to_le_bytes());
+    out
+}
+
+fn row_text(df: &DataFrame, names: &[&str], row: usize) -> Result<String> {
+    let mut parts = Vec::with_capacity(names.len());
+    for name in names {
+        parts.push(format!("{name}={}", df.column(name)?.get(row)?));
+    }
+    Ok(parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(symbols: &[&str], vwap: &[f64]) -> DataFrame {
+        df!("symbol" => symbols, "vwap" => vwap).unwrap()
+    }
+
+    #[test]
+    fn row_order_and_splitting_do_not_change_the_digest() {
+        let whole = digest(&[frame(&["A", "B", "C"], &[1.5, 2.5, 3.5])]).unwrap();
+        let reordered = digest(&[frame(&["C", "A", "B"], &[3.5, 1.5, 2.5])]).unwrap();
+        let split = digest(&[frame(&["B"], &[2.5]), frame(&["C", "A"], &[3.5, 1.5])]).unwrap();
+        assert_eq!(whole, reordered);
+        assert_eq!(whole, split);
+        assert_eq!(whole.rows, 3);
+    }
+
+    #[test]
+    fn summation_noise_is_tolerated_but_real_differences_are_not() {
+        let a = digest(&[frame(&["A"], &[101.234567891])]).unwrap();
+        let noise = digest(&[frame(&["A"], &[101.234567891 * (1.0 + 1e-13)])]).unwrap();
+        let wrong = digest(&[frame(&["A"], &[101.3])]).unwrap();
+        assert_eq!(a.checksum, noise.checksum);
+        assert_ne!(a.checksum, wrong.checksum);
+    }
+
+    #[test]
+    fn a_missing_row_changes_the_digest() {
+        let a = digest(&[frame(&["A", "B"], &[1.0, 2.0])]).unwrap();
+        let b = digest(&[frame(&["A"], &[1.0])]).unwrap();
+        assert_ne!(a.checksum, b.checksum);
+    }
+}

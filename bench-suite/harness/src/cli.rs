@@ -1,0 +1,157 @@
+//! Command-line definition (clap lives here and nowhere else). Every option also reads a `POLAROID_*` variable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use polaroid_bench::Size;
+
+/// Benchmarks dataframe engines (Polars variants and the polaroid async engine) on the same Parquet data.
+///
+/// Every measurement runs in its own process under a kernel-enforced memory cap; each variant's answer is checked
+/// against the others before its timing counts; results go to one versioned JSON file, rewritten after every
+/// measurement.
+#[derive(Debug, Parser)]
+#[command(name = "polaroid-bench", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 every measurement finished (oom and timeout are findings, not failures); \
+1 the run could not be made (bad option, unreadable input, unwritable output); 2 bad command line; \
+3 the run finished but a measurement failed with an error or a wrong answer.";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run workloads and write a result file.
+    ///
+    /// Examples:
+    ///   polaroid-bench run                                   # default suite, every workload and variant
+    ///   polaroid-bench run --suite smoke                     # seconds: check that everything works
+    ///   polaroid-bench run --workload batch-read --engine polars-lazy --engine polars-streaming
+    ///   polaroid-bench run --out results.json --resume       # finish an interrupted run
+    #[command(verbatim_doc_comment)]
+    Run(RunArgs),
+    /// List workloads, their tasks, engine variants and suite sizes, and what each times.
+    List,
+    /// Generate (or verify) the datasets of a suite without measuring.
+    Datagen(DataArgs),
+    /// Measure this machine's limits: memory bandwidth and Parquet decode throughput (1 core and all cores).
+    Calibrate(DataArgs),
+    /// Internal: one measurement, in the child process (task on stdin, report on stdout).
+    #[command(name = "__measure", hide = true)]
+    Measure,
+    /// Internal: Parquet decode calibration of the given files.
+    #[command(name = "__calibrate-decode", hide = true)]
+    CalibrateDecode { files: Vec<PathBuf> },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SuiteArg {
+    /// Seconds per workload; what the tests use.
+    Smoke,
+    /// The whole suite in about a quarter of an hour on 2 cores.
+    Default,
+    /// Opt-in: large-dataset's data exceeds this machine's RAM.
+    Large,
+}
+
+impl From<SuiteArg> for Size {
+    fn from(s: SuiteArg) -> Size {
+        match s {
+            SuiteArg::Smoke => Size::Smoke,
+            SuiteArg::Default => Size::Default,
+            SuiteArg::Large => Size::Large,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Suite size whose datasets to use.
+    #[arg(long, value_enum, default_value = "default", env = "POLAROID_SUITE")]
+    pub suite: SuiteArg,
+    /// Workloads whose datasets to use (repeatable; default: all).
+    #[arg(long = "workload", short = 'w', env = "POLAROID_WORKLOAD", value_delimiter = ',')]
+    pub workloads: Vec<String>,
+    /// Directory for generated datasets (must exist if given) [default: $HOME/.cache/polaroid/data].
+    #[arg(long, env = "POLAROID_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 42, env = "POLAROID_SEED")]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Engine variants to run (repeatable; default: each workload's own variants). See `polaroid-bench list`.
+    #[arg(long = "engine", short = 'e', env = "POLAROID_ENGINE", value_delimiter = ',')]
+    pub engines: Vec<String>,
+    /// Result file [default: polaroid-results/<suite>-<UTC time>.json].
+    #[arg(long, short = 'o', env = "POLAROID_OUT")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in --out: measurements already in it are not redone.
+    #[arg(long, requires = "out", env = "POLAROID_RESUME")]
+    pub resume: bool,
+    /// Use this Parquet file (or directory of Parquet files) instead of generated data, for every workload.
+    #[arg(long, env = "POLAROID_INPUT")]
+    pub input: Option<PathBuf>,
+    /// Timed runs per measurement [default: per workload and size, see `list`].
+    #[arg(long, env = "POLAROID_RUNS")]
+    pub runs: Option<usize>,
+    /// Untimed warm-up runs per measurement (at least one always runs: it produces the checked answer).
+    #[arg(long, env = "POLAROID_WARMUP")]
+    pub warmup: Option<usize>,
+    /// Seconds per closed-loop run (concurrent-query).
+    #[arg(long, env = "POLAROID_DURATION")]
+    pub duration: Option<f64>,
+    /// Seconds after which a measurement is killed and recorded as `timeout`.
+    #[arg(long, env = "POLAROID_TIMEOUT")]
+    pub timeout: Option<f64>,
+    /// Memory cap of large-dataset measurements, e.g. 1GiB, 512MiB [default: 1GiB at default size].
+    #[arg(long, value_parser = parse_bytes, env = "POLAROID_MEMORY_CAP")]
+    pub memory_cap: Option<u64>,
+    /// Client counts for concurrent-query, e.g. 1,10,100.
+    #[arg(long, value_delimiter = ',', env = "POLAROID_CLIENTS")]
+    pub clients: Option<Vec<u64>>,
+    /// Skip calibration of the machine's limits (the `of limit` column stays empty).
+    #[arg(long, env = "POLAROID_NO_CALIBRATE")]
+    pub no_calibrate: bool,
+    /// Drop the page cache before every measurement (root only; verified with fincore, refused if unverified).
+    #[arg(long, env = "POLAROID_COLD")]
+    pub cold: bool,
+}
+
+/// Parses `1GiB`, `512MiB`, `64KiB`, `1G`, `1000000`.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a size; write e.g. 1GiB, 512MiB or 1073741824"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" | "kb" => 1 << 10,
+        "m" | "mib" | "mb" => 1 << 20,
+        "g" | "gib" | "gb" => 1 << 30,
+        "t" | "tib" | "tb" => 1 << 40,
+        other => return Err(format!("unknown size unit '{other}' in '{text}'; use KiB, MiB, GiB or TiB")),
+    };
+    Ok((value * factor as f64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_bytes("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("3 parsecs").is_err());
+    }
+}

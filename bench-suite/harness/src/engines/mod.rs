@@ -1,0 +1,227 @@
+//! Engines under test: one file per variant, one narrow trait, chosen by name through [`EngineKind`].
+//!
+//! The contract every engine keeps, and that makes timings comparable:
+//! - [`Engine::prepare`] runs once per measurement process, **outside** the timer: it may load data that the variant
+//!   is designed to keep in memory (the shared-frame baseline does), open pools, and so on.
+//! - [`Engine::execute`] is what the timer measures: one unit of work ([`Op`]) whose result is fully materialized
+//!   when it returns (collected frames, or a file closed on disk). Nothing lazy escapes the timer.
+//! - An engine that cannot do an op returns [`Error::Unsupported`]; the runner records that and goes on.
+//!
+//! The trait is synchronous on purpose: an async engine owns its runtime and blocks inside its own `execute`, so the
+//! timing code is the same for every engine.
+
+mod mock;
+mod polars_eager;
+mod polars_lazy;
+mod polars_reread;
+mod polars_shared;
+mod polars_streaming;
+mod polars_threadpool;
+
+use std::path::PathBuf;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::plans::Query;
+
+pub use mock::{MockBehavior, MockEngine};
+pub use polars_eager::PolarsEagerEngine;
+pub use polars_lazy::PolarsLazyEngine;
+pub use polars_reread::PolarsRereadEngine;
+pub use polars_shared::PolarsSharedEngine;
+pub use polars_streaming::PolarsStreamingEngine;
+pub use polars_threadpool::PolarsThreadPoolEngine;
+
+/// The files an engine works on.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The dataset's Parquet files, in order.
+    pub files: Vec<PathBuf>,
+}
+
+impl Input {
+    /// A glob matching exactly the dataset's files (they share a directory and the `part-*.parquet` naming), or the
+    /// single file.
+    pub fn glob(&self) -> String {
+        match self.files.as_slice() {
+            [one] => one.display().to_string(),
+            files => {
+                let dir = files[0].parent().map(|d| d.display().to_string()).unwrap_or_default();
+                format!("{dir}/*.parquet")
+            }
+        }
+    }
+}
+
+/// One unit of timed work.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// batch-read: every column of every file.
+    LoadAll,
+    /// batch-read: three columns, a filter and per-symbol VWAP over every file.
+    Vwap,
+    /// concurrent-query: one request.
+    Query(Query),
+    /// large-dataset: the full-scan aggregate.
+    Aggregate,
+    /// large-dataset: rewrite the whole dataset into one Parquet file.
+    Sink {
+        /// Where to write.
+        out: PathBuf,
+    },
+}
+
+impl Op {
+    /// Name used in errors and `list`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::LoadAll => "load-all",
+            Op::Vwap => "vwap",
+            Op::Query(_) => "query",
+            Op::Aggregate => "aggregate",
+            Op::Sink { .. } => "sink",
+        }
+    }
+}
+
+/// What an op produced, fully materialized.
+#[derive(Debug)]
+pub enum Output {
+    /// Frames in memory; several frames (one per file) stand for their concatenation.
+    Frames(Vec<DataFrame>),
+    /// A Parquet file written and closed.
+    Written(PathBuf),
+}
+
+/// An engine variant under test. See the module docs for what is inside the timer.
+pub trait Engine: Send + Sync {
+    /// Untimed set-up, once per measurement process.
+    fn prepare(&mut self, _input: &Input) -> Result<()> {
+        Ok(())
+    }
+    /// Timed: one unit of work, result fully materialized.
+    fn execute(&self, input: &Input, op: &Op) -> Result<Output>;
+}
+
+/// Every engine variant, in the order reports list them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// A sequential loop of eager reads (`ParquetReader`), then the plan on the loaded frame.
+    PolarsEager,
+    /// Eager reads spread over a thread pool with one thread per core.
+    PolarsThreadPool,
+    /// A lazy scan over the files, collected with Polars' in-memory engine.
+    PolarsLazy,
+    /// The same lazy scan collected with Polars' streaming engine.
+    PolarsStreaming,
+    /// Every request scans the file again (what a naive service does).
+    PolarsReread,
+    /// One DataFrame loaded before the clock starts and shared by all requests (the strong baseline).
+    PolarsShared,
+    /// Harness test double with scripted behavior.
+    Mock(MockBehavior),
+}
+
+impl EngineKind {
+    /// Engines a user can name, in report order (mocks last: they test the harness, not Polars).
+    pub const ALL: [EngineKind; 11] = [
+        EngineKind::PolarsEager,
+        EngineKind::PolarsThreadPool,
+        EngineKind::PolarsLazy,
+        EngineKind::PolarsStreaming,
+        EngineKind::PolarsReread,
+        EngineKind::PolarsShared,
+        EngineKind::Mock(MockBehavior::Correct),
+        EngineKind::Mock(MockBehavior::WrongAnswer),
+        EngineKind::Mock(MockBehavior::MemoryHog),
+        EngineKind::Mock(MockBehavior::Hang),
+        EngineKind::Mock(MockBehavior::Fail),
+    ];
+
+    /// The variant's name on the command line and in results.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::PolarsEager => "polars-eager",
+            EngineKind::PolarsThreadPool => "polars-threadpool",
+            EngineKind::PolarsLazy => "polars-lazy",
+            EngineKind::PolarsStreaming => "polars-streaming",
+            EngineKind::PolarsReread => "polars-reread",
+            EngineKind::PolarsShared => "polars-shared",
+            EngineKind::Mock(b) => b.name(),
+        }
+    }
+
+    /// One line on what the variant does, for `list`.
+    pub fn about(self) -> &'static str {
+        match self {
+            EngineKind::PolarsEager => "sequential loop of eager ParquetReader reads, then the plan on the loaded frame",
+            EngineKind::PolarsThreadPool => "eager reads on a thread pool (one thread per core), then the plan",
+            EngineKind::PolarsLazy => "LazyFrame::scan_parquet over the files, collected with the in-memory engine",
+            EngineKind::PolarsStreaming => "the same lazy scan, collected (or sunk) with Polars' streaming engine",
+            EngineKind::PolarsReread => "each request scans the Parquet file again (a naive service)",
+            EngineKind::PolarsShared => "one DataFrame loaded before timing, shared by every request",
+            EngineKind::Mock(b) => b.about(),
+        }
+    }
+
+    /// Whether this is a harness test double.
+    pub fn is_mock(self) -> bool {
+        matches!(self, EngineKind::Mock(_))
+    }
+
+    /// Looks a variant up by name; the error lists the valid names.
+    pub fn from_name(name: &str) -> Result<EngineKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| Error::UnknownEngine {
+            name: name.to_string(),
+            valid: Self::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// Builds the engine.
+    pub fn create(self) -> Box<dyn Engine> {
+        match self {
+            EngineKind::PolarsEager => Box::new(PolarsEagerEngine),
+            EngineKind::PolarsThreadPool => Box::new(PolarsThreadPoolEngine::new()),
+            EngineKind::PolarsLazy => Box::new(PolarsLazyEngine),
+            EngineKind::PolarsStreaming => Box::new(PolarsStreamingEngine),
+            EngineKind::PolarsReread => Box::new(PolarsRereadEngine),
+            EngineKind::PolarsShared => Box::new(PolarsSharedEngine::default()),
+            EngineKind::Mock(b) => Box::new(MockEngine::new(b)),
+        }
+    }
+}
+
+/// The `Unsupported` error for an engine and op.
+pub(crate) fn unsupported(engine: EngineKind, op: &Op) -> Error {
+    Error::Unsupported { engine: engine.name().into(), task: op.name().into() }
+}
+
+/// Lazily scans Parquet files (one path or a glob) with default options.
+pub(crate) fn scan(path_or_glob: &str) -> Result<LazyFrame> {
+    Ok(LazyFrame::scan_parquet(PlRefPath::new(path_or_glob), ScanArgsParquet::default())?)
+}
+
+/// Reads one Parquet file eagerly, optionally only some columns.
+pub(crate) fn read_eager(path: &std::path::Path, columns: Option<&[&str]>) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).map_err(crate::error::io_err("opening", path))?;
+    let reader = ParquetReader::new(file).with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()));
+    Ok(reader.finish()?)
+}
+
+/// Concatenates frames read per file into one (eager variants do this before running a plan).
+pub(crate) fn concat(frames: Vec<DataFrame>) -> Result<DataFrame> {
+    let mut frames = frames.into_iter();
+    let mut all = frames.next().unwrap_or_default();
+    for df in frames {
+        all.vstack_mut_owned(df)?;
+    }
+    Ok(all)
+}
+
+/// Writes a frame to a Parquet file with default options.
+pub(crate) fn write_parquet(df: &mut DataFrame, out: &std::path::Path) -> Result<()> {
+    let file = std::fs::File::create(out).map_err(crate::error::io_err("creating", out))?;
+    ParquetWriter::new(file).finish(df)?;
+    Ok(())
+}

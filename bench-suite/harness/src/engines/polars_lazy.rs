@@ -1,0 +1,48 @@
+//! `polars-lazy`: one `LazyFrame::scan_parquet` over all the files, the plan on top, collected with Polars'
+//! in-memory engine (projection and predicate pushdown included, as a lazy user gets them).
+
+use polars::prelude::{Engine as PolarsExecution, LazyFrame};
+
+use crate::engines::{Engine, EngineKind, Input, Op, Output, scan, unsupported, write_parquet};
+use crate::error::Result;
+use crate::plans::{self, VWAP_MIN_QUANTITY};
+
+/// Lazy scan, in-memory engine.
+pub struct PolarsLazyEngine;
+
+impl Engine for PolarsLazyEngine {
+    fn execute(&self, input: &Input, op: &Op) -> Result<Output> {
+        lazy_execute(EngineKind::PolarsLazy, input, op, PolarsExecution::InMemory)
+    }
+}
+
+/// The lazy variants differ only in the Polars engine that executes the plan, and in how a sink is done: the
+/// in-memory engine materializes the result and writes it; the streaming engine sinks batch by batch.
+pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: PolarsExecution) -> Result<Output> {
+    let source = scan(&input.glob())?;
+    let collect = |lf: LazyFrame| -> Result<Output> {
+        Ok(Output::Frames(vec![lf.collect_with_engine(execution)?.unwrap_single()]))
+    };
+    match op {
+        Op::LoadAll => collect(source),
+        Op::Vwap => collect(plans::vwap(source, VWAP_MIN_QUANTITY)),
+        Op::Aggregate => collect(plans::full_aggregate(source)),
+        Op::Sink { out } => {
+            if execution == PolarsExecution::Streaming {
+                use polars::prelude::*;
+                source
+                    .sink(
+                        SinkDestination::File { target: SinkTarget::Path(PlRefPath::new(out.display().to_string())) },
+                        FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions::default())),
+                        UnifiedSinkArgs::default(),
+                    )?
+                    .collect_with_engine(execution)?;
+            } else {
+                let mut df = source.collect_with_engine(execution)?.unwrap_single();
+                write_parquet(&mut df, out)?;
+            }
+            Ok(Output::Written(out.clone()))
+        }
+        Op::Query(_) => Err(unsupported(kind, op)),
+    }
+}

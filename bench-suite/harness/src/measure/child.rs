@@ -1,0 +1,68 @@
+//! The measurement process: reads its [`ChildSpec`] from stdin, caps itself when the cap is an rlimit, prepares the
+//! engine (untimed), lets the workload's driver time the task, and prints one report line.
+#![allow(unsafe_code)]
+
+use std::io::Read;
+
+use crate::engines::{EngineKind, Input};
+use crate::error::{Error, Result};
+use crate::measure::{ChildFailure, FAILURE_PREFIX, REPORT_PREFIX};
+use crate::workloads::{self, ChildReport, ChildSpec};
+
+/// Entry point of `polaroid-bench __measure`. Returns the process exit code.
+pub fn child_main() -> i32 {
+    let mut input = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+        eprintln!("measurement process: cannot read the task from stdin: {e}");
+        return 2;
+    }
+    let spec: ChildSpec = match serde_json::from_str(&input) {
+        Ok(spec) => spec,
+        Err(e) => {
+            eprintln!("measurement process: the task on stdin is not valid: {e}");
+            return 2;
+        }
+    };
+    let line = match measure(&spec) {
+        Ok(report) => format!("{REPORT_PREFIX}{}", serde_json::to_string(&report).expect("reports serialize")),
+        Err(e) => {
+            let failure = ChildFailure { unsupported: matches!(e, Error::Unsupported { .. }), message: error_chain(&e) };
+            format!("{FAILURE_PREFIX}{}", serde_json::to_string(&failure).expect("failures serialize"))
+        }
+    };
+    println!("{line}");
+    0
+}
+
+fn measure(spec: &ChildSpec) -> Result<ChildReport> {
+    if let Some(bytes) = spec.rlimit_bytes {
+        set_address_space_limit(bytes)?;
+    }
+    let workload = workloads::find(&spec.workload)?;
+    let mut engine = EngineKind::from_name(&spec.engine)?.create();
+    let input = Input { files: spec.files.clone() };
+    engine.prepare(&input)?;
+    (workload.drive)(spec, engine.as_ref(), &input)
+}
+
+fn set_address_space_limit(bytes: u64) -> Result<()> {
+    let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+    // SAFETY: setrlimit reads a valid rlimit struct from a live local.
+    let r = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
+    if r != 0 {
+        return Err(Error::Config(format!("cannot set RLIMIT_AS: {}", std::io::Error::last_os_error())));
+    }
+    Ok(())
+}
+
+/// An error and its sources, one per line segment, as `{:#}` would print with anyhow.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,461 @@
+//! The run: options are validated and resolved into a plan (what to measure, on which data, with which settings);
+//! datasets are provisioned; then every planned measurement runs in its own process, its answer is checked against
+//! the other variants of the same task, and the result file is rewritten, so a crash or Ctrl-C keeps everything
+//! measured so far and `--resume` can finish the run.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use polaroid_results::{AnswerCheck, CacheMode, Measurement, MemoryUsage, Metric, Outcome, RunResult, SCHEMA_VERSION, task_key};
+use polaroid_results::stats::Summary;
+
+use crate::calibrate;
+use crate::data::{self, Dataset, Provisioned};
+use crate::engines::EngineKind;
+use crate::error::{Error, Result, io_err};
+use crate::measure::cap::CapEnforcer;
+use crate::measure::{ChildEnd, run_child};
+use crate::observer::Observer;
+use crate::provenance;
+use crate::workloads::{self, ChildSpec, Params, Settings, Size, Workload, concurrent_query};
+
+/// What the user asked for (validated by [`plan`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOptions {
+    /// Suite size.
+    pub suite: Size,
+    /// Workloads to run (empty: all).
+    pub workloads: Vec<String>,
+    /// Engine variants to run (empty: each workload's own list).
+    pub engines: Vec<String>,
+    /// Where datasets live (`None`: the default data directory, created when missing).
+    pub data_dir: Option<PathBuf>,
+    /// User-supplied Parquet file or directory to use instead of generated data.
+    pub input: Option<PathBuf>,
+    /// Result file.
+    pub out: PathBuf,
+    /// Continue the run in `out` instead of starting over.
+    #[serde(skip)]
+    pub resume: bool,
+    /// Seed of generated data and request mixes.
+    pub seed: u64,
+    /// Override of timed runs per measurement.
+    pub runs: Option<usize>,
+    /// Override of warm-up runs.
+    pub warmup: Option<usize>,
+    /// Override of the closed-loop run duration (concurrent-query).
+    pub duration_s: Option<f64>,
+    /// Override of the per-measurement timeout.
+    pub timeout_s: Option<f64>,
+    /// Override of large-dataset's memory cap.
+    pub memory_cap_bytes: Option<u64>,
+    /// Override of concurrent-query's client counts.
+    pub clients: Option<Vec<u64>>,
+    /// Measure the machine's limits first.
+    pub calibrate: bool,
+    /// Drop the page cache before every measurement (needs root; verified with fincore).
+    pub cold: bool,
+    /// Binary to run measurements with (`None`: this executable).
+    #[serde(skip)]
+    pub measure_binary: Option<PathBuf>,
+    /// The command line, for provenance.
+    #[serde(skip)]
+    pub command: Vec<String>,
+}
+
+impl RunOptions {
+    /// Defaults for a suite, writing to `out`.
+    pub fn new(suite: Size, out: impl Into<PathBuf>) -> Self {
+        RunOptions {
+            suite,
+            workloads: Vec::new(),
+            engines: Vec::new(),
+            data_dir: None,
+            input: None,
+            out: out.into(),
+            resume: false,
+            seed: 42,
+            runs: None,
+            warmup: None,
+            duration_s: None,
+            timeout_s: None,
+            memory_cap_bytes: None,
+            clients: None,
+            calibrate: true,
+            cold: false,
+            measure_binary: None,
+            command: std::env::args().collect(),
+        }
+    }
+}
+
+/// The default data directory: `$POLAROID_DATA_DIR`, else `~/.cache/polaroid/data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("POLAROID_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".cache/polaroid/data")
+}
+
+/// One measurement to make.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// Unique key, as in the result.
+    pub key: String,
+    /// Workload.
+    pub workload: &'static Workload,
+    /// Task name.
+    pub task: &'static str,
+    /// Engine variant.
+    pub engine: EngineKind,
+    /// Sweep parameters.
+    pub params: Params,
+    /// Settings after overrides.
+    pub settings: Settings,
+    /// Index into [`Plan::datasets`].
+    pub dataset: usize,
+}
+
+/// The resolved plan.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Measurements in run order.
+    pub items: Vec<Planned>,
+    /// Datasets the measurements read (provisioned by [`run`]).
+    pub datasets: Vec<DatasetPlan>,
+    /// Data directory.
+    pub data_dir: PathBuf,
+}
+
+/// A dataset the plan needs.
+#[derive(Debug, Clone)]
+pub enum DatasetPlan {
+    /// To be generated (or reused) from a recipe.
+    Generated(data::Recipe),
+    /// The user's files, already validated.
+    User(Dataset),
+}
+
+/// Validates options and resolves them into a plan. Errors name the option to fix.
+pub fn plan(options: &RunOptions) -> Result<Plan> {
+    let selected: Vec<&'static Workload> = if options.workloads.is_empty() {
+        workloads::WORKLOADS.to_vec()
+    } else {
+        options.workloads.iter().map(|w| workloads::find(w)).collect::<Result<_>>()?
+    };
+    let engines: Vec<EngineKind> = options.engines.iter().map(|e| EngineKind::from_name(e)).collect::<Result<_>>()?;
+    let data_dir = match &options.data_dir {
+        Some(dir) if !dir.is_dir() => return Err(Error::MissingDataDir { path: dir.clone() }),
+        Some(dir) => dir.clone(),
+        None => default_data_dir(),
+    };
+    if options.runs == Some(0) {
+        return Err(Error::Config("--runs must be at least 1".into()));
+    }
+    if options.clients.as_ref().is_some_and(|c| c.is_empty() || c.contains(&0)) {
+        return Err(Error::Config("--clients needs one or more client counts, each at least 1".into()));
+    }
+    let user = options.input.as_deref().map(data::user_dataset).transpose()?;
+
+    let mut datasets: Vec<DatasetPlan> = Vec::new();
+    let mut items = Vec::new();
+    for workload in selected {
+        let dataset = match &user {
+            Some(d) => DatasetPlan::User(d.clone()),
+            None => DatasetPlan::Generated((workload.recipe)(options.suite, options.seed)),
+        };
+        let index = match datasets.iter().position(|d| same_dataset(d, &dataset)) {
+            Some(i) => i,
+            None => {
+                datasets.push(dataset);
+                datasets.len() - 1
+            }
+        };
+        let settings = resolve_settings(workload, options);
+        let variants: Vec<EngineKind> = if engines.is_empty() { workload.engines.to_vec() } else { engines.clone() };
+        for task in workload.tasks {
+            for params in &settings.sweep {
+                for engine in &variants {
+                    let key = format!("{}/{}", task_key(workload.name, task.name, options.suite.name(), params), engine.name());
+                    items.push(Planned {
+                        key,
+                        workload,
+                        task: task.name,
+                        engine: *engine,
+                        params: params.clone(),
+                        settings: settings.clone(),
+                        dataset: index,
+                    });
+                }
+            }
+        }
+    }
+    if items.is_empty() {
+        return Err(Error::EmptyPlan("the selected workloads and engines give no measurements".into()));
+    }
+    Ok(Plan { items, datasets, data_dir })
+}
+
+fn same_dataset(a: &DatasetPlan, b: &DatasetPlan) -> bool {
+    match (a, b) {
+        (DatasetPlan::Generated(x), DatasetPlan::Generated(y)) => x == y,
+        (DatasetPlan::User(x), DatasetPlan::User(y)) => x.info.fingerprint == y.info.fingerprint,
+        _ => false,
+    }
+}
+
+fn resolve_settings(workload: &Workload, options: &RunOptions) -> Settings {
+    let mut s = (workload.settings)(options.suite);
+    if let Some(runs) = options.runs {
+        s.runs = runs;
+    }
+    if let Some(warmup) = options.warmup {
+        s.warmup = warmup;
+    }
+    if let Some(d) = options.duration_s {
+        s.run_duration_s = d;
+    }
+    if let Some(t) = options.timeout_s {
+        s.timeout_s = t;
+    }
+    if let (Some(cap), "large-dataset") = (options.memory_cap_bytes, workload.name) {
+        s.memory_cap_bytes = cap;
+    }
+    if let (Some(clients), "concurrent-query") = (&options.clients, workload.name) {
+        s.sweep = clients.iter().map(|c| Params::from([("clients".to_string(), serde_json::json!(c))])).collect();
+    }
+    s
+}
+
+/// Runs the plan for `options`, writing the result file after every measurement. Returns the final document.
+pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
+    let plan = plan(options)?;
+    let resuming = options.resume && std::fs::metadata(&options.out).is_ok_and(|m| m.len() > 0);
+    check_writable(&options.out)?;
+    std::fs::create_dir_all(&plan.data_dir).map_err(io_err("creating data directory", &plan.data_dir))?;
+
+    let mut datasets = Vec::new();
+    for d in &plan.datasets {
+        datasets.push(match d {
+            DatasetPlan::User(d) => d.clone(),
+            DatasetPlan::Generated(recipe) => {
+                observer.message(&format!("dataset {}: checking", recipe.name()));
+                let (dataset, status) = data::ensure(recipe, &plan.data_dir)?;
+                let what = match status {
+                    Provisioned::Reused => "reused (fingerprint verified)",
+                    Provisioned::Generated => "generated",
+                    Provisioned::Regenerated => "regenerated (files on disk did not match their fingerprint)",
+                };
+                observer.message(&format!("dataset {}: {what}", dataset.info.name));
+                dataset
+            }
+        });
+    }
+    for item in plan.items.iter().filter(|i| i.workload.name == "large-dataset") {
+        let d = &datasets[item.dataset].info;
+        observer.message(&format!(
+            "large-dataset: decoded data {} vs cap {} (ratio {:.1})",
+            polaroid_results::units::bytes(d.in_memory_bytes),
+            polaroid_results::units::bytes(item.settings.memory_cap_bytes),
+            d.in_memory_bytes as f64 / item.settings.memory_cap_bytes as f64
+        ));
+        break;
+    }
+
+    let enforcer = CapEnforcer::detect();
+    let binary = match &options.measure_binary {
+        Some(b) => b.clone(),
+        None => std::env::current_exe().map_err(|e| Error::Config(format!("cannot locate the polaroid-bench binary: {e}")))?,
+    };
+    let config = serde_json::json!({
+        "options": options,
+        "plan": plan.items.iter().map(|i| serde_json::json!({"key": i.key, "settings": i.settings})).collect::<Vec<_>>(),
+    });
+    let cache_mode = if options.cold { CacheMode::Cold } else { CacheMode::Warm };
+    let infos: Vec<_> = datasets.iter().map(|d| d.info.clone()).collect();
+
+    let mut result = if resuming {
+        let previous = RunResult::load(&options.out)?;
+        let resume_err = |reason: &str| Error::ResumeMismatch { path: options.out.clone(), reason: reason.into() };
+        if previous.provenance.datasets.iter().map(|d| &d.fingerprint).ne(infos.iter().map(|d| &d.fingerprint)) {
+            return Err(resume_err("its datasets differ from this run's"));
+        }
+        if previous.config["options"] != config["options"] {
+            return Err(resume_err("it was made with different options"));
+        }
+        previous
+    } else {
+        RunResult {
+            schema_version: SCHEMA_VERSION,
+            provenance: provenance::collect(options.command.clone(), cache_mode, enforcer.method(), infos),
+            config,
+            calibration: None,
+            measurements: Vec::new(),
+        }
+    };
+    save(&mut result, &options.out)?;
+
+    if options.calibrate && result.calibration.is_none() {
+        observer.message("calibrating: memory bandwidth and Parquet decode throughput");
+        let first = &datasets[0];
+        result.calibration = Some(calibrate::calibrate(&binary, first)?);
+        save(&mut result, &options.out)?;
+    }
+
+    let mut references: HashMap<String, usize> = HashMap::new();
+    for (i, m) in result.measurements.iter().enumerate() {
+        if m.answer.is_some() && !references.contains_key(&m.task_key()) {
+            references.insert(m.task_key(), i);
+        }
+    }
+    let skipped = plan.items.iter().filter(|p| result.measurement(&p.key).is_some()).count();
+    observer.planned(plan.items.len(), skipped);
+    let scratch_root = plan.data_dir.join("scratch");
+
+    for (index, item) in plan.items.iter().enumerate() {
+        if result.measurement(&item.key).is_some() {
+            continue;
+        }
+        observer.started(index, &item.key);
+        let dataset = &datasets[item.dataset];
+        if options.cold {
+            calibrate::drop_page_cache(&dataset.files)?;
+        }
+        let mut m = measure_one(item, dataset, options, &enforcer, &binary, &scratch_root)?;
+        check_answer(&mut m, &mut result, &mut references);
+        result.measurements.push(m);
+        save(&mut result, &options.out)?;
+        observer.finished(index, result.measurements.last().expect("just pushed"));
+    }
+    Ok(result)
+}
+
+fn measure_one(
+    item: &Planned,
+    dataset: &Dataset,
+    options: &RunOptions,
+    enforcer: &CapEnforcer,
+    binary: &Path,
+    scratch_root: &Path,
+) -> Result<Measurement> {
+    let started_at = provenance::now();
+    let scratch = scratch_root.join(format!("m{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
+    let extra = if item.workload.name == "concurrent-query" {
+        serde_json::json!({ "requests": concurrent_query::request_pool(dataset, options.seed)? })
+    } else {
+        serde_json::Value::Null
+    };
+    let spec = ChildSpec {
+        workload: item.workload.name.into(),
+        task: item.task.into(),
+        engine: item.engine.name().into(),
+        files: dataset.files.clone(),
+        dataset_rows: dataset.info.rows,
+        params: item.params.clone(),
+        settings: item.settings.clone(),
+        scratch_dir: scratch.clone(),
+        rlimit_bytes: None,
+        seed: options.seed,
+        extra,
+    };
+    let cap = enforcer.cap(item.settings.memory_cap_bytes)?;
+    let spec = ChildSpec { rlimit_bytes: cap.rlimit_bytes(), ..spec };
+    let timeout = Duration::from_secs_f64(item.settings.timeout_s);
+    let run = run_child(binary, &item.key, &spec, &cap, timeout);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let run = run?;
+
+    let mut m = Measurement {
+        key: item.key.clone(),
+        workload: item.workload.name.into(),
+        task: item.task.into(),
+        variant: item.engine.name().into(),
+        size: options.suite.name().into(),
+        params: item.params.clone(),
+        dataset: dataset.info.name.clone(),
+        outcome: Outcome::Ok,
+        metric: None,
+        latency: None,
+        work: None,
+        memory: MemoryUsage {
+            peak_rss_bytes: run.peak_rss_bytes,
+            cgroup_peak_bytes: run.cgroup_peak_bytes,
+            cap_bytes: Some(cap.cap_bytes),
+        },
+        timeline: run.timeline,
+        answer: None,
+        answer_check: AnswerCheck::Unchecked,
+        started_at,
+        wall_time_s: run.wall.as_secs_f64(),
+    };
+    match run.end {
+        ChildEnd::Report(report) => match Summary::of(&report.samples) {
+            Some(summary) => {
+                m.metric = Some(Metric {
+                    name: report.metric_name,
+                    unit: report.unit,
+                    higher_is_better: report.higher_is_better,
+                    warmup_runs: report.warmup_runs,
+                    samples: report.samples,
+                    summary,
+                });
+                m.latency = report.latency;
+                m.work = report.work;
+                m.answer = Some(report.answer);
+            }
+            None => m.outcome = Outcome::Error { message: "the measurement produced no finite samples (--runs 0?)".into() },
+        },
+        ChildEnd::Failure(f) if f.unsupported => m.outcome = Outcome::Unsupported { reason: f.message },
+        ChildEnd::Failure(f) => m.outcome = Outcome::Error { message: f.message },
+        ChildEnd::Oom(detail) => m.outcome = Outcome::Oom { detail },
+        ChildEnd::Timeout => m.outcome = Outcome::Timeout { limit_s: item.settings.timeout_s },
+        ChildEnd::Crashed(message) => m.outcome = Outcome::Error { message },
+    }
+    Ok(m)
+}
+
+/// Compares a new answer with the first answer recorded for the same task. A mismatch marks both measurements:
+/// the harness cannot tell which of the two is wrong, only that their timings cannot be compared.
+fn check_answer(m: &mut Measurement, result: &mut RunResult, references: &mut HashMap<String, usize>) {
+    let Some(answer) = m.answer.clone() else { return };
+    let key = m.task_key();
+    match references.get(&key) {
+        None => {
+            m.answer_check = AnswerCheck::Reference;
+            references.insert(key, result.measurements.len());
+        }
+        Some(&i) => {
+            let reference = &mut result.measurements[i];
+            let reference_answer = reference.answer.clone().expect("references have answers");
+            if reference_answer.checksum == answer.checksum && reference_answer.rows == answer.rows {
+                m.answer_check = AnswerCheck::Matched { reference: reference.variant.clone() };
+            } else {
+                m.answer_check = AnswerCheck::Mismatch { reference: reference.variant.clone(), reference_answer };
+                reference.answer_check = AnswerCheck::Mismatch { reference: m.variant.clone(), reference_answer: answer };
+            }
+        }
+    }
+}
+
+fn check_writable(out: &Path) -> Result<()> {
+    let unwritable = |source| Error::Unwritable { path: out.to_path_buf(), source };
+    if out.is_dir() {
+        return Err(unwritable(std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory")));
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(unwritable)?;
+    }
+    std::fs::OpenOptions::new().create(true).append(true).open(out).map_err(unwritable)?;
+    Ok(())
+}
+
+fn save(result: &mut RunResult, out: &Path) -> Result<()> {
+    result.provenance.updated_at = provenance::now();
+    result.save(out)?;
+    Ok(())
+}

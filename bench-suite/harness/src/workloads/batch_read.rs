@@ -1,0 +1,61 @@
+//! batch-read: read many Parquet files, either whole or as a small aggregate.
+//!
+//! What it measures: the wall time to get N files (default 50) into memory, for two tasks: every column of every
+//! file (`load-all`), and three columns, a filter and per-symbol VWAP over all of them (`vwap`).
+//!
+//! What could make it unfair, and what is done about it: every variant reads the same files; the answer check
+//! makes sure `load-all` really loaded every row and column (a variant that skipped work would fail it); files
+//! are in the page cache for every variant alike (cache mode `warm`, unless the run drops the cache); the eager
+//! variants read only the columns a task needs, as a competent user would, so that lazy variants win only by
+//! what their engine does, not by a handicap given to the others.
+
+use polaroid_results::Work;
+
+use crate::data::Recipe;
+use crate::engines::{Engine, EngineKind, Input, Op};
+use crate::error::{Error, Result};
+use crate::plans::AGGREGATE_COLUMNS;
+use crate::workloads::{ChildReport, ChildSpec, Settings, Size, TaskDef, Workload, no_sweep, safety_cap, time_iterations, work_of};
+
+/// The registry entry.
+pub static WORKLOAD: Workload = Workload {
+    name: "batch-read",
+    about: "read N Parquet files: every column (load-all), or 3 columns + filter + per-symbol VWAP (vwap)",
+    fairness: "same files for all; answers checked; eager variants project columns like a competent user",
+    tasks: &[
+        TaskDef { name: "load-all", about: "every column of every file, materialized in memory" },
+        TaskDef { name: "vwap", about: "symbol, price, quantity of every file; quantity >= 20; VWAP per symbol" },
+    ],
+    engines: &[EngineKind::PolarsEager, EngineKind::PolarsThreadPool, EngineKind::PolarsLazy, EngineKind::PolarsStreaming],
+    recipe,
+    settings,
+    drive,
+};
+
+fn recipe(size: Size, seed: u64) -> Recipe {
+    let (files, rows_per_file) = match size {
+        Size::Smoke => (4, 5_000),
+        Size::Default => (50, 200_000),
+        Size::Large => (200, 1_000_000),
+    };
+    Recipe { seed, files, rows_per_file, row_group_rows: 65_536, symbols: 300, compression: "zstd".into() }
+}
+
+fn settings(size: Size) -> Settings {
+    let (warmup, runs, timeout_s) = match size {
+        Size::Smoke => (1, 3, 120.0),
+        Size::Default => (1, 5, 600.0),
+        Size::Large => (1, 3, 3600.0),
+    };
+    Settings { warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: safety_cap(), sweep: no_sweep() }
+}
+
+fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {
+    let (op, columns) = match spec.task.as_str() {
+        "load-all" => (Op::LoadAll, None),
+        "vwap" => (Op::Vwap, Some(&AGGREGATE_COLUMNS[..])),
+        other => return Err(Error::Config(format!("batch-read has no task '{other}'"))),
+    };
+    let work: Work = work_of(input, spec.dataset_rows, columns)?;
+    time_iterations(spec, engine, input, &op, work)
+}

@@ -1,0 +1,60 @@
+//! large-dataset: a full scan over data several times larger than the memory the process may use.
+//!
+//! What it measures: the wall time of a full-scan aggregate (`aggregate`) and of rewriting the whole dataset into
+//! one Parquet file (`sink`), under a real memory cap (default 1 GiB at `default` size, where the decoded data is
+//! at least four times the cap). A variant that needs the whole dataset in memory is killed by the kernel and
+//! recorded as `oom`: that outcome is the finding, not a failure of the harness.
+//!
+//! What could make it unfair: the cap counts the page cache charged to the process (cgroup), so a variant that
+//! reads the same bytes is charged the same; answers of `sink` are checked by aggregating the written file, so a
+//! variant cannot win by writing less.
+
+use crate::data::Recipe;
+use crate::engines::{Engine, EngineKind, Input, Op};
+use crate::error::{Error, Result};
+use crate::plans::AGGREGATE_COLUMNS;
+use crate::workloads::{ChildReport, ChildSpec, GIB, MIB, Settings, Size, TaskDef, Workload, no_sweep, time_iterations, work_of};
+
+/// The registry entry.
+pub static WORKLOAD: Workload = Workload {
+    name: "large-dataset",
+    about: "full-scan aggregate and rewrite-to-Parquet over data several times larger than a memory cap",
+    fairness: "one cgroup cap for every variant (page cache included); sink answers checked from the written file",
+    tasks: &[
+        TaskDef { name: "aggregate", about: "per-symbol trades, volume, VWAP, low and high over every row" },
+        TaskDef { name: "sink", about: "every row and column rewritten into one Parquet file, closed on disk" },
+    ],
+    engines: &[EngineKind::PolarsEager, EngineKind::PolarsLazy, EngineKind::PolarsStreaming],
+    recipe,
+    settings,
+    drive,
+};
+
+fn recipe(size: Size, seed: u64) -> Recipe {
+    let (files, rows_per_file) = match size {
+        Size::Smoke => (2, 100_000),
+        // About 100 million rows: several times the 1 GiB cap once decoded (the ratio is checked and printed).
+        Size::Default => (16, 6_250_000),
+        Size::Large => (64, 10_000_000),
+    };
+    Recipe { seed, files, rows_per_file, row_group_rows: 65_536, symbols: 300, compression: "zstd".into() }
+}
+
+fn settings(size: Size) -> Settings {
+    let (warmup, runs, timeout_s, cap) = match size {
+        Size::Smoke => (1, 2, 120.0, 512 * MIB),
+        Size::Default => (1, 3, 900.0, GIB),
+        Size::Large => (1, 2, 3600.0, 4 * GIB),
+    };
+    Settings { warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: cap, sweep: no_sweep() }
+}
+
+fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {
+    let (op, columns) = match spec.task.as_str() {
+        "aggregate" => (Op::Aggregate, Some(&AGGREGATE_COLUMNS[..])),
+        "sink" => (Op::Sink { out: spec.scratch_dir.join("sink.parquet") }, None),
+        other => return Err(Error::Config(format!("large-dataset has no task '{other}'"))),
+    };
+    let work = work_of(input, spec.dataset_rows, columns)?;
+    time_iterations(spec, engine, input, &op, work)
+}

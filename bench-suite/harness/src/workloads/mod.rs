@@ -1,0 +1,244 @@
+//! Workloads: each one is a dataset recipe per size, its tasks, the engine variants that run it, its sweep of
+//! parameters, and the driver that times it inside the measurement process. [`WORKLOADS`] is the registry; its
+//! order is the order of runs and reports.
+
+pub mod batch_read;
+pub mod concurrent_query;
+pub mod large_dataset;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use polaroid_results::{Answer, Latency, Work};
+
+use crate::answer;
+use crate::data::Recipe;
+use crate::engines::{Engine, EngineKind, Input, Op, Output};
+use crate::error::{Error, Result};
+use crate::plans;
+
+/// Sweep parameters of one measurement (e.g. `clients = 10`).
+pub type Params = BTreeMap<String, serde_json::Value>;
+
+/// Suite sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Size {
+    /// Seconds per workload; what tests use.
+    Smoke,
+    /// The whole suite in about a quarter of an hour on 2 cores.
+    Default,
+    /// Opt-in: large-dataset's data exceeds this machine's RAM.
+    Large,
+}
+
+impl Size {
+    /// All sizes.
+    pub const ALL: [Size; 3] = [Size::Smoke, Size::Default, Size::Large];
+
+    /// Name on the command line and in results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Size::Smoke => "smoke",
+            Size::Default => "default",
+            Size::Large => "large",
+        }
+    }
+}
+
+/// A task of a workload: the op it times and what it is.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskDef {
+    /// Task name in results.
+    pub name: &'static str,
+    /// What is timed.
+    pub about: &'static str,
+}
+
+/// How a workload is measured at a given size.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    /// Untimed iterations (or runs) before the timed ones; the first also produces the checked answer.
+    pub warmup: usize,
+    /// Timed iterations (or runs).
+    pub runs: usize,
+    /// For closed-loop workloads: seconds per timed run.
+    pub run_duration_s: f64,
+    /// The measurement process is killed after this long and recorded as `timeout`.
+    pub timeout_s: f64,
+    /// Memory cap of the measurement process.
+    pub memory_cap_bytes: u64,
+    /// One measurement per entry (an empty map when there is no sweep).
+    pub sweep: Vec<Params>,
+}
+
+/// A workload in the registry.
+#[derive(Debug)]
+pub struct Workload {
+    /// Name on the command line and in results.
+    pub name: &'static str,
+    /// What it measures.
+    pub about: &'static str,
+    /// What could make the comparison unfair, and what the harness does about it.
+    pub fairness: &'static str,
+    /// Tasks, in report order.
+    pub tasks: &'static [TaskDef],
+    /// Engine variants that run it, in report order.
+    pub engines: &'static [EngineKind],
+    /// The dataset for a size and seed.
+    pub recipe: fn(Size, u64) -> Recipe,
+    /// Measurement settings for a size.
+    pub settings: fn(Size) -> Settings,
+    /// Child-side driver: times the task and returns the report.
+    pub drive: fn(&ChildSpec, &dyn Engine, &Input) -> Result<ChildReport>,
+}
+
+/// The registry, in report order.
+pub static WORKLOADS: [&Workload; 3] = [&batch_read::WORKLOAD, &concurrent_query::WORKLOAD, &large_dataset::WORKLOAD];
+
+/// Looks a workload up by name; the error lists the valid names.
+pub fn find(name: &str) -> Result<&'static Workload> {
+    WORKLOADS.iter().copied().find(|w| w.name == name).ok_or_else(|| Error::UnknownWorkload {
+        name: name.into(),
+        valid: WORKLOADS.iter().map(|w| w.name).collect::<Vec<_>>().join(", "),
+    })
+}
+
+/// What the measurement process is asked to do (sent as JSON on its stdin).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChildSpec {
+    /// Workload name.
+    pub workload: String,
+    /// Task name.
+    pub task: String,
+    /// Engine variant name.
+    pub engine: String,
+    /// Input files.
+    pub files: Vec<PathBuf>,
+    /// Rows over all input files.
+    pub dataset_rows: u64,
+    /// Sweep parameters.
+    pub params: Params,
+    /// Measurement settings.
+    pub settings: Settings,
+    /// A directory the measurement may write to (sink outputs).
+    pub scratch_dir: PathBuf,
+    /// Address-space limit to set on itself, when the cap is enforced by rlimit.
+    pub rlimit_bytes: Option<u64>,
+    /// Seed for anything random in the driver (query mixes).
+    pub seed: u64,
+    /// Extra workload data computed by the parent (e.g. the concurrent-query request pool).
+    pub extra: serde_json::Value,
+}
+
+/// What the measurement process reports back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChildReport {
+    /// `time` or `throughput`.
+    pub metric_name: String,
+    /// `s` or `queries/s`.
+    pub unit: String,
+    /// Whether larger samples are better.
+    pub higher_is_better: bool,
+    /// Untimed warm-up iterations made.
+    pub warmup_runs: usize,
+    /// Timed samples.
+    pub samples: Vec<f64>,
+    /// Request latency, for request workloads.
+    pub latency: Option<Latency>,
+    /// Work per iteration.
+    pub work: Option<Work>,
+    /// Digest of the answer.
+    pub answer: Answer,
+    /// `VmHWM` of the measurement process at the end, bytes.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// The driver shared by workloads that time whole iterations of one op (batch-read, large-dataset): warm-up runs
+/// (the first one's output is digested for the answer check, outside the timer), then timed runs. An output is
+/// dropped after its clock stops, so freeing memory is not timed.
+pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op: &Op, work: Work) -> Result<ChildReport> {
+    let warmup = spec.settings.warmup.max(1);
+    let mut answer = None;
+    for _ in 0..warmup {
+        let output = engine.execute(input, op)?;
+        if answer.is_none() {
+            answer = Some(digest_output(&output)?);
+        }
+    }
+    let mut samples = Vec::with_capacity(spec.settings.runs);
+    for _ in 0..spec.settings.runs {
+        let start = Instant::now();
+        let output = engine.execute(input, op)?;
+        samples.push(start.elapsed().as_secs_f64());
+        drop(output);
+    }
+    Ok(ChildReport {
+        metric_name: "time".into(),
+        unit: "s".into(),
+        higher_is_better: false,
+        warmup_runs: warmup,
+        samples,
+        latency: None,
+        work: Some(work),
+        answer: answer.expect("warm-up runs at least once"),
+        peak_rss_bytes: own_peak_rss_bytes(),
+    })
+}
+
+/// Digest of an op's output. A written file is checked by what it holds: the full aggregate of the file, computed
+/// with the streaming engine (so the check itself fits under the memory cap).
+pub fn digest_output(output: &Output) -> Result<Answer> {
+    match output {
+        Output::Frames(frames) => answer::digest(frames),
+        Output::Written(path) => {
+            let lf = crate::engines::scan(&path.display().to_string())?;
+            let df = plans::full_aggregate(lf).collect_with_engine(polars::prelude::Engine::Streaming)?.unwrap_single();
+            answer::digest(&[df])
+        }
+    }
+}
+
+/// Work covered by one pass over every input file: rows, and the compressed bytes of the column chunks read
+/// (`columns`: `None` for every column), taken from the Parquet footers so that a task reading three columns is
+/// not credited with decoding six.
+pub fn work_of(input: &Input, rows: u64, columns: Option<&[&str]>) -> Result<Work> {
+    use polars::prelude::{ParquetReader, SerReader};
+    let mut bytes = 0u64;
+    for f in &input.files {
+        let file = std::fs::File::open(f).map_err(crate::error::io_err("opening", f))?;
+        let mut reader = ParquetReader::new(file);
+        for rg in &reader.get_metadata()?.row_groups {
+            for chunk in rg.parquet_columns() {
+                let name = chunk.descriptor().path_in_schema.first().map(|n| n.as_str()).unwrap_or_default();
+                if columns.is_none_or(|cols| cols.contains(&name)) {
+                    bytes += chunk.compressed_size().max(0) as u64;
+                }
+            }
+        }
+    }
+    Ok(Work { input_rows: rows, input_bytes: bytes })
+}
+
+/// The kernel's high-water mark of this process's resident memory (`VmHWM`), from /proc/self/status.
+pub fn own_peak_rss_bytes() -> Option<u64> {
+    crate::measure::vm_hwm_bytes("/proc/self/status")
+}
+
+/// One sweep entry with no parameters.
+pub(crate) fn no_sweep() -> Vec<Params> {
+    vec![Params::new()]
+}
+
+pub(crate) const GIB: u64 = 1 << 30;
+pub(crate) const MIB: u64 = 1 << 20;
+
+/// A cap that guards the machine rather than the measurement: three quarters of physical memory.
+pub(crate) fn safety_cap() -> u64 {
+    let mut sys = sysinfo::System::new();
+    sys.refresh_memory();
+    (sys.total_memory() / 4 * 3).max(GIB)
+}

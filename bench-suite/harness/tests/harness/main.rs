@@ -1,0 +1,7 @@
+//! Integration tests of the harness, through the real binary. Topic modules; fixtures live in temp dirs; smoke
+//! sizes; no timed assertions.
+
+mod bad_input;
+mod datagen;
+mod measurement;
+mod util;

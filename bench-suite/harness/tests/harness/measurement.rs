@@ -1,0 +1,148 @@
+//! Measurements end to end: every workload and variant at smoke size, and the outcomes the runner must record
+//! without stopping (wrong answer, OOM under the cap, timeout, error), plus survival of a killed run and --resume.
+
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use polaroid_results::{AnswerCheck, CapMethod, Outcome};
+
+use crate::util::{Sandbox, load, stderr};
+
+#[test]
+fn every_workload_and_variant_runs_at_smoke_size_with_agreeing_answers() {
+    let s = Sandbox::new();
+    let out = s.path("smoke.json");
+    let mut cmd = s.command();
+    // With calibration, so the limits and the `of limit` column are exercised too.
+    let o = cmd.args(["run", "--suite", "smoke", "--data-dir"]).arg(s.data()).arg("--out").arg(&out).output().unwrap();
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let r = load(&out);
+    let expected = [
+        ("batch-read", 2 * 4),
+        ("concurrent-query", 2 * 2),
+        ("large-dataset", 2 * 3),
+    ];
+    for (workload, n) in expected {
+        let ms: Vec<_> = r.measurements.iter().filter(|m| m.workload == workload).collect();
+        assert_eq!(ms.len(), n, "{workload} measurements");
+        for m in ms {
+            assert_eq!(m.outcome, Outcome::Ok, "{}", m.key);
+            assert!(matches!(m.answer_check, AnswerCheck::Reference | AnswerCheck::Matched { .. }), "{}: {:?}", m.key, m.answer_check);
+            let metric = m.metric.as_ref().unwrap();
+            assert!(metric.summary.median > 0.0 && metric.samples.len() == metric.summary.n);
+            assert!(m.memory.peak_rss_bytes.unwrap() > 1 << 20, "{}: peak RSS from wait4", m.key);
+            assert!(!m.timeline.is_empty(), "{}: sysinfo timeline", m.key);
+        }
+    }
+    let c = r.calibration.as_ref().expect("calibration ran");
+    assert!(c.decode_all_cores_bytes_per_s > 0.0 && c.memcpy_bytes_per_s > 0.0);
+    let p = &r.provenance;
+    assert!(p.polars_version.starts_with("0.") && p.cores_logical >= 1 && p.memory_total_bytes > 0);
+    assert_eq!(p.datasets.len(), 3);
+    let concurrent = r.measurements.iter().find(|m| m.workload == "concurrent-query").unwrap();
+    let latency = concurrent.latency.as_ref().unwrap();
+    assert!(latency.count > 0 && latency.p50_ns <= latency.p99_ns && latency.p99_ns <= latency.max_ns);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("polars-streaming") && table.contains("vs best"), "{table}");
+}
+
+#[test]
+fn a_wrong_answer_fails_the_pair_and_exits_3() {
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let o = s.run(&out, &["--workload", "batch-read", "--engine", "mock,mock-wrong-answer"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let r = load(&out);
+    let wrong = r.measurements.iter().find(|m| m.variant == "mock-wrong-answer").unwrap();
+    match &wrong.answer_check {
+        AnswerCheck::Mismatch { reference, reference_answer } => {
+            assert_eq!(reference, "mock");
+            assert_ne!(reference_answer.checksum, wrong.answer.as_ref().unwrap().checksum);
+        }
+        other => panic!("expected a mismatch, got {other:?}"),
+    }
+    assert!(r.measurements.iter().all(|m| !m.counts()), "neither side of a mismatched pair counts");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("WRONG ANSWER"));
+}
+
+#[test]
+fn the_memory_cap_kills_an_over_allocating_child_and_the_run_goes_on() {
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let o = s.run(&out, &["--workload", "large-dataset", "--engine", "mock-memory-hog,mock", "--memory-cap", "256MiB"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = load(&out);
+    assert_eq!(r.measurements.len(), 4);
+    for m in &r.measurements {
+        match m.variant.as_str() {
+            "mock-memory-hog" => {
+                assert!(matches!(m.outcome, Outcome::Oom { .. }), "{}: {:?}", m.key, m.outcome);
+                assert_eq!(m.memory.cap_bytes, Some(256 << 20));
+                if r.provenance.memory_cap_method != CapMethod::Rlimit {
+                    assert!(m.memory.cgroup_peak_bytes.unwrap() <= 256 << 20);
+                }
+            }
+            _ => assert_eq!(m.outcome, Outcome::Ok, "{}", m.key),
+        }
+    }
+}
+
+#[test]
+fn a_hanging_variant_times_out_and_a_failing_one_is_recorded() {
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let o = s.run(&out, &["--workload", "batch-read", "--engine", "mock-hang,mock-fail,mock", "--timeout", "2"]);
+    assert_eq!(o.status.code(), Some(3), "an error outcome exits 3: {}", stderr(&o));
+    let r = load(&out);
+    assert_eq!(r.measurements.len(), 6);
+    for m in &r.measurements {
+        match m.variant.as_str() {
+            "mock-hang" => assert_eq!(m.outcome, Outcome::Timeout { limit_s: 2.0 }),
+            "mock-fail" => assert!(matches!(&m.outcome, Outcome::Error { message } if message.contains("scripted failure"))),
+            _ => assert_eq!(m.outcome, Outcome::Ok),
+        }
+    }
+}
+
+#[test]
+fn an_unsupported_pair_is_recorded_and_skipped() {
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let o = s.run(&out, &["--workload", "concurrent-query", "--engine", "polars-eager", "--clients", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = load(&out);
+    assert!(matches!(r.measurements[0].outcome, Outcome::Unsupported { .. }), "{:?}", r.measurements[0].outcome);
+}
+
+#[test]
+fn a_killed_run_keeps_its_measurements_and_resume_completes_it() {
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let args = ["--workload", "batch-read,large-dataset", "--engine", "mock", "--runs", "150"];
+    let mut cmd = s.command();
+    cmd.args(["run", "--suite", "smoke", "--no-calibrate", "--data-dir"]).arg(s.data()).arg("--out").arg(&out).args(args);
+    let mut child = cmd.process_group(0).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let partial = loop {
+        assert!(Instant::now() < deadline, "no measurement was written in time");
+        if let Ok(r) = polaroid_results::RunResult::load(&out)
+            && !r.measurements.is_empty()
+        {
+            break r;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // Kill the whole process group: the runner and its measurement process, as Ctrl-C or a crash would.
+    std::process::Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status().unwrap();
+    let _ = child.wait();
+    assert!(partial.measurements.len() < 4, "the run should have been cut short");
+    let survived = load(&out);
+    assert!(!survived.measurements.is_empty() && survived.measurements.len() < 4);
+
+    let o = s.run(&out, &[&args[..], &["--resume"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let done = load(&out);
+    assert_eq!(done.measurements.len(), 4);
+    assert_eq!(done.measurements[0], survived.measurements[0], "finished measurements are not redone");
+}
