@@ -66,6 +66,11 @@ impl CapEnforcer {
             _ => "memory.limit_in_bytes",
         };
         std::fs::write(dir.join(limit_file), cap_bytes.to_string()).map_err(io_err("setting memory limit in", &dir))?;
+        if self.method == CapMethod::CgroupV1 {
+            // Charge the process's existing pages (the binary, its start-up allocations) to the new group too, so
+            // the group's peak covers the whole process, as it does under v2.
+            let _ = std::fs::write(dir.join("memory.move_charge_at_immigrate"), "3");
+        }
         if self.method == CapMethod::CgroupV2 {
             // No swap escape hatch: over the cap means reclaim or be killed.
             let _ = std::fs::write(dir.join("memory.swap.max"), "0");

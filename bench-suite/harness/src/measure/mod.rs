@@ -119,7 +119,8 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
         }
         sys.refresh_processes_specifics(ProcessesToUpdate::Some(&[spid]), true, refresh);
         last_hwm = vm_hwm_bytes(&status_file).or(last_hwm);
-        if let Some(p) = sys.process(spid) {
+        // An exited, not yet reaped child reads as 0 bytes: not a sample of the running process.
+        if let Some(p) = sys.process(spid).filter(|p| p.memory() > 0) {
             timeline.push(TimelinePoint {
                 t_ms: start.elapsed().as_millis() as u64,
                 rss_bytes: p.memory(),
