@@ -83,6 +83,13 @@ impl CapEnforcer {
 fn try_parent(root: &Path, limit_file: &str) -> Option<PathBuf> {
     let parent = root.join("polaroid");
     let _ = std::fs::create_dir(&parent);
+    // Groups left by a run that was killed before it could clean up. The kernel refuses to remove a group that
+    // still has processes, so a concurrent run's groups survive this.
+    for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with('m') && entry.path().is_dir() {
+            let _ = std::fs::remove_dir(entry.path());
+        }
+    }
     let probe = parent.join(format!("probe-{}", std::process::id()));
     let usable = std::fs::create_dir(&probe).is_ok() && probe.join(limit_file).exists();
     let _ = std::fs::remove_dir(&probe);
