@@ -1,0 +1,348 @@
+//! The engine: handles, queries under admission control, batch reads, streams, ingest and shutdown.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use futures::future::join_all;
+use object_store::ObjectStore;
+use polars::prelude::*;
+use tokio::sync::{Notify, Semaphore};
+
+use crate::admission::{Admission, AdmissionStats};
+use crate::cache::{Cache, CacheStats, Handle, Source};
+use crate::config::{Config, EngineBuilder};
+use crate::error::{Error, Result};
+use crate::ingest::{Ingest, IngestStats, Tick};
+use crate::read::{self, ReadSpec};
+use crate::stream::{self, FrameStream, StreamSource};
+
+/// The async engine. Cheap to clone (all clones share one engine). Polars always runs on blocking threads.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Option<Arc<dyn ObjectStore>>,
+    cache: Mutex<Cache>,
+    admission: Admission,
+    reads: Arc<Semaphore>,
+    ingest: Ingest,
+    closed: AtomicBool,
+    active: AtomicUsize,
+    idle: Notify,
+}
+
+/// What [`Engine::shutdown`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Whether all in-flight work finished before the deadline.
+    pub drained: bool,
+    /// Operations still running at the deadline (cut short; their callers get their own results or errors).
+    pub cut_short: usize,
+    /// Ingest figures after the final flush: `stored == acknowledged` means nothing acknowledged was lost.
+    pub ingest: IngestStats,
+}
+
+/// Counts an operation in flight until dropped.
+struct Active<'a>(&'a Inner);
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        if self.0.active.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl Inner {
+    fn begin(&self) -> Result<Active<'_>> {
+        self.active.fetch_add(1, Ordering::AcqRel);
+        let guard = Active(self);
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::ShutDown);
+        }
+        Ok(guard)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().expect("the cache lock is never held across a panic")
+    }
+
+    fn read_spec(&self, columns: Option<Vec<String>>) -> ReadSpec {
+        ReadSpec { columns, slice: None, expected: self.config.expected_schema.clone() }
+    }
+
+    /// Fetches (bounded by `read_concurrency`) and decodes one file on a blocking thread.
+    async fn read(&self, path: &str, columns: Option<Vec<String>>) -> Result<DataFrame> {
+        let _slot = self.reads.acquire().await.map_err(|_| Error::ShutDown)?;
+        let fetched = read::fetch(self.store.as_ref(), path).await?;
+        let spec = self.read_spec(columns);
+        tokio::task::spawn_blocking(move || read::decode(&fetched, &spec)).await?
+    }
+
+    /// The data behind a handle, reading it again if the cache had evicted it.
+    async fn data(&self, handle: &Handle) -> Result<LazyFrame> {
+        let found = self.cache().lookup(handle)?;
+        match (found.source, found.data) {
+            (_, Some(df)) => Ok(df.as_ref().clone().lazy()),
+            (Source::Scan { plan, .. }, None) => Ok(plan),
+            (Source::Loaded { path, columns }, None) => {
+                let df = self.read(&path, columns).await?;
+                let bytes = df.estimated_size();
+                let df = Arc::new(df);
+                self.cache().store(handle.id, df.clone(), bytes)?;
+                Ok(df.as_ref().clone().lazy())
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// A builder with defaults sized for this machine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    pub(crate) fn start(config: Config, store: Option<Arc<dyn ObjectStore>>, _runtime: tokio::runtime::Handle) -> Engine {
+        let inner = Arc::new(Inner {
+            cache: Mutex::new(Cache::new(config.cache_budget_bytes, config.handle_ttl)),
+            admission: Admission::new(config.max_concurrent_queries, config.queue_bound, config.queue_timeout),
+            reads: Arc::new(Semaphore::new(config.read_concurrency)),
+            ingest: Ingest::start(config.ingest_capacity, config.ingest_batch_records, config.ingest_batch_delay, config.vwap_window),
+            closed: AtomicBool::new(false),
+            active: AtomicUsize::new(0),
+            idle: Notify::new(),
+            store,
+            config,
+        });
+        tokio::spawn(sweep_idle(Arc::downgrade(&inner)));
+        Engine { inner }
+    }
+
+    /// The resolved settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Reads a Parquet file (some columns, or all) into memory and returns a handle to it. Reading the same file
+    /// and columns again returns the same handle without reading (a cache hit) while its data is cached.
+    pub async fn read_parquet(&self, path: &str, columns: Option<&[&str]>) -> Result<Handle> {
+        let inner = &self.inner;
+        let _active = inner.begin()?;
+        let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| s.to_string()).collect());
+        let source = Source::Loaded { path: path.to_string(), columns: columns.clone() };
+        let known = inner.cache().find_loaded(&source);
+        if let Some(handle) = known {
+            // Counts a hit, or reads the data again if the cache had evicted it.
+            let _ = inner.data(&handle).await?;
+            return Ok(handle);
+        }
+        let df = inner.read(path, columns).await?;
+        let bytes = df.estimated_size();
+        let mut cache = inner.cache();
+        cache.record_miss();
+        cache.insert(source, Some((Arc::new(df), bytes)))
+    }
+
+    /// A handle to a lazy scan over a local file or a glob of files; nothing is read until a query runs.
+    pub async fn scan(&self, path_or_glob: &str) -> Result<Handle> {
+        let inner = &self.inner;
+        let _active = inner.begin()?;
+        if inner.store.is_some() {
+            return Err(Error::Unsupported(
+                "scan works on local files; with an object store, use read_parquet or batch_read".into(),
+            ));
+        }
+        let files = expand(path_or_glob)?;
+        let expected = inner.config.expected_schema.clone();
+        let first = files[0].clone();
+        // Open the first file now so that a missing or broken dataset fails here, not in the first query.
+        tokio::task::spawn_blocking(move || read::decode(&read::Fetched::Local(first), &ReadSpec { columns: None, slice: Some((0, 0)), expected }))
+            .await??;
+        let plan = LazyFrame::scan_parquet(PlRefPath::new(path_or_glob), ScanArgsParquet::default())?;
+        inner.cache().insert(Source::Scan { files, plan }, None)
+    }
+
+    /// Reads many files at once, at most `read_concurrency` in flight. One result per path, in order: a bad file
+    /// fails only its own slot.
+    pub async fn batch_read(&self, paths: &[&str], columns: Option<&[&str]>) -> Vec<Result<DataFrame>> {
+        let inner = &self.inner;
+        let _active = match inner.begin() {
+            Ok(a) => a,
+            Err(_) => return paths.iter().map(|_| Err(Error::ShutDown)).collect(),
+        };
+        let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| s.to_string()).collect());
+        join_all(paths.iter().map(|p| inner.read(p, columns.clone()))).await
+    }
+
+    /// Runs a plan, written with Polars' lazy API, over a handle's data, under admission control.
+    pub async fn query<F>(&self, handle: &Handle, plan: F) -> Result<DataFrame>
+    where
+        F: FnOnce(LazyFrame) -> LazyFrame + Send + 'static,
+    {
+        let inner = &self.inner;
+        let _active = inner.begin()?;
+        let _slot = inner.admission.admit().await?;
+        let lf = inner.data(handle).await?;
+        Ok(tokio::task::spawn_blocking(move || plan(lf).collect()).await??)
+    }
+
+    /// Runs any lazy plan under admission control.
+    pub async fn collect(&self, plan: LazyFrame) -> Result<DataFrame> {
+        let inner = &self.inner;
+        let _active = inner.begin()?;
+        let _slot = inner.admission.admit().await?;
+        Ok(tokio::task::spawn_blocking(move || plan.collect()).await??)
+    }
+
+    /// Runs many plans, each admitted like a single query; one result per plan, in order.
+    pub async fn batch_collect(&self, plans: Vec<LazyFrame>) -> Vec<Result<DataFrame>> {
+        join_all(plans.into_iter().map(|p| self.collect(p))).await
+    }
+
+    /// A stream of frames of at most `batch_rows` rows whose memory stays bounded (`stream_prefetch` frames read
+    /// ahead) whatever the size of the data. See [`crate::stream`] for how each source is streamed.
+    pub async fn stream_collect(&self, source: impl Into<StreamSource>, batch_rows: usize) -> Result<FrameStream> {
+        let inner = &self.inner;
+        let _active = inner.begin()?;
+        if batch_rows == 0 {
+            return Err(Error::Config("batch_rows must be at least 1".into()));
+        }
+        let prefetch = inner.config.stream_prefetch;
+        match source.into() {
+            StreamSource::Plan(lf) => stream::plan(lf, batch_rows, prefetch),
+            StreamSource::Handle(handle) => {
+                let found = inner.cache().lookup(&handle)?;
+                match (found.source, found.data) {
+                    (_, Some(df)) => Ok(stream::slices(df, batch_rows)),
+                    (Source::Scan { files, .. }, None) => {
+                        Ok(stream::row_groups(files, None, inner.config.expected_schema.clone(), batch_rows, prefetch))
+                    }
+                    (Source::Loaded { path, columns }, None) => {
+                        Ok(stream::row_groups(vec![path], columns, inner.config.expected_schema.clone(), batch_rows, prefetch))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Like [`Engine::stream_collect`] over a scan handle, reading only some columns.
+    pub async fn stream_columns(&self, handle: &Handle, columns: &[&str], batch_rows: usize) -> Result<FrameStream> {
+        let inner = &self.inner;
+        let _active = inner.begin()?;
+        if batch_rows == 0 {
+            return Err(Error::Config("batch_rows must be at least 1".into()));
+        }
+        let source = inner.cache().lookup(handle)?.source;
+        let files = match source {
+            Source::Scan { files, .. } => files,
+            Source::Loaded { path, .. } => vec![path],
+        };
+        let columns = Some(columns.iter().map(|c| c.to_string()).collect());
+        Ok(stream::row_groups(files, columns, inner.config.expected_schema.clone(), batch_rows, inner.config.stream_prefetch))
+    }
+
+    /// Keeps handles alive: refreshes their idle clocks. Fails with the first handle that is already gone.
+    pub fn heartbeat(&self, handles: &[Handle]) -> Result<()> {
+        self.inner.cache().heartbeat(handles)
+    }
+
+    /// Releases a handle now; `false` when it was not live. Queries already running on it finish normally.
+    pub fn drop_handle(&self, handle: &Handle) -> bool {
+        self.inner.cache().remove(handle.id)
+    }
+
+    /// Cache size, budget and hit rate.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.inner.cache().stats()
+    }
+
+    /// Admission slots, queue and refusals.
+    pub fn admission_stats(&self) -> AdmissionStats {
+        self.inner.admission.stats()
+    }
+
+    /// Appends one record to the ingest pipeline; waits while the pipeline is full. `Ok` means acknowledged.
+    pub async fn append_record(&self, tick: Tick) -> Result<()> {
+        let _active = self.inner.begin()?;
+        self.inner.ingest.append(vec![tick]).await
+    }
+
+    /// Appends records (at most `ingest_capacity` at once); waits while the pipeline is full.
+    pub async fn append_batch(&self, ticks: Vec<Tick>) -> Result<()> {
+        let _active = self.inner.begin()?;
+        self.inner.ingest.append(ticks).await
+    }
+
+    /// Returns once every record acknowledged so far is stored and visible in the rolling VWAP.
+    pub async fn flush(&self) -> Result<()> {
+        self.inner.ingest.flush().await
+    }
+
+    /// The rolling VWAP of one symbol, if it traded within the window.
+    pub fn rolling_vwap(&self, symbol: &str) -> Option<f64> {
+        self.inner.ingest.vwap(symbol)
+    }
+
+    /// The rolling VWAP of every symbol: columns `symbol`, `vwap`, `trades` (in the window), sorted by symbol.
+    pub fn rolling_vwaps(&self) -> Result<DataFrame> {
+        self.inner.ingest.vwaps()
+    }
+
+    /// Every ingested record stored so far: columns `seq`, `symbol`, `price`, `quantity`, `ts_ns`.
+    pub fn ingested(&self) -> Result<DataFrame> {
+        self.inner.ingest.frame()
+    }
+
+    /// Ingest counters.
+    pub fn ingest_stats(&self) -> IngestStats {
+        self.inner.ingest.stats()
+    }
+
+    /// Stops accepting work, lets queued and running work finish until `deadline` from now, flushes ingest, and
+    /// reports what was cut short. Every acknowledged ingest record is stored before this returns.
+    pub async fn shutdown(&self, deadline: Duration) -> ShutdownReport {
+        let inner = &self.inner;
+        inner.closed.store(true, Ordering::Release);
+        let until = tokio::time::Instant::now() + deadline;
+        loop {
+            let idle = inner.idle.notified();
+            if inner.active.load(Ordering::Acquire) == 0 || tokio::time::timeout_at(until, idle).await.is_err() {
+                break;
+            }
+        }
+        let cut_short = inner.active.load(Ordering::Acquire);
+        inner.admission.drain(until).await;
+        // Ingest is flushed whatever the deadline: acknowledged records are never dropped.
+        let _ = inner.ingest.close().await;
+        ShutdownReport { drained: cut_short == 0, cut_short, ingest: inner.ingest.stats() }
+    }
+}
+
+/// Expands a path or glob into the sorted list of files it matches.
+fn expand(path_or_glob: &str) -> Result<Vec<String>> {
+    let paths = glob::glob(path_or_glob).map_err(|e| Error::Config(format!("'{path_or_glob}' is not a valid glob: {e}")))?;
+    let mut files: Vec<String> = paths.filter_map(|p| p.ok()).map(|p| p.display().to_string()).collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::NotFound { path: path_or_glob.to_string() });
+    }
+    Ok(files)
+}
+
+/// Releases idle handles in the background (every quarter TTL), so idle data does not hold memory until the next
+/// lookup. Ends with the engine.
+async fn sweep_idle(inner: Weak<Inner>) {
+    let period = match inner.upgrade() {
+        Some(i) => (i.config.handle_ttl / 4).max(Duration::from_millis(10)),
+        None => return,
+    };
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(inner) = inner.upgrade() else { return };
+        inner.cache().expire_idle();
+    }
+}

@@ -1,0 +1,37 @@
+//! # polaroid: an async engine on Polars
+//!
+//! A Tokio-based layer that serves Polars work to many concurrent callers:
+//!
+//! - **Handles** ([`Engine::read_parquet`], [`Engine::scan`]) to data loaded into a cache bounded by bytes (LRU)
+//!   and by idle time ([`cache`]).
+//! - **Admission control** ([`Engine::query`], [`Engine::collect`]): at most K queries execute at once, the rest
+//!   wait in a fair, bounded queue, and overload is an [`Error::Overloaded`], not memory growth ([`admission`]).
+//! - **Batch reads** ([`Engine::batch_read`]) with bounded concurrency, locally or through an `object_store`.
+//! - **Bounded-memory streams** ([`Engine::stream_collect`]) over data larger than memory ([`stream`]).
+//! - **Micro-batched ingest** ([`Engine::append_record`]) with a per-symbol rolling VWAP ([`ingest`]).
+//! - **Graceful shutdown** ([`Engine::shutdown`]) that loses no acknowledged record.
+//!
+//! Polars never runs on the async worker threads: every decode and every plan runs on Tokio's blocking pool.
+//!
+//! Whether any of this is worth it for a workload is what `polaroid-bench` measures; see the repository's
+//! `reports/` for what it found, losses included.
+
+pub mod admission;
+pub mod cache;
+mod config;
+mod engine;
+mod error;
+pub mod ingest;
+mod read;
+pub mod stream;
+
+pub use admission::AdmissionStats;
+pub use cache::{CacheStats, Handle};
+pub use config::{Config, EngineBuilder};
+pub use engine::{Engine, ShutdownReport};
+pub use error::{Error, Overload, Result};
+pub use ingest::{IngestStats, Tick};
+pub use stream::{FrameStream, StreamSource};
+
+/// Re-exported so callers use the same Polars and object_store versions as the engine.
+pub use {object_store, polars};

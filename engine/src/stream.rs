@@ -1,0 +1,111 @@
+//! Streams of frames whose memory stays bounded whatever the size of the data: a producer reads ahead at most
+//! `stream_prefetch` frames into a bounded channel and waits when the consumer falls behind.
+//!
+//! - Over a scan handle: a row-group pipeline. Each file's row groups are read `batch_rows` at a time (whole row
+//!   groups, when `batch_rows` is a multiple of the row-group size), in file order, on blocking threads.
+//! - Over loaded data: zero-copy slices of the cached frame.
+//! - Over any Polars plan: Polars' streaming engine with a callback sink, which blocks while the channel is full.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use polars::prelude::*;
+use tokio::sync::mpsc;
+
+use crate::error::{Error, Result};
+use crate::read::{self, ReadSpec};
+
+/// A stream of frames; the first error ends it.
+pub type FrameStream = Pin<Box<dyn Stream<Item = Result<DataFrame>> + Send>>;
+
+/// What `stream_collect` streams.
+pub enum StreamSource {
+    /// Data behind a handle (a scan streams its files; loaded data streams slices of itself).
+    Handle(crate::Handle),
+    /// Any lazy plan, run by Polars' streaming engine.
+    Plan(LazyFrame),
+}
+
+impl From<crate::Handle> for StreamSource {
+    fn from(h: crate::Handle) -> Self {
+        StreamSource::Handle(h)
+    }
+}
+
+impl From<&crate::Handle> for StreamSource {
+    fn from(h: &crate::Handle) -> Self {
+        StreamSource::Handle(h.clone())
+    }
+}
+
+impl From<LazyFrame> for StreamSource {
+    fn from(lf: LazyFrame) -> Self {
+        StreamSource::Plan(lf)
+    }
+}
+
+fn receiver_stream(rx: mpsc::Receiver<Result<DataFrame>>) -> FrameStream {
+    Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }))
+}
+
+/// Row groups of local files, `batch_rows` at a time, projected to `columns`.
+pub(crate) fn row_groups(files: Vec<String>, columns: Option<Vec<String>>, expected: Option<Schema>, batch_rows: usize, prefetch: usize) -> FrameStream {
+    let (tx, rx) = mpsc::channel(prefetch);
+    tokio::spawn(async move {
+        for path in files {
+            let fetched = read::Fetched::Local(path);
+            let f = fetched.clone();
+            let rows = match tokio::task::spawn_blocking(move || read::num_rows(&f)).await.map_err(Error::from).and_then(|r| r) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            for offset in (0..rows).step_by(batch_rows) {
+                let spec = ReadSpec {
+                    columns: columns.clone(),
+                    slice: Some((offset, batch_rows.min(rows - offset))),
+                    expected: expected.clone(),
+                };
+                let f = fetched.clone();
+                let frame = tokio::task::spawn_blocking(move || read::decode(&f, &spec)).await.map_err(Error::from).and_then(|r| r);
+                let failed = frame.is_err();
+                // `send` waits while `prefetch` frames are unconsumed: this is the memory bound.
+                if tx.send(frame).await.is_err() || failed {
+                    return;
+                }
+            }
+        }
+    });
+    receiver_stream(rx)
+}
+
+/// Slices of a frame held in memory (no copies).
+pub(crate) fn slices(df: Arc<DataFrame>, batch_rows: usize) -> FrameStream {
+    let height = df.height();
+    let offsets = (0..height).step_by(batch_rows);
+    Box::pin(futures::stream::iter(offsets.map(move |offset| Ok(df.slice(offset as i64, batch_rows)))))
+}
+
+/// Any plan, executed by Polars' streaming engine on a blocking thread; each batch it emits goes through the
+/// bounded channel, and Polars stops when the stream is dropped.
+pub(crate) fn plan(lf: LazyFrame, batch_rows: usize, prefetch: usize) -> Result<FrameStream> {
+    let (tx, rx) = mpsc::channel(prefetch);
+    let batches = tx.clone();
+    let sink = lf.sink_batches(
+        PlanCallback::new(move |df: DataFrame| {
+            // Returning true asks Polars to stop: the consumer is gone.
+            Ok(batches.blocking_send(Ok(df)).is_err())
+        }),
+        true,
+        std::num::NonZeroUsize::new(batch_rows),
+    )?;
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = sink.collect_with_engine(polars::prelude::Engine::Streaming) {
+            let _ = tx.blocking_send(Err(e.into()));
+        }
+    });
+    Ok(receiver_stream(rx))
+}
