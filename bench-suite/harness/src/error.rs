@@ -91,6 +91,9 @@ pub enum Error {
     /// Polars failed.
     #[error("polars: {0}")]
     Polars(#[from] polars::error::PolarsError),
+    /// The polaroid engine failed.
+    #[error("polaroid engine: {0}")]
+    Engine(#[from] polaroid::Error),
     /// File-system error with the path involved.
     #[error("{action} {}", path.display())]
     Io {

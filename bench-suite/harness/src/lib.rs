@@ -23,6 +23,7 @@ pub mod measure;
 pub mod observer;
 pub mod plans;
 pub mod provenance;
+pub mod remote;
 pub mod runner;
 pub mod workloads;
 

@@ -5,8 +5,8 @@ use sysinfo::{CpuRefreshKind, RefreshKind, System};
 
 use polaroid_results::{CacheMode, CapMethod, DatasetInfo, Provenance};
 
-/// The Polars version linked into this binary (read from Cargo.lock at build time).
-pub const POLARS_VERSION: &str = env!("POLAROID_POLARS_VERSION");
+/// The Polars version linked into this binary.
+pub const POLARS_VERSION: &str = polars::VERSION;
 /// The git commit this binary was built from, or `unknown`.
 pub const GIT_COMMIT: &str = env!("POLAROID_GIT_COMMIT");
 /// The compiler that built this binary.

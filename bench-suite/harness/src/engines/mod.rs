@@ -11,6 +11,7 @@
 //! timing code is the same for every engine.
 
 mod mock;
+mod polaroid;
 mod polars_eager;
 mod polars_lazy;
 mod polars_reread;
@@ -19,13 +20,16 @@ mod polars_streaming;
 mod polars_threadpool;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::plans::Query;
+use crate::remote::RemoteStore;
 
 pub use mock::{MockBehavior, MockEngine};
+pub use polaroid::{PolaroidEngine, PolaroidMode};
 pub use polars_eager::PolarsEagerEngine;
 pub use polars_lazy::PolarsLazyEngine;
 pub use polars_reread::PolarsRereadEngine;
@@ -38,9 +42,17 @@ pub use polars_threadpool::PolarsThreadPoolEngine;
 pub struct Input {
     /// The dataset's Parquet files, in order.
     pub files: Vec<PathBuf>,
+    /// When set, the files are read through this simulated object store (with its per-request latency) instead
+    /// of from the local file system.
+    pub remote: Option<Arc<RemoteStore>>,
 }
 
 impl Input {
+    /// Local files, no store.
+    pub fn local(files: Vec<PathBuf>) -> Input {
+        Input { files, remote: None }
+    }
+
     /// A glob matching exactly the dataset's files (they share a directory and the `part-*.parquet` naming), or the
     /// single file.
     pub fn glob(&self) -> String {
@@ -119,19 +131,28 @@ pub enum EngineKind {
     PolarsReread,
     /// One DataFrame loaded before the clock starts and shared by all requests (the strong baseline).
     PolarsShared,
+    /// The polaroid async engine with everything on (cache, admission control, concurrent reads, streaming).
+    Polaroid,
+    /// The polaroid engine with admission control but no cache: every query scans the file.
+    PolaroidLimitOnly,
+    /// The polaroid engine with the cache but no admission limit.
+    PolaroidCacheOnly,
     /// Harness test double with scripted behavior.
     Mock(MockBehavior),
 }
 
 impl EngineKind {
     /// Engines a user can name, in report order (mocks last: they test the harness, not Polars).
-    pub const ALL: [EngineKind; 11] = [
+    pub const ALL: [EngineKind; 14] = [
         EngineKind::PolarsEager,
         EngineKind::PolarsThreadPool,
         EngineKind::PolarsLazy,
         EngineKind::PolarsStreaming,
         EngineKind::PolarsReread,
         EngineKind::PolarsShared,
+        EngineKind::Polaroid,
+        EngineKind::PolaroidLimitOnly,
+        EngineKind::PolaroidCacheOnly,
         EngineKind::Mock(MockBehavior::Correct),
         EngineKind::Mock(MockBehavior::WrongAnswer),
         EngineKind::Mock(MockBehavior::MemoryHog),
@@ -148,6 +169,9 @@ impl EngineKind {
             EngineKind::PolarsStreaming => "polars-streaming",
             EngineKind::PolarsReread => "polars-reread",
             EngineKind::PolarsShared => "polars-shared",
+            EngineKind::Polaroid => "polaroid",
+            EngineKind::PolaroidLimitOnly => "polaroid-limit-only",
+            EngineKind::PolaroidCacheOnly => "polaroid-cache-only",
             EngineKind::Mock(b) => b.name(),
         }
     }
@@ -161,6 +185,11 @@ impl EngineKind {
             EngineKind::PolarsStreaming => "the same lazy scan, collected (or sunk) with Polars' streaming engine",
             EngineKind::PolarsReread => "each request scans the Parquet file again (a naive service)",
             EngineKind::PolarsShared => "one DataFrame loaded before timing, shared by every request",
+            EngineKind::Polaroid => {
+                "async engine: 16 concurrent reads; queries on a cached handle, K = cores; row-group pipeline for large data"
+            }
+            EngineKind::PolaroidLimitOnly => "async engine, admission control only (K = cores): each query scans the file",
+            EngineKind::PolaroidCacheOnly => "async engine, cache only: queries on a cached handle, no admission limit",
             EngineKind::Mock(b) => b.about(),
         }
     }
@@ -187,6 +216,9 @@ impl EngineKind {
             EngineKind::PolarsStreaming => Box::new(PolarsStreamingEngine),
             EngineKind::PolarsReread => Box::new(PolarsRereadEngine),
             EngineKind::PolarsShared => Box::new(PolarsSharedEngine::default()),
+            EngineKind::Polaroid => Box::new(PolaroidEngine::new(PolaroidMode::Full)),
+            EngineKind::PolaroidLimitOnly => Box::new(PolaroidEngine::new(PolaroidMode::LimitOnly)),
+            EngineKind::PolaroidCacheOnly => Box::new(PolaroidEngine::new(PolaroidMode::CacheOnly)),
             EngineKind::Mock(b) => Box::new(MockEngine::new(b)),
         }
     }
@@ -200,6 +232,30 @@ pub(crate) fn unsupported(engine: EngineKind, op: &Op) -> Error {
 /// Lazily scans Parquet files (one path or a glob) with default options.
 pub(crate) fn scan(path_or_glob: &str) -> Result<LazyFrame> {
     Ok(LazyFrame::scan_parquet(PlRefPath::new(path_or_glob), ScanArgsParquet::default())?)
+}
+
+/// Reads one file of `input` eagerly: from the local file system, or with one GET through the simulated store.
+pub(crate) fn read_file(input: &Input, path: &std::path::Path, columns: Option<&[&str]>) -> Result<DataFrame> {
+    match &input.remote {
+        None => read_eager(path, columns),
+        Some(remote) => {
+            let bytes = remote.get(path)?;
+            let reader = ParquetReader::new(std::io::Cursor::new(bytes))
+                .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()));
+            Ok(reader.finish()?)
+        }
+    }
+}
+
+/// The `Unsupported` error of a variant that cannot read through the simulated object store.
+pub(crate) fn no_remote(engine: EngineKind, op: &Op) -> Error {
+    Error::Unsupported {
+        engine: engine.name().into(),
+        task: format!(
+            "{} through an object store (Polars' own cloud reader is not compiled in: it needs the `cloud` feature and a real endpoint)",
+            op.name()
+        ),
+    }
 }
 
 /// Reads one Parquet file eagerly, optionally only some columns.

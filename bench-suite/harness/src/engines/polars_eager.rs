@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::engines::{Engine, EngineKind, Input, Op, Output, concat, read_eager, unsupported, write_parquet};
+use crate::engines::{Engine, EngineKind, Input, Op, Output, concat, read_file, unsupported, write_parquet};
 use crate::error::Result;
 use crate::plans::{self, AGGREGATE_COLUMNS, VWAP_MIN_QUANTITY};
 
@@ -13,7 +13,7 @@ pub struct PolarsEagerEngine;
 impl Engine for PolarsEagerEngine {
     fn execute(&self, input: &Input, op: &Op) -> Result<Output> {
         eager_execute(EngineKind::PolarsEager, input, op, |files, columns| {
-            files.iter().map(|f| read_eager(f, columns)).collect()
+            files.iter().map(|f| read_file(input, f, columns)).collect()
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use polars::prelude::{Engine as PolarsExecution, LazyFrame};
 
-use crate::engines::{Engine, EngineKind, Input, Op, Output, scan, unsupported, write_parquet};
+use crate::engines::{Engine, EngineKind, Input, Op, Output, scan, unsupported, write_parquet, no_remote};
 use crate::error::Result;
 use crate::plans::{self, VWAP_MIN_QUANTITY};
 
@@ -19,6 +19,9 @@ impl Engine for PolarsLazyEngine {
 /// The lazy variants differ only in the Polars engine that executes the plan, and in how a sink is done: the
 /// in-memory engine materializes the result and writes it; the streaming engine sinks batch by batch.
 pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: PolarsExecution) -> Result<Output> {
+    if input.remote.is_some() {
+        return Err(no_remote(kind, op));
+    }
     let source = scan(&input.glob())?;
     let collect = |lf: LazyFrame| -> Result<Output> {
         Ok(Output::Frames(vec![lf.collect_with_engine(execution)?.unwrap_single()]))

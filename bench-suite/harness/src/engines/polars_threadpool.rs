@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use crate::engines::polars_eager::eager_execute;
-use crate::engines::{Engine, EngineKind, Input, Op, Output, read_eager};
+use crate::engines::{Engine, EngineKind, Input, Op, Output, read_file};
 use crate::error::Result;
 
 /// Eager reads on a pool of its own (apart from Polars' internal pool, as a user's pool would be).
@@ -34,7 +34,7 @@ impl Default for PolarsThreadPoolEngine {
 impl Engine for PolarsThreadPoolEngine {
     fn execute(&self, input: &Input, op: &Op) -> Result<Output> {
         eager_execute(EngineKind::PolarsThreadPool, input, op, |files, columns| {
-            self.pool.install(|| files.par_iter().map(|f| read_eager(f, columns)).collect())
+            self.pool.install(|| files.par_iter().map(|f| read_file(input, f, columns)).collect())
         })
     }
 }

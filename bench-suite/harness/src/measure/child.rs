@@ -3,9 +3,12 @@
 #![allow(unsafe_code)]
 
 use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::engines::{EngineKind, Input};
 use crate::error::{Error, Result};
+use crate::remote::RemoteStore;
 use crate::measure::{ChildFailure, FAILURE_PREFIX, REPORT_PREFIX};
 use crate::workloads::{self, ChildReport, ChildSpec};
 
@@ -40,7 +43,13 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
     }
     let workload = workloads::find(&spec.workload)?;
     let mut engine = EngineKind::from_name(&spec.engine)?.create();
-    let input = Input { files: spec.files.clone() };
+    // The simulated object store is filled before anything is timed, and shared by nothing else.
+    let latency_ms = spec.params.get("latency_ms").and_then(|v| v.as_u64()).unwrap_or(0);
+    let remote = match latency_ms {
+        0 => None,
+        ms => Some(Arc::new(RemoteStore::load(&spec.files, Duration::from_millis(ms))?)),
+    };
+    let input = Input { files: spec.files.clone(), remote };
     engine.prepare(&input)?;
     (workload.drive)(spec, engine.as_ref(), &input)
 }

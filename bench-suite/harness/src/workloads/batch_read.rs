@@ -1,7 +1,9 @@
 //! batch-read: read many Parquet files, either whole or as a small aggregate.
 //!
 //! What it measures: the wall time to get N files (default 50) into memory, for two tasks: every column of every
-//! file (`load-all`), and three columns, a filter and per-symbol VWAP over all of them (`vwap`).
+//! file (`load-all`), and three columns, a filter and per-symbol VWAP over all of them (`vwap`); from local files,
+//! and through a simulated object store answering each request after 5, 20 or 50 ms (`latency_ms`), which is where
+//! overlapping requests can pay. Polars' lazy variants cannot read through that store and are `unsupported` there.
 //!
 //! What could make it unfair, and what is done about it: every variant reads the same files; the answer check
 //! makes sure `load-all` really loaded every row and column (a variant that skipped work would fail it); files
@@ -15,7 +17,7 @@ use crate::data::Recipe;
 use crate::engines::{Engine, EngineKind, Input, Op};
 use crate::error::{Error, Result};
 use crate::plans::AGGREGATE_COLUMNS;
-use crate::workloads::{ChildReport, ChildSpec, Settings, Size, TaskDef, Workload, no_sweep, safety_cap, time_iterations, work_of};
+use crate::workloads::{ChildReport, ChildSpec, Params, Settings, Size, TaskDef, Workload, safety_cap, time_iterations, work_of};
 
 /// The registry entry.
 pub static WORKLOAD: Workload = Workload {
@@ -26,7 +28,13 @@ pub static WORKLOAD: Workload = Workload {
         TaskDef { name: "load-all", about: "every column of every file, materialized in memory" },
         TaskDef { name: "vwap", about: "symbol, price, quantity of every file; quantity >= 20; VWAP per symbol" },
     ],
-    engines: &[EngineKind::PolarsEager, EngineKind::PolarsThreadPool, EngineKind::PolarsLazy, EngineKind::PolarsStreaming],
+    engines: &[
+        EngineKind::PolarsEager,
+        EngineKind::PolarsThreadPool,
+        EngineKind::PolarsLazy,
+        EngineKind::PolarsStreaming,
+        EngineKind::Polaroid,
+    ],
     recipe,
     settings,
     drive,
@@ -42,12 +50,15 @@ fn recipe(size: Size, seed: u64) -> Recipe {
 }
 
 fn settings(size: Size) -> Settings {
-    let (warmup, runs, timeout_s) = match size {
-        Size::Smoke => (1, 3, 120.0),
-        Size::Default => (1, 5, 600.0),
-        Size::Large => (1, 3, 3600.0),
+    let (warmup, runs, timeout_s, latencies_ms): (usize, usize, f64, &[u64]) = match size {
+        Size::Smoke => (1, 3, 120.0, &[0, 5]),
+        Size::Default => (1, 5, 600.0, &[0, 5, 20, 50]),
+        Size::Large => (1, 3, 3600.0, &[0, 20]),
     };
-    Settings { warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: safety_cap(), sweep: no_sweep() }
+    // latency_ms = 0 reads local files; above that, every variant reads through the same simulated object store
+    // that answers each GET after that many milliseconds (see `remote`).
+    let sweep = latencies_ms.iter().map(|ms| Params::from([("latency_ms".to_string(), serde_json::json!(ms))])).collect();
+    Settings { warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: safety_cap(), sweep }
 }
 
 fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {

@@ -32,7 +32,13 @@ pub static WORKLOAD: Workload = Workload {
     about: "1-500 closed-loop clients issuing a seeded mix of filter / VWAP / top-N queries against one dataset",
     fairness: "same seeded requests for all; every distinct request's answer checked; shared frame loaded untimed",
     tasks: &[TaskDef { name: "mixed", about: "QPS and latency of a closed loop of seeded filter / VWAP / top-N requests" }],
-    engines: &[EngineKind::PolarsReread, EngineKind::PolarsShared],
+    engines: &[
+        EngineKind::PolarsReread,
+        EngineKind::PolarsShared,
+        EngineKind::Polaroid,
+        EngineKind::PolaroidLimitOnly,
+        EngineKind::PolaroidCacheOnly,
+    ],
     recipe,
     settings,
     drive,
@@ -73,7 +79,7 @@ pub fn request_pool(dataset: &Dataset, seed: u64) -> Result<Vec<Query>> {
         Some(recipe) => symbol_table(recipe).into_iter().take(20).collect(),
         None => {
             use polars::prelude::*;
-            let lf = crate::engines::scan(&crate::engines::Input { files: dataset.files.clone() }.glob())?;
+            let lf = crate::engines::scan(&crate::engines::Input::local(dataset.files.clone()).glob())?;
             let df = lf.group_by([col("symbol")]).agg([len().alias("n")]).sort(["n"], SortMultipleOptions::default().with_order_descending(true)).limit(20).collect()?;
             df.column("symbol")?.str()?.iter().flatten().map(String::from).collect()
         }

@@ -24,7 +24,7 @@ pub static WORKLOAD: Workload = Workload {
         TaskDef { name: "aggregate", about: "per-symbol trades, volume, VWAP, low and high over every row" },
         TaskDef { name: "sink", about: "every row and column rewritten into one Parquet file, closed on disk" },
     ],
-    engines: &[EngineKind::PolarsEager, EngineKind::PolarsLazy, EngineKind::PolarsStreaming],
+    engines: &[EngineKind::PolarsEager, EngineKind::PolarsLazy, EngineKind::PolarsStreaming, EngineKind::Polaroid],
     recipe,
     settings,
     drive,

@@ -1,0 +1,184 @@
+//! `polaroid`, `polaroid-limit-only`, `polaroid-cache-only`: the async engine under test, driven through its public
+//! API only. The engine owns a Tokio runtime and every `execute` blocks on it, so timing code is the same as for
+//! the synchronous variants (the concurrent-query clients are the same OS threads for every variant).
+//!
+//! - batch-read: `batch_read` with 16 reads in flight, locally or through the same simulated object store as the
+//!   Polars variants; the VWAP then runs as one admitted query.
+//! - concurrent-query: queries on a handle. `polaroid` reads the file once into the cache and admits K = cores
+//!   queries at a time; `polaroid-limit-only` admits K at a time but each query scans the file; `polaroid-cache-only`
+//!   uses the cache with no admission limit. The handle is created by the first request (the untimed answer check).
+//! - large-dataset: a row-group pipeline (`stream_columns` / `stream_collect`, 4 row groups per frame, 2 frames of
+//!   prefetch), partial aggregates merged at the end, or frames written one by one with Polars' batched writer.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures::StreamExt;
+use polaroid::{Engine as AsyncEngine, Handle};
+use polars::prelude::*;
+
+use crate::engines::{Engine, EngineKind, Input, Op, Output, concat, unsupported};
+
+type ParquetBatchedWriter = polars::io::parquet::write::BatchedWriter<std::fs::File>;
+use crate::error::{Error, Result};
+use crate::plans::{self, AGGREGATE_COLUMNS, VWAP_MIN_QUANTITY};
+
+/// Which of the engine's mechanisms are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolaroidMode {
+    /// Cache and admission control.
+    Full,
+    /// Admission control, no cache.
+    LimitOnly,
+    /// Cache, no admission limit.
+    CacheOnly,
+}
+
+/// Reads in flight in `batch_read`.
+const READ_CONCURRENCY: usize = 16;
+/// Rows per streamed frame: four of the datasets' 65,536-row groups.
+const STREAM_BATCH_ROWS: usize = 4 * 65_536;
+/// Slots when admission is "off": more than any client count the workload uses.
+const UNLIMITED: usize = 1 << 16;
+
+/// The engine under test, with its runtime.
+pub struct PolaroidEngine {
+    mode: PolaroidMode,
+    runtime: Option<tokio::runtime::Runtime>,
+    engine: Option<AsyncEngine>,
+    handle: Mutex<Option<Handle>>,
+}
+
+impl PolaroidEngine {
+    /// An engine in `mode`; started by `prepare`.
+    pub fn new(mode: PolaroidMode) -> Self {
+        PolaroidEngine { mode, runtime: None, engine: None, handle: Mutex::new(None) }
+    }
+
+    fn kind(&self) -> EngineKind {
+        match self.mode {
+            PolaroidMode::Full => EngineKind::Polaroid,
+            PolaroidMode::LimitOnly => EngineKind::PolaroidLimitOnly,
+            PolaroidMode::CacheOnly => EngineKind::PolaroidCacheOnly,
+        }
+    }
+
+    fn parts(&self) -> Result<(&tokio::runtime::Runtime, &AsyncEngine)> {
+        match (&self.runtime, &self.engine) {
+            (Some(rt), Some(engine)) => Ok((rt, engine)),
+            _ => Err(Error::Config(format!("{}: prepare was not called", self.kind().name()))),
+        }
+    }
+
+    /// The handle queries run on: created once, by the first request.
+    fn handle(&self, rt: &tokio::runtime::Runtime, engine: &AsyncEngine, input: &Input) -> Result<Handle> {
+        let mut slot = self.handle.lock().expect("the handle lock is never poisoned");
+        if let Some(h) = slot.as_ref() {
+            return Ok(h.clone());
+        }
+        let path = input.files.first().ok_or_else(|| Error::Config("no input file".into()))?.display().to_string();
+        let h = match self.mode {
+            PolaroidMode::LimitOnly => rt.block_on(engine.scan(&path))?,
+            PolaroidMode::Full | PolaroidMode::CacheOnly => rt.block_on(engine.read_parquet(&path, None))?,
+        };
+        *slot = Some(h.clone());
+        Ok(h)
+    }
+}
+
+fn paths(files: &[PathBuf]) -> Vec<String> {
+    files.iter().map(|f| f.display().to_string()).collect()
+}
+
+impl Engine for PolaroidEngine {
+    fn prepare(&mut self, input: &Input) -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("polaroid")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start the engine's runtime: {e}")))?;
+        let slots = match self.mode {
+            PolaroidMode::CacheOnly => UNLIMITED,
+            PolaroidMode::Full | PolaroidMode::LimitOnly => polaroid::Config::default().max_concurrent_queries,
+        };
+        let mut builder = AsyncEngine::builder()
+            .max_concurrent_queries(slots)
+            .queue_bound(UNLIMITED)
+            .queue_timeout(Duration::from_secs(600))
+            .read_concurrency(READ_CONCURRENCY)
+            .cache_budget_bytes(8 << 30);
+        if let Some(remote) = &input.remote {
+            builder = builder.object_store(remote.store());
+        }
+        let engine = runtime.block_on(async { builder.build() })?;
+        self.engine = Some(engine);
+        self.runtime = Some(runtime);
+        Ok(())
+    }
+
+    fn execute(&self, input: &Input, op: &Op) -> Result<Output> {
+        let (rt, engine) = self.parts()?;
+        let files = paths(&input.files);
+        let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+        match op {
+            Op::LoadAll => {
+                let frames = rt.block_on(engine.batch_read(&refs, None));
+                Ok(Output::Frames(frames.into_iter().collect::<Result<Vec<_>, _>>()?))
+            }
+            Op::Vwap => {
+                let frames = rt.block_on(engine.batch_read(&refs, Some(&AGGREGATE_COLUMNS)));
+                let df = concat(frames.into_iter().collect::<Result<Vec<_>, _>>()?)?;
+                Ok(Output::Frames(vec![rt.block_on(engine.collect(plans::vwap(df.lazy(), VWAP_MIN_QUANTITY)))?]))
+            }
+            Op::Query(query) => {
+                let handle = self.handle(rt, engine, input)?;
+                let query = query.clone();
+                Ok(Output::Frames(vec![rt.block_on(engine.query(&handle, move |lf| query.plan(lf)))?]))
+            }
+            Op::Aggregate if self.mode == PolaroidMode::Full => rt.block_on(async {
+                let scan = engine.scan(&input.glob()).await?;
+                let mut frames = engine.stream_columns(&scan, &AGGREGATE_COLUMNS, STREAM_BATCH_ROWS).await?;
+                let mut partials = Vec::new();
+                while let Some(frame) = frames.next().await {
+                    partials.push(engine.collect(plans::partial_aggregate(frame?.lazy())).await?);
+                }
+                engine.drop_handle(&scan);
+                let merged = plans::merge_partials(concat(partials)?.lazy());
+                Ok(Output::Frames(vec![engine.collect(merged).await?]))
+            }),
+            Op::Sink { out } if self.mode == PolaroidMode::Full => rt.block_on(async {
+                let scan = engine.scan(&input.glob()).await?;
+                let mut frames = engine.stream_collect(&scan, STREAM_BATCH_ROWS).await?;
+                let mut writer: Option<ParquetBatchedWriter> = None;
+                while let Some(frame) = frames.next().await {
+                    let frame = frame?;
+                    let out = out.clone();
+                    let open = writer.take();
+                    // Writing is Polars work: it runs on a blocking thread like every other.
+                    writer = Some(
+                        tokio::task::spawn_blocking(move || -> Result<ParquetBatchedWriter> {
+                            let mut w = match open {
+                                Some(w) => w,
+                                None => {
+                                    let file = std::fs::File::create(&out).map_err(crate::error::io_err("creating", &out))?;
+                                    ParquetWriter::new(file).batched(frame.schema())?
+                                }
+                            };
+                            w.write_batch(&frame)?;
+                            Ok(w)
+                        })
+                        .await
+                        .map_err(polaroid::Error::from)??,
+                    );
+                }
+                engine.drop_handle(&scan);
+                if let Some(w) = writer {
+                    tokio::task::spawn_blocking(move || w.finish()).await.map_err(polaroid::Error::from)??;
+                }
+                Ok(Output::Written(out.clone()))
+            }),
+            _ => Err(unsupported(self.kind(), op)),
+        }
+    }
+}
