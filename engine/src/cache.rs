@@ -113,9 +113,8 @@ impl Cache {
 
     /// The live handle for loaded data from `source`, if one exists.
     pub fn find_loaded(&mut self, source: &Source) -> Option<Handle> {
-        self.expire_idle();
         let id = *self.by_key.get(&key_of(source)?)?;
-        self.entries.contains_key(&id).then_some(Handle { id })
+        (!self.expire_if_idle(id) && self.entries.contains_key(&id)).then_some(Handle { id })
     }
 
     /// Counts a read of data that had no handle yet.
@@ -177,7 +176,8 @@ impl Cache {
 
     /// Resolves a handle, refreshing its idle clock. Loaded handles count a hit (data cached) or a miss.
     pub fn lookup(&mut self, handle: &Handle) -> Result<Lookup> {
-        self.expire_idle();
+        // Only this handle is checked here (queries are the hot path); the engine's sweeper expires the rest.
+        self.expire_if_idle(handle.id);
         let Some(entry) = self.entries.get_mut(&handle.id) else {
             return Err(if self.expired.contains(&handle.id) {
                 Error::HandleExpired { id: handle.id, ttl: self.ttl }
@@ -200,10 +200,10 @@ impl Cache {
 
     /// Refreshes the idle clock of every handle given; the first unusable one is reported.
     pub fn heartbeat(&mut self, handles: &[Handle]) -> Result<()> {
-        self.expire_idle();
         let now = Instant::now();
         let mut first_error = None;
         for h in handles {
+            self.expire_if_idle(h.id);
             match self.entries.get_mut(&h.id) {
                 Some(e) => e.last_used = now,
                 None if first_error.is_none() => {
@@ -233,14 +233,21 @@ impl Cache {
 
     /// Releases every handle idle for longer than the TTL.
     pub fn expire_idle(&mut self) {
-        let now = Instant::now();
-        let idle: Vec<u64> =
-            self.entries.iter().filter(|(_, e)| now.duration_since(e.last_used) > self.ttl).map(|(id, _)| *id).collect();
-        for id in idle {
+        let ids: Vec<u64> = self.entries.keys().copied().collect();
+        for id in ids {
+            self.expire_if_idle(id);
+        }
+    }
+
+    /// Releases one handle if it has been idle for longer than the TTL; `true` when it was.
+    fn expire_if_idle(&mut self, id: u64) -> bool {
+        let idle = self.entries.get(&id).is_some_and(|e| e.last_used.elapsed() > self.ttl);
+        if idle {
             self.remove(id);
             self.expired.insert(id);
             self.stats.expirations += 1;
         }
+        idle
     }
 }
 
