@@ -102,13 +102,13 @@ fn the_memory_cap_kills_an_over_allocating_child_and_the_run_goes_on() {
 fn a_hanging_variant_times_out_and_a_failing_one_is_recorded() {
     let s = Sandbox::new();
     let out = s.path("r.json");
-    let o = s.run(&out, &["--workload", "batch-read", "--engine", "mock-hang,mock-fail,mock", "--timeout", "2"]);
+    let o = s.run(&out, &["--workload", "batch-read", "--engine", "mock-hang,mock-fail,mock", "--timeout", "4"]);
     assert_eq!(o.status.code(), Some(3), "an error outcome exits 3: {}", stderr(&o));
     let r = load(&out);
     assert_eq!(r.measurements.len(), 2 * 2 * 3, "tasks x latencies x variants");
     for m in &r.measurements {
         match m.variant.as_str() {
-            "mock-hang" => assert_eq!(m.outcome, Outcome::Timeout { limit_s: 2.0 }),
+            "mock-hang" => assert_eq!(m.outcome, Outcome::Timeout { limit_s: 4.0 }),
             "mock-fail" => assert!(matches!(&m.outcome, Outcome::Error { message } if message.contains("scripted failure"))),
             _ => assert_eq!(m.outcome, Outcome::Ok),
         }
