@@ -8,6 +8,7 @@ use polars::prelude::Schema;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::ingest::Tick;
 
 /// Resolved settings of an [`Engine`]. Built with [`EngineBuilder`].
 #[derive(Debug, Clone)]
@@ -36,6 +37,18 @@ pub struct Config {
     pub vwap_window: Duration,
     /// Columns and types every file read must have (`None`: no check beyond requested columns).
     pub expected_schema: Option<Schema>,
+    /// Called with each ingest micro-batch right after it is stored and visible in the rolling VWAP.
+    pub on_ingest_applied: Option<IngestHook>,
+}
+
+/// A callback on applied ingest micro-batches (see [`EngineBuilder::on_ingest_applied`]).
+#[derive(Clone)]
+pub struct IngestHook(pub Arc<dyn Fn(&[Tick]) + Send + Sync>);
+
+impl std::fmt::Debug for IngestHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IngestHook(..)")
+    }
 }
 
 impl Default for Config {
@@ -54,6 +67,7 @@ impl Default for Config {
             ingest_batch_delay: Duration::from_millis(1),
             vwap_window: Duration::from_secs(60),
             expected_schema: None,
+            on_ingest_applied: None,
         }
     }
 }
@@ -108,6 +122,14 @@ impl EngineBuilder {
     /// Every file read must have these columns with these types.
     pub fn expected_schema(mut self, schema: Schema) -> Self {
         self.config.expected_schema = Some(schema);
+        self
+    }
+
+    /// Calls `hook` with every ingest micro-batch once it is stored and visible in the rolling VWAP, on the
+    /// blocking thread that applied it (keep it short). This is how a caller measures when a record became
+    /// visible, e.g. end-to-end latency from a feed's send timestamp.
+    pub fn on_ingest_applied(mut self, hook: impl Fn(&[Tick]) + Send + Sync + 'static) -> Self {
+        self.config.on_ingest_applied = Some(IngestHook(Arc::new(hook)));
         self
     }
 

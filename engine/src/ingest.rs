@@ -16,6 +16,7 @@ use polars::prelude::*;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::config::IngestHook;
 use crate::error::{Error, Result};
 
 /// One trade, as a feed delivers it.
@@ -91,6 +92,7 @@ pub(crate) struct IngestState {
     acknowledged: AtomicU64,
     stored: AtomicU64,
     batches: AtomicU64,
+    hook: Option<IngestHook>,
 }
 
 impl IngestState {
@@ -113,6 +115,9 @@ impl IngestState {
         self.frames.lock().expect("ingest frames lock is never poisoned").push(df);
         self.stored.fetch_add(n, Ordering::Release);
         self.batches.fetch_add(1, Ordering::Relaxed);
+        if let Some(hook) = &self.hook {
+            (hook.0)(&batch);
+        }
         Ok(())
     }
 }
@@ -127,7 +132,7 @@ pub(crate) struct Ingest {
 }
 
 impl Ingest {
-    pub fn start(capacity: usize, batch_records: usize, delay: Duration, window: Duration) -> Ingest {
+    pub fn start(capacity: usize, batch_records: usize, delay: Duration, window: Duration, hook: Option<IngestHook>) -> Ingest {
         let state = Arc::new(IngestState {
             frames: Mutex::new(Vec::new()),
             windows: Mutex::new(HashMap::new()),
@@ -135,6 +140,7 @@ impl Ingest {
             acknowledged: AtomicU64::new(0),
             stored: AtomicU64::new(0),
             batches: AtomicU64::new(0),
+            hook,
         });
         let permits = Arc::new(Semaphore::new(capacity));
         let (tx, rx) = mpsc::unbounded_channel();

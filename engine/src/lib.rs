@@ -27,7 +27,7 @@ pub mod stream;
 
 pub use admission::AdmissionStats;
 pub use cache::{CacheStats, Handle};
-pub use config::{Config, EngineBuilder};
+pub use config::{Config, EngineBuilder, IngestHook};
 pub use engine::{Engine, ShutdownReport};
 pub use error::{Error, Overload, Result};
 pub use ingest::{IngestStats, Tick};

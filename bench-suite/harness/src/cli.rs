@@ -39,6 +39,17 @@ pub enum Command {
     Datagen(DataArgs),
     /// Measure this machine's limits: memory bandwidth and Parquet decode throughput (1 core and all cores).
     Calibrate(DataArgs),
+    /// Serve the streaming workload's tick feed: a WebSocket server on 127.0.0.1 replaying trades as JSON.
+    ///
+    /// Each session starts when --connections clients are connected (ws://127.0.0.1:PORT/feed?conn=0, ...)
+    /// and replays the trades at --rate ticks per second (unpaced without it), then sends an `end` message.
+    /// The message format is documented in docs/methodology.md.
+    ///
+    /// Examples:
+    ///   polaroid-bench feed --rate 100000                  # the default dataset's trades at 100k ticks/s
+    ///   cargo run --release -p polaroid-bench --example feed_client -- ws://127.0.0.1:PORT/feed
+    #[command(verbatim_doc_comment)]
+    Feed(FeedArgs),
     /// Internal: one measurement, in the child process (task on stdin, report on stdout).
     #[command(name = "__measure", hide = true)]
     Measure,
@@ -81,6 +92,49 @@ pub struct DataArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42, env = "POLAROID_SEED")]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct FeedArgs {
+    /// Offered rate over all connections, ticks per second [default: unpaced, as fast as the client reads].
+    #[arg(long, env = "POLAROID_FEED_RATE")]
+    pub rate: Option<f64>,
+    /// Connections per session; trades are split over them by symbol.
+    #[arg(long, default_value_t = 1, env = "POLAROID_FEED_CONNECTIONS")]
+    pub connections: usize,
+    /// Trades per session (the first ones of the input) [default: all].
+    #[arg(long, env = "POLAROID_FEED_TICKS")]
+    pub ticks: Option<u64>,
+    /// Sessions to serve before exiting [default: until stopped].
+    #[arg(long, env = "POLAROID_FEED_SESSIONS")]
+    pub sessions: Option<u64>,
+    /// Port on 127.0.0.1 (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 0, env = "POLAROID_FEED_PORT")]
+    pub port: u16,
+    /// Parquet file(s) or directories to replay [default: the streaming workload's dataset of --suite].
+    #[arg(long, env = "POLAROID_INPUT", value_delimiter = ',')]
+    pub input: Vec<PathBuf>,
+    /// Suite size whose dataset to replay when no --input is given.
+    #[arg(long, value_enum, default_value = "default", env = "POLAROID_SUITE")]
+    pub suite: SuiteArg,
+    /// Directory for generated datasets [default: $HOME/.cache/polaroid/data].
+    #[arg(long, env = "POLAROID_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 42, env = "POLAROID_SEED")]
+    pub seed: u64,
+    /// Print the lines the benchmark runner reads (URL, then usage) instead of messages for people.
+    #[arg(long, hide = true)]
+    pub machine_readable: bool,
+    /// Fault injection (tests): a malformed message before every n-th trade of a connection.
+    #[arg(long, hide = true)]
+    pub malformed_every: Option<u64>,
+    /// Fault injection (tests): drop each connection once after this many trades...
+    #[arg(long, hide = true)]
+    pub drop_after: Option<u64>,
+    /// ...and skip this many of its trades before the client is back.
+    #[arg(long, hide = true, default_value_t = 0)]
+    pub drop_skip: u64,
 }
 
 #[derive(Debug, Args)]

@@ -85,6 +85,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A streaming consumer's session failed the checker (lost, duplicated or mispriced ticks).
+    #[error("{variant} failed the streaming checker: {what}")]
+    Check {
+        /// Engine variant.
+        variant: String,
+        /// What the checker found.
+        what: String,
+    },
     /// An invalid option value.
     #[error("{0}")]
     Config(String),

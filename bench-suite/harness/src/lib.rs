@@ -6,6 +6,7 @@
 //! - [`plans`]: the queries, written once with Polars' lazy API and shared by every engine.
 //! - [`engines`]: one file per variant under test behind one narrow trait.
 //! - [`workloads`]: the registry: datasets, tasks, sweeps and the drivers that time them.
+//! - [`feed`]: the streaming workload's WebSocket tick feed, its clients and its checker.
 //! - [`measure`]: process isolation, memory caps, peak memory, the sysinfo sampler, the child side.
 //! - [`answer`]: order-independent answer digests.
 //! - [`runner`]: options -> plan -> measurements -> result file (rewritten after each one; resumable).
@@ -19,6 +20,7 @@ pub mod calibrate;
 pub mod data;
 pub mod engines;
 pub mod error;
+pub mod feed;
 pub mod measure;
 pub mod observer;
 pub mod plans;

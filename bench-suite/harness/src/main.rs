@@ -11,6 +11,8 @@ use clap::Parser;
 use polaroid_bench::engines::EngineKind;
 use polaroid_bench::runner::{self, RunOptions};
 use polaroid_bench::workloads::{self, Size, WORKLOADS};
+use polaroid_bench::feed::process::{self, FeedOptions};
+use polaroid_bench::feed::server::{Faults, FeedConfig};
 use polaroid_bench::{calibrate, data, measure};
 use polaroid_results::{AnswerCheck, Outcome, table, units};
 
@@ -55,6 +57,7 @@ fn run() -> anyhow::Result<ExitCode> {
             println!("(compressed {} bytes per second, decoded from memory; dataset {})", c.compression, c.dataset);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Feed(args) => feed(args),
         Command::Measure => Ok(ExitCode::from(measure::child::child_main() as u8)),
         Command::CalibrateDecode { files } => {
             println!("{}", calibrate::decode_throughput(&files)?);
@@ -101,6 +104,46 @@ fn run_benchmarks(args: cli::RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{failed} measurement(s) failed with an error or a wrong answer; see the result file for details");
         return Ok(ExitCode::from(3));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn feed(args: cli::FeedArgs) -> anyhow::Result<ExitCode> {
+    let files = if args.input.is_empty() {
+        let dir = match &args.data_dir {
+            Some(dir) => dir.clone(),
+            None => runner::default_data_dir(),
+        };
+        std::fs::create_dir_all(&dir)?;
+        let recipe = (workloads::streaming::WORKLOAD.recipe)(args.suite.into(), args.seed);
+        data::ensure(&recipe, &dir)?.0.files
+    } else {
+        let mut files = Vec::new();
+        for path in &args.input {
+            files.extend(data::user_dataset(path)?.files);
+        }
+        files
+    };
+    let options = FeedOptions {
+        files,
+        ticks: args.ticks,
+        config: FeedConfig {
+            rate_per_s: args.rate,
+            connections: args.connections,
+            sessions: args.sessions,
+            faults: Faults { malformed_every: args.malformed_every, drop_after: args.drop_after, drop_skip: args.drop_skip },
+        },
+        port: args.port,
+    };
+    if args.machine_readable {
+        process::feed_machine_main(&options)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pace = args.rate.map_or("unpaced".to_string(), |r| format!("at {r} ticks/s"));
+    let usage = process::feed_main(&options, |url| {
+        println!("feed: {url} ({pace}, {} connection(s); Ctrl-C stops it)", args.connections);
+        println!("try:  cargo run --release -p polaroid-bench --example feed_client -- {url}");
+    })?;
+    eprintln!("served {} session(s); feed CPU {:.2} s", usage.sessions, usage.cpu_s);
     Ok(ExitCode::SUCCESS)
 }
 

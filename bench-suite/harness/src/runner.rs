@@ -20,7 +20,11 @@ use crate::measure::cap::CapEnforcer;
 use crate::measure::{ChildEnd, run_child};
 use crate::observer::Observer;
 use crate::provenance;
-use crate::workloads::{self, ChildSpec, Params, Settings, Size, Workload, concurrent_query};
+use crate::feed::process::FeedProcess;
+use crate::workloads::{self, ChildSpec, Params, Settings, Size, Workload, concurrent_query, streaming};
+
+/// How long the feed may take to finish its last session and report its usage after the consumer is done.
+const FEED_EXIT_WAIT: Duration = Duration::from_secs(10);
 
 /// What the user asked for (validated by [`plan`]).
 #[derive(Debug, Clone, Serialize)]
@@ -345,10 +349,19 @@ fn measure_one(
     let started_at = provenance::now();
     let scratch = scratch_root.join(format!("m{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
-    let extra = if item.workload.name == "concurrent-query" {
-        serde_json::json!({ "requests": concurrent_query::request_pool(dataset, options.seed)? })
-    } else {
-        serde_json::Value::Null
+    // Workload companions: concurrent-query's request pool; streaming's feed, a process of its own.
+    let mut feed = None;
+    let extra = match item.workload.name {
+        "concurrent-query" => serde_json::json!({ "requests": concurrent_query::request_pool(dataset, options.seed)? }),
+        "streaming" => {
+            let feed_options = streaming::feed_options(&item.params, &item.settings, &dataset.files, dataset.info.rows);
+            let ticks = feed_options.ticks;
+            let process = FeedProcess::spawn(binary, &feed_options)?;
+            let url = process.url.clone();
+            feed = Some(process);
+            serde_json::json!({ "url": url, "ticks": ticks })
+        }
+        _ => serde_json::Value::Null,
     };
     let spec = ChildSpec {
         workload: item.workload.name.into(),
@@ -368,6 +381,10 @@ fn measure_one(
     let timeout = Duration::from_secs_f64(item.settings.timeout_s);
     let run = run_child(binary, &item.key, &spec, &cap, timeout);
     let _ = std::fs::remove_dir_all(&scratch);
+    // After a finished measurement the feed is done with its sessions; otherwise it is waiting for a consumer
+    // that will not come, and is stopped at once.
+    let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
+    let feed_usage = feed.and_then(|f| f.finish(if finished { FEED_EXIT_WAIT } else { Duration::ZERO }));
     let run = run?;
 
     let mut m = Measurement {
@@ -392,6 +409,7 @@ fn measure_one(
         answer_check: AnswerCheck::Unchecked,
         started_at,
         wall_time_s: run.wall.as_secs_f64(),
+        stream: None,
     };
     match run.end {
         ChildEnd::Report(report) => match Summary::of(&report.samples) {
@@ -406,7 +424,12 @@ fn measure_one(
                 });
                 m.latency = report.latency;
                 m.work = report.work;
-                m.answer = Some(report.answer);
+                m.answer = report.answer;
+                m.stream = report.stream.map(|mut s| {
+                    s.feed_cpu_s = feed_usage.map(|u| u.cpu_s);
+                    s.feed_peak_rss_bytes = feed_usage.and_then(|u| u.peak_rss_bytes);
+                    s
+                });
             }
             None => m.outcome = Outcome::Error { message: "the measurement produced no finite samples (--runs 0?)".into() },
         },

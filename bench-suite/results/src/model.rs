@@ -181,9 +181,9 @@ pub struct Calibration {
 pub struct Measurement {
     /// Unique key: `workload/task/variant/size` plus `[name=value,...]` parameters.
     pub key: String,
-    /// Workload name (`batch-read`, `concurrent-query`, `large-dataset`).
+    /// Workload name (`batch-read`, `concurrent-query`, `large-dataset`, `streaming`).
     pub workload: String,
-    /// Task within the workload (`load-all`, `vwap`, `mixed`, `aggregate`, `sink`).
+    /// Task within the workload (`load-all`, `vwap`, `mixed`, `aggregate`, `sink`, `ingest`).
     pub task: String,
     /// Engine variant measured (`polars-eager`, ...).
     pub variant: String,
@@ -213,6 +213,37 @@ pub struct Measurement {
     pub started_at: String,
     /// Wall time of the whole measurement process, set-up included.
     pub wall_time_s: f64,
+    /// Feed figures, for the streaming workload (absent elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamStats>,
+}
+
+/// What a streaming measurement saw of the feed, over its timed sessions. The metric's samples are the achieved
+/// rate of each session; `latency` is send-to-visible per tick.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StreamStats {
+    /// Offered rate over all connections, ticks per second; absent when the feed was unpaced.
+    pub offered_per_s: Option<f64>,
+    /// WebSocket connections the ticks were spread over (by symbol).
+    pub connections: u32,
+    /// Ticks in each session.
+    pub ticks_per_session: u64,
+    /// Timed sessions that passed the checker (count, no loss, no duplicates, VWAP equal to the reference).
+    pub sessions_checked: u64,
+    /// Jumps in a connection's message sequence (0 unless a connection dropped).
+    pub gaps: u64,
+    /// Connections re-established after a drop.
+    pub reconnects: u64,
+    /// Messages skipped as malformed, by reason.
+    pub malformed: BTreeMap<String, u64>,
+    /// CPU seconds of the measurement process over the timed sessions (user + system).
+    pub consumer_cpu_s: Option<f64>,
+    /// CPU seconds of the feed process over all its sessions, warm-up included.
+    pub feed_cpu_s: Option<f64>,
+    /// Peak RSS (`VmHWM`) of the feed process, bytes.
+    pub feed_peak_rss_bytes: Option<u64>,
+    /// CPU pinning of feed and consumer (`none`: both share every core).
+    pub cpu_pinning: String,
 }
 
 impl Measurement {

@@ -93,6 +93,7 @@ fn metric_text(metric: &Metric, value: f64) -> String {
     match metric.unit.as_str() {
         "s" => units::seconds(value),
         "queries/s" => units::rate(value, "q/s"),
+        "ticks/s" => units::rate(value, "ticks/s"),
         unit => format!("{value:.3} {unit}"),
     }
 }

@@ -14,10 +14,13 @@ mod mock;
 mod polaroid;
 mod polars_eager;
 mod polars_lazy;
+mod polars_microbatch;
+mod polars_naive;
 mod polars_reread;
 mod polars_shared;
 mod polars_streaming;
 mod polars_threadpool;
+mod transport_ceiling;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,6 +28,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::feed::client::ConnStats;
 use crate::plans::Query;
 use crate::remote::RemoteStore;
 
@@ -32,10 +36,13 @@ pub use mock::{MockBehavior, MockEngine};
 pub use polaroid::{PolaroidEngine, PolaroidMode};
 pub use polars_eager::PolarsEagerEngine;
 pub use polars_lazy::PolarsLazyEngine;
+pub use polars_microbatch::PolarsMicroBatchEngine;
+pub use polars_naive::PolarsNaiveEngine;
 pub use polars_reread::PolarsRereadEngine;
 pub use polars_shared::PolarsSharedEngine;
 pub use polars_streaming::PolarsStreamingEngine;
 pub use polars_threadpool::PolarsThreadPoolEngine;
+pub use transport_ceiling::TransportCeilingEngine;
 
 /// The files an engine works on.
 #[derive(Debug, Clone)]
@@ -82,6 +89,19 @@ pub enum Op {
         /// Where to write.
         out: PathBuf,
     },
+    /// streaming: consume one session of the tick feed, storing every tick and keeping the rolling VWAP.
+    Ingest(FeedSession),
+}
+
+/// One session of the tick feed to consume.
+#[derive(Debug, Clone)]
+pub struct FeedSession {
+    /// The feed's URL (`ws://127.0.0.1:PORT/feed`).
+    pub url: String,
+    /// Connections to open (`conn=0..connections`).
+    pub connections: usize,
+    /// Trades in the session: their `seq` runs from 0 to `ticks - 1`.
+    pub ticks: u64,
 }
 
 impl Op {
@@ -93,6 +113,7 @@ impl Op {
             Op::Query(_) => "query",
             Op::Aggregate => "aggregate",
             Op::Sink { .. } => "sink",
+            Op::Ingest(_) => "ingest",
         }
     }
 }
@@ -104,6 +125,24 @@ pub enum Output {
     Frames(Vec<DataFrame>),
     /// A Parquet file written and closed.
     Written(PathBuf),
+    /// A feed session consumed.
+    Ingested(Ingested),
+}
+
+/// What a consumer of the tick feed ends a session with.
+#[derive(Debug)]
+pub struct Ingested {
+    /// Every tick stored (`seq`, `symbol`, `price`, `quantity`, `ts_ns`); `None` for the transport ceiling, which
+    /// stores nothing (its `seqs` say what it received).
+    pub stored: Option<DataFrame>,
+    /// The rolling VWAP (`symbol`, `vwap`, `trades`); `None` for the transport ceiling.
+    pub vwap: Option<DataFrame>,
+    /// Sequence numbers received, when nothing is stored.
+    pub seqs: Vec<u64>,
+    /// When each tick became visible (in the VWAP, or parsed for the ceiling) against when it was sent.
+    pub visibility: crate::feed::client::Visibility,
+    /// What the connections saw (gaps, malformed messages, reconnects).
+    pub connections: ConnStats,
 }
 
 /// An engine variant under test. See the module docs for what is inside the timer.
@@ -137,13 +176,19 @@ pub enum EngineKind {
     PolaroidLimitOnly,
     /// The polaroid engine with the cache but no admission limit.
     PolaroidCacheOnly,
+    /// streaming: parse every tick and discard it (the limit of the transport and parsing).
+    TransportCeiling,
+    /// streaming: append each tick to a DataFrame as it arrives.
+    PolarsNaive,
+    /// streaming: a synchronous client building a frame of every N ticks.
+    PolarsMicroBatch,
     /// Harness test double with scripted behavior.
     Mock(MockBehavior),
 }
 
 impl EngineKind {
     /// Engines a user can name, in report order (mocks last: they test the harness, not Polars).
-    pub const ALL: [EngineKind; 14] = [
+    pub const ALL: [EngineKind; 17] = [
         EngineKind::PolarsEager,
         EngineKind::PolarsThreadPool,
         EngineKind::PolarsLazy,
@@ -153,6 +198,9 @@ impl EngineKind {
         EngineKind::Polaroid,
         EngineKind::PolaroidLimitOnly,
         EngineKind::PolaroidCacheOnly,
+        EngineKind::TransportCeiling,
+        EngineKind::PolarsNaive,
+        EngineKind::PolarsMicroBatch,
         EngineKind::Mock(MockBehavior::Correct),
         EngineKind::Mock(MockBehavior::WrongAnswer),
         EngineKind::Mock(MockBehavior::MemoryHog),
@@ -172,6 +220,9 @@ impl EngineKind {
             EngineKind::Polaroid => "polaroid",
             EngineKind::PolaroidLimitOnly => "polaroid-limit-only",
             EngineKind::PolaroidCacheOnly => "polaroid-cache-only",
+            EngineKind::TransportCeiling => "transport-ceiling",
+            EngineKind::PolarsNaive => "polars-naive",
+            EngineKind::PolarsMicroBatch => "polars-microbatch",
             EngineKind::Mock(b) => b.name(),
         }
     }
@@ -186,10 +237,15 @@ impl EngineKind {
             EngineKind::PolarsReread => "each request scans the Parquet file again (a naive service)",
             EngineKind::PolarsShared => "one DataFrame loaded before timing, shared by every request",
             EngineKind::Polaroid => {
-                "async engine: 16 concurrent reads; queries on a cached handle, K = cores; row-group pipeline for large data"
+                "async engine: 16 concurrent reads; queries on a cached handle, K = cores; row-group pipeline for large data; micro-batched ingest"
             }
             EngineKind::PolaroidLimitOnly => "async engine, admission control only (K = cores): each query scans the file",
             EngineKind::PolaroidCacheOnly => "async engine, cache only: queries on a cached handle, no admission limit",
+            EngineKind::TransportCeiling => "tokio-tungstenite client that parses every tick and discards it: the limit",
+            EngineKind::PolarsNaive => "blocking client appending each tick to a DataFrame (vstack) and the VWAP",
+            EngineKind::PolarsMicroBatch => {
+                "blocking client building a DataFrame of every 1024 ticks (or 1 ms), then updating the VWAP"
+            }
             EngineKind::Mock(b) => b.about(),
         }
     }
@@ -219,6 +275,9 @@ impl EngineKind {
             EngineKind::Polaroid => Box::new(PolaroidEngine::new(PolaroidMode::Full)),
             EngineKind::PolaroidLimitOnly => Box::new(PolaroidEngine::new(PolaroidMode::LimitOnly)),
             EngineKind::PolaroidCacheOnly => Box::new(PolaroidEngine::new(PolaroidMode::CacheOnly)),
+            EngineKind::TransportCeiling => Box::new(TransportCeilingEngine::default()),
+            EngineKind::PolarsNaive => Box::new(PolarsNaiveEngine),
+            EngineKind::PolarsMicroBatch => Box::new(PolarsMicroBatchEngine),
             EngineKind::Mock(b) => Box::new(MockEngine::new(b)),
         }
     }

@@ -7,18 +7,24 @@
 //! - concurrent-query: queries on a handle. `polaroid` reads the file once into the cache and admits K = cores
 //!   queries at a time; `polaroid-limit-only` admits K at a time but each query scans the file; `polaroid-cache-only`
 //!   uses the cache with no admission limit. The handle is created by the first request (the untimed answer check).
+//! - streaming: micro-batched ingest (`append_batch` per chunk of ready messages, batches applied off the async
+//!   threads), rolling VWAP in the engine; see [`ingest`].
 //! - large-dataset: a row-group pipeline (`stream_columns` / `stream_collect`, 4 row groups per frame, 2 frames of
 //!   prefetch), partial aggregates merged at the end, or frames written one by one with Polars' batched writer.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
 use polaroid::{Engine as AsyncEngine, Handle};
 use polars::prelude::*;
 
-use crate::engines::{Engine, EngineKind, Input, Op, Output, concat, unsupported};
+use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, concat, unsupported};
+use crate::feed::client::{ConnStats, Received, Visibility, consume};
+use crate::feed::{VWAP_WINDOW_NS, now_ns};
+use crate::workloads::streaming::{BATCH_DELAY, BATCH_RECORDS};
 
 type ParquetBatchedWriter = polars::io::parquet::write::BatchedWriter<std::fs::File>;
 use crate::error::{Error, Result};
@@ -87,17 +93,22 @@ impl PolaroidEngine {
     }
 }
 
+/// A multi-thread Tokio runtime with one worker per core, as an async service would run.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_name("polaroid")
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start a Tokio runtime: {e}")))
+}
+
 fn paths(files: &[PathBuf]) -> Vec<String> {
     files.iter().map(|f| f.display().to_string()).collect()
 }
 
 impl Engine for PolaroidEngine {
     fn prepare(&mut self, input: &Input) -> Result<()> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .thread_name("polaroid")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start the engine's runtime: {e}")))?;
+        let runtime = runtime()?;
         let slots = match self.mode {
             PolaroidMode::CacheOnly => UNLIMITED,
             PolaroidMode::Full | PolaroidMode::LimitOnly => polaroid::Config::default().max_concurrent_queries,
@@ -178,7 +189,65 @@ impl Engine for PolaroidEngine {
                 }
                 Ok(Output::Written(out.clone()))
             }),
+            Op::Ingest(session) if self.mode == PolaroidMode::Full => rt.block_on(ingest(session)).map(Output::Ingested),
             _ => Err(unsupported(self.kind(), op)),
         }
     }
+}
+
+/// streaming: a fresh engine per session (so each starts empty); every connection is a task that hands the
+/// ticks already received to `append_batch` (backpressure: it waits while the engine is `ingest_capacity` behind);
+/// the engine cuts micro-batches (same rule as `polars-microbatch`) and applies them off the async threads. A
+/// tick is visible when the engine's `on_ingest_applied` hook sees its batch.
+async fn ingest(session: &FeedSession) -> Result<Ingested> {
+    let sent: Arc<Vec<AtomicI64>> = Arc::new((0..session.ticks).map(|_| AtomicI64::new(0)).collect());
+    let visibility = Arc::new(Mutex::new(Visibility::default()));
+    let (hook_sent, hook_visibility) = (sent.clone(), visibility.clone());
+    let engine = Arc::new(
+        AsyncEngine::builder()
+            .ingest_batch_records(BATCH_RECORDS)
+            .ingest_batch_delay(BATCH_DELAY)
+            .vwap_window(Duration::from_nanos(VWAP_WINDOW_NS as u64))
+            .on_ingest_applied(move |batch| {
+                let now = now_ns();
+                let mut v = hook_visibility.lock().expect("visibility lock is never poisoned");
+                for t in batch {
+                    if let Some(s) = hook_sent.get(t.seq as usize) {
+                        v.record(s.load(Ordering::Acquire), now);
+                    }
+                }
+            })
+            .build()?,
+    );
+    let mut tasks = tokio::task::JoinSet::new();
+    for conn in 0..session.connections {
+        let (url, engine, sent) = (session.url.clone(), engine.clone(), sent.clone());
+        tasks.spawn(async move {
+            consume(&url, conn, |trades: Vec<Received>| {
+                let ticks: Vec<polaroid::Tick> = trades
+                    .into_iter()
+                    .map(|r| {
+                        if let Some(s) = sent.get(r.tick.seq as usize) {
+                            s.store(r.sent_ns, Ordering::Release);
+                        }
+                        r.tick
+                    })
+                    .collect();
+                let engine = engine.clone();
+                async move { Ok(engine.append_batch(ticks).await?) }
+            })
+            .await
+        });
+    }
+    let mut connections = ConnStats::total();
+    while let Some(joined) = tasks.join_next().await {
+        let stats = joined.map_err(|e| Error::Config(format!("a feed connection task failed: {e}")))??;
+        connections.merge(&stats);
+    }
+    engine.flush().await?;
+    let stored = engine.ingested()?;
+    let vwap = engine.rolling_vwaps()?;
+    engine.shutdown(Duration::from_secs(5)).await;
+    let visibility = visibility.lock().expect("visibility lock is never poisoned").clone();
+    Ok(Ingested { stored: Some(stored), vwap: Some(vwap), seqs: Vec::new(), visibility, connections })
 }

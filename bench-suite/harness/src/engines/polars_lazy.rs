@@ -46,6 +46,6 @@ pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: 
             }
             Ok(Output::Written(out.clone()))
         }
-        Op::Query(_) => Err(unsupported(kind, op)),
+        Op::Query(_) | Op::Ingest(_) => Err(unsupported(kind, op)),
     }
 }

@@ -183,6 +183,18 @@ fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String> 
     })
 }
 
+/// User + system CPU seconds this process has used so far (`getrusage(RUSAGE_SELF)`).
+pub fn own_cpu_seconds() -> f64 {
+    // SAFETY: rusage is plain old data; zeroed is valid, and getrusage only writes through the pointer.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid `who` and a pointer to a live local.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
 /// `wait4` on our child; `None` when `nohang` and it is still running.
 fn reap(pid: u32, nohang: bool) -> Option<(i32, libc::rusage)> {
     let mut status = 0;

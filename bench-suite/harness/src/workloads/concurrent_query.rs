@@ -18,13 +18,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use xxhash_rust::xxh3::xxh3_64;
 
-use polaroid_results::{Answer, Latency};
+use polaroid_results::Answer;
 
 use crate::data::{Dataset, Recipe, symbol_table};
 use crate::engines::{Engine, EngineKind, Input, Op};
 use crate::error::{Error, Result};
 use crate::plans::Query;
-use crate::workloads::{ChildReport, ChildSpec, Params, Settings, Size, TaskDef, Workload, digest_output, safety_cap};
+use crate::workloads::{ChildReport, ChildSpec, Params, Settings, Size, TaskDef, Workload, digest_output, latency_of, safety_cap};
 
 /// The registry entry.
 pub static WORKLOAD: Workload = Workload {
@@ -47,7 +47,7 @@ pub static WORKLOAD: Workload = Workload {
 /// Requests in the pool clients draw from.
 const POOL_SIZE: usize = 48;
 
-fn recipe(size: Size, seed: u64) -> Recipe {
+pub(crate) fn recipe(size: Size, seed: u64) -> Recipe {
     let rows = match size {
         Size::Smoke => 20_000,
         Size::Default => 1_000_000,
@@ -59,7 +59,7 @@ fn recipe(size: Size, seed: u64) -> Recipe {
 fn settings(size: Size) -> Settings {
     let (clients, duration, runs, timeout_s): (&[u64], f64, usize, f64) = match size {
         Size::Smoke => (&[1, 10], 0.3, 2, 120.0),
-        Size::Default => (&[1, 10, 50, 100, 500], 5.0, 3, 600.0),
+        Size::Default => (&[1, 10, 50, 100, 500], 3.0, 3, 600.0),
         Size::Large => (&[1, 10, 50, 100, 500], 10.0, 3, 1800.0),
     };
     Settings {
@@ -141,18 +141,11 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         higher_is_better: true,
         warmup_runs: spec.settings.warmup,
         samples,
-        latency: Some(Latency {
-            count: total.len(),
-            errors,
-            p50_ns: total.value_at_quantile(0.50),
-            p95_ns: total.value_at_quantile(0.95),
-            p99_ns: total.value_at_quantile(0.99),
-            p999_ns: total.value_at_quantile(0.999),
-            max_ns: total.max(),
-        }),
+        latency: Some(latency_of(&total, errors)),
         work: None,
-        answer,
+        answer: Some(answer),
         peak_rss_bytes: crate::workloads::own_peak_rss_bytes(),
+        stream: None,
     })
 }
 

@@ -43,7 +43,7 @@ fn recipe(size: Size, seed: u64) -> Recipe {
 fn settings(size: Size) -> Settings {
     let (warmup, runs, timeout_s, cap) = match size {
         Size::Smoke => (1, 2, 120.0, 512 * MIB),
-        Size::Default => (1, 3, 900.0, GIB),
+        Size::Default => (1, 2, 900.0, GIB),
         Size::Large => (1, 2, 3600.0, 4 * GIB),
     };
     Settings { warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: cap, sweep: no_sweep() }

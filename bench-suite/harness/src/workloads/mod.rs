@@ -5,6 +5,7 @@
 pub mod batch_read;
 pub mod concurrent_query;
 pub mod large_dataset;
+pub mod streaming;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,7 +13,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use polaroid_results::{Answer, Latency, Work};
+use hdrhistogram::Histogram;
+use polaroid_results::{Answer, Latency, StreamStats, Work};
 
 use crate::answer;
 use crate::data::Recipe;
@@ -97,7 +99,8 @@ pub struct Workload {
 }
 
 /// The registry, in report order.
-pub static WORKLOADS: [&Workload; 3] = [&batch_read::WORKLOAD, &concurrent_query::WORKLOAD, &large_dataset::WORKLOAD];
+pub static WORKLOADS: [&Workload; 4] =
+    [&batch_read::WORKLOAD, &concurrent_query::WORKLOAD, &large_dataset::WORKLOAD, &streaming::WORKLOAD];
 
 /// Looks a workload up by name; the error lists the valid names.
 pub fn find(name: &str) -> Result<&'static Workload> {
@@ -151,10 +154,13 @@ pub struct ChildReport {
     pub latency: Option<Latency>,
     /// Work per iteration.
     pub work: Option<Work>,
-    /// Digest of the answer.
-    pub answer: Answer,
+    /// Digest of the answer (`None` for a variant whose output is not comparable, e.g. the transport ceiling).
+    pub answer: Option<Answer>,
     /// `VmHWM` of the measurement process at the end, bytes.
     pub peak_rss_bytes: Option<u64>,
+    /// Feed figures, for the streaming workload.
+    #[serde(default)]
+    pub stream: Option<StreamStats>,
 }
 
 /// The driver shared by workloads that time whole iterations of one op (batch-read, large-dataset): warm-up runs
@@ -184,8 +190,9 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         samples,
         latency: None,
         work: Some(work),
-        answer: answer.expect("warm-up runs at least once"),
+        answer: Some(answer.expect("warm-up runs at least once")),
         peak_rss_bytes: own_peak_rss_bytes(),
+        stream: None,
     })
 }
 
@@ -194,6 +201,7 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
 pub fn digest_output(output: &Output) -> Result<Answer> {
     match output {
         Output::Frames(frames) => answer::digest(frames),
+        Output::Ingested(_) => Err(Error::Config("an ingest session has no frame answer; the streaming driver digests it".into())),
         Output::Written(path) => {
             let lf = crate::engines::scan(&path.display().to_string())?;
             let df = plans::full_aggregate(lf).collect_with_engine(polars::prelude::Engine::Streaming)?.unwrap_single();
@@ -226,6 +234,19 @@ pub fn work_of(input: &Input, rows: u64, columns: Option<&[&str]>) -> Result<Wor
 /// The kernel's high-water mark of this process's resident memory (`VmHWM`), from /proc/self/status.
 pub fn own_peak_rss_bytes() -> Option<u64> {
     crate::measure::vm_hwm_bytes("/proc/self/status")
+}
+
+/// Percentiles of a latency histogram (nanoseconds).
+pub(crate) fn latency_of(h: &Histogram<u64>, errors: u64) -> Latency {
+    Latency {
+        count: h.len(),
+        errors,
+        p50_ns: h.value_at_quantile(0.50),
+        p95_ns: h.value_at_quantile(0.95),
+        p99_ns: h.value_at_quantile(0.99),
+        p999_ns: h.value_at_quantile(0.999),
+        max_ns: h.max(),
+    }
 }
 
 /// One sweep entry with no parameters.

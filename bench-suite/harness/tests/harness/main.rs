@@ -4,4 +4,5 @@
 mod bad_input;
 mod datagen;
 mod measurement;
+mod streaming;
 mod util;

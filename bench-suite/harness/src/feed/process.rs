@@ -1,0 +1,175 @@
+//! The feed as a process of its own (`polaroid-bench feed`), so that it and the consumer under measurement do not
+//! share a runtime, a heap or a memory cap, and its CPU use is recorded rather than hidden in the consumer's.
+//!
+//! [`feed_main`] is the process; [`FeedProcess`] starts one for a measurement and reads back the lines it prints:
+//! `POLAROID-FEED <url>` once it listens, and `POLAROID-FEED-USAGE <json>` ([`FeedUsage`]) when it is done.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::feed::server::{FeedConfig, serve};
+use crate::measure::own_cpu_seconds;
+use crate::feed::load_ticks;
+
+const URL_PREFIX: &str = "POLAROID-FEED ";
+const USAGE_PREFIX: &str = "POLAROID-FEED-USAGE ";
+/// How long the feed may take to load its trades and start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Everything a feed process needs.
+#[derive(Debug, Clone)]
+pub struct FeedOptions {
+    /// Parquet files to replay, in order.
+    pub files: Vec<PathBuf>,
+    /// Trades per session (the first ones of the files); `None` for all.
+    pub ticks: Option<u64>,
+    /// What to serve.
+    pub config: FeedConfig,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+}
+
+/// The feed's own resource use, as it reports it on exit.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct FeedUsage {
+    /// User + system CPU seconds.
+    pub cpu_s: f64,
+    /// Its `VmHWM`, bytes.
+    pub peak_rss_bytes: Option<u64>,
+    /// Sessions served.
+    pub sessions: u64,
+}
+
+/// The feed process: loads the trades (untimed), listens, prints its URL, serves, prints its usage.
+pub fn feed_main(options: &FeedOptions, on_listening: impl FnOnce(&str)) -> Result<FeedUsage> {
+    let ticks = load_ticks(&options.files, options.ticks.unwrap_or(u64::MAX))?;
+    if ticks.is_empty() {
+        return Err(Error::Config("the feed has no trades to send: the input has no rows (or --ticks 0)".into()));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the feed's runtime: {e}")))?;
+    let sessions = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await.map_err(|e| {
+            Error::Config(format!("the feed cannot listen on 127.0.0.1:{}: {e}; pick another --port", options.port))
+        })?;
+        let addr = listener.local_addr().map_err(|e| Error::Config(format!("feed socket: {e}")))?;
+        on_listening(&format!("ws://{addr}/feed"));
+        serve(listener, &ticks, options.config.clone()).await
+    })?;
+    Ok(FeedUsage { cpu_s: own_cpu_seconds(), peak_rss_bytes: crate::measure::vm_hwm_bytes("/proc/self/status"), sessions })
+}
+
+/// Entry point of the hidden machine mode of `polaroid-bench feed`: prints the lines [`FeedProcess`] reads.
+pub fn feed_machine_main(options: &FeedOptions) -> Result<()> {
+    let usage = feed_main(options, |url| println!("{URL_PREFIX}{url}"))?;
+    println!("{USAGE_PREFIX}{}", serde_json::to_string(&usage)?);
+    Ok(())
+}
+
+/// A running feed process.
+pub struct FeedProcess {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    /// Its WebSocket URL (`ws://127.0.0.1:PORT/feed`).
+    pub url: String,
+}
+
+impl FeedProcess {
+    /// Starts `binary feed` for `options` and waits until it listens.
+    pub fn spawn(binary: &Path, options: &FeedOptions) -> Result<FeedProcess> {
+        let mut cmd = Command::new(binary);
+        cmd.arg("feed").arg("--machine-readable");
+        for f in &options.files {
+            cmd.arg("--input").arg(f);
+        }
+        if let Some(n) = options.ticks {
+            cmd.arg("--ticks").arg(n.to_string());
+        }
+        if let Some(r) = options.config.rate_per_s {
+            cmd.arg("--rate").arg(r.to_string());
+        }
+        if let Some(s) = options.config.sessions {
+            cmd.arg("--sessions").arg(s.to_string());
+        }
+        cmd.arg("--connections").arg(options.config.connections.to_string());
+        cmd.arg("--port").arg(options.port.to_string());
+        let f = &options.config.faults;
+        if let Some(n) = f.malformed_every {
+            cmd.arg("--malformed-every").arg(n.to_string());
+        }
+        if let Some(n) = f.drop_after {
+            cmd.arg("--drop-after").arg(n.to_string()).arg("--drop-skip").arg(f.drop_skip.to_string());
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| Error::Config(format!("cannot start the feed process {}: {e}", binary.display())))?;
+        let stdout = child.stdout.take().expect("stdout was piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut feed = FeedProcess { child, lines, url: String::new() };
+        loop {
+            match feed.lines.recv_timeout(START_TIMEOUT) {
+                Ok(line) => {
+                    if let Some(url) = line.strip_prefix(URL_PREFIX) {
+                        feed.url = url.trim().to_string();
+                        return Ok(feed);
+                    }
+                }
+                Err(_) => {
+                    feed.kill();
+                    return Err(Error::Config(
+                        "the feed process exited or did not start listening (its error is above)".into(),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Waits up to `wait` for the feed to finish its sessions and report its usage; kills it otherwise.
+    pub fn finish(mut self, wait: Duration) -> Option<FeedUsage> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut usage = None;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(json) = line.strip_prefix(USAGE_PREFIX) {
+                        usage = serde_json::from_str(json).ok();
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        self.kill();
+        usage
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for FeedProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
