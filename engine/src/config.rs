@@ -29,9 +29,10 @@ pub struct Config {
     pub stream_prefetch: usize,
     /// Records the ingest channel holds before `append_*` waits (backpressure).
     pub ingest_capacity: usize,
-    /// An ingest micro-batch is cut at this many records...
+    /// An ingest micro-batch holds at most this many records (whatever is queued, up to this).
     pub ingest_batch_records: usize,
-    /// ...or when its oldest record has waited this long.
+    /// A batch that is not full waits this long after its oldest record for more (zero: it is applied as soon as
+    /// nothing more is queued, the lowest latency; longer makes fewer, larger frames when records trickle in).
     pub ingest_batch_delay: Duration,
     /// Window of the per-symbol rolling VWAP, in the records' own timestamps.
     pub vwap_window: Duration,
@@ -64,7 +65,7 @@ impl Default for Config {
             stream_prefetch: 2,
             ingest_capacity: 65_536,
             ingest_batch_records: 4096,
-            ingest_batch_delay: Duration::from_millis(1),
+            ingest_batch_delay: Duration::ZERO,
             vwap_window: Duration::from_secs(60),
             expected_schema: None,
             on_ingest_applied: None,

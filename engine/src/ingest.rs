@@ -2,8 +2,10 @@
 //!
 //! `append_*` takes one permit per record from a semaphore of `ingest_capacity` permits and hands the records to
 //! the batcher task: when the batcher falls behind, appends wait (backpressure) instead of memory growing. The
-//! batcher cuts a micro-batch at `ingest_batch_records` records or when its oldest record has waited
-//! `ingest_batch_delay`, and applies it on a blocking thread: the records become a Polars frame (every record is
+//! batcher takes every record already queued (up to `ingest_batch_records`) as one micro-batch and applies it as
+//! soon as the queue is empty, or, with a non-zero `ingest_batch_delay`, once its oldest record has waited that
+//! long; so batches are small when records trickle in and grow by themselves under load. It applies a batch on a
+//! blocking thread: the records become a Polars frame (every record is
 //! kept) and update the rolling VWAP windows. A record is *acknowledged* when its `append` returns `Ok`; `flush`
 //! returns once every acknowledged record is stored and visible in the VWAP.
 
@@ -240,9 +242,21 @@ async fn batcher(mut rx: mpsc::UnboundedReceiver<Msg>, state: Arc<IngestState>, 
                     oldest = Some(Instant::now());
                 }
                 pending.extend(records);
-                if pending.len() >= batch_records {
+                // Take whatever else is already queued: under load batches grow by themselves.
+                let mut flushes = Vec::new();
+                while pending.len() < batch_records {
+                    match rx.try_recv() {
+                        Ok(Msg::Records(more)) => pending.extend(more),
+                        Ok(Msg::Flush(done)) => flushes.push(done),
+                        Err(_) => break,
+                    }
+                }
+                if pending.len() >= batch_records || delay.is_zero() || !flushes.is_empty() {
                     apply(&state, &permits, &mut pending).await;
                     oldest = None;
+                }
+                for done in flushes {
+                    let _ = done.send(());
                 }
             }
             Some(Msg::Flush(done)) => {

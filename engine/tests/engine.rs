@@ -350,3 +350,22 @@ async fn ingest_keeps_every_record_and_a_correct_rolling_vwap() {
     }
     assert_eq!(engine.rolling_vwaps().unwrap().height(), 7);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_batch_delay_a_record_becomes_visible_without_a_flush() {
+    // The default batcher applies what is queued as soon as nothing more is: no flush, no timer needed.
+    let engine = Engine::builder().ingest_batch_records(1024).build().unwrap();
+    engine
+        .append_record(Tick { seq: 0, symbol: "A".into(), price: 10.0, quantity: 3, ts_ns: 1 })
+        .await
+        .unwrap();
+    let waited = tokio::time::timeout(Duration::from_secs(10), async {
+        while engine.ingest_stats().stored < 1 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "the record was never applied: {:?}", engine.ingest_stats());
+    assert_eq!(engine.rolling_vwap("A"), Some(10.0));
+    assert_eq!(engine.ingest_stats().batches, 1);
+}

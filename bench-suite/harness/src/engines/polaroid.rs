@@ -24,7 +24,7 @@ use polars::prelude::*;
 use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, concat, unsupported};
 use crate::feed::client::{ConnStats, Received, Visibility, consume};
 use crate::feed::{VWAP_WINDOW_NS, now_ns};
-use crate::workloads::streaming::{BATCH_DELAY, BATCH_RECORDS};
+use crate::workloads::streaming::BATCH_RECORDS;
 
 type ParquetBatchedWriter = polars::io::parquet::write::BatchedWriter<std::fs::File>;
 use crate::error::{Error, Result};
@@ -197,8 +197,9 @@ impl Engine for PolaroidEngine {
 
 /// streaming: a fresh engine per session (so each starts empty); every connection is a task that hands the
 /// ticks already received to `append_batch` (backpressure: it waits while the engine is `ingest_capacity` behind);
-/// the engine cuts micro-batches (same rule as `polars-microbatch`) and applies them off the async threads. A
-/// tick is visible when the engine's `on_ingest_applied` hook sees its batch.
+/// the engine's batcher takes everything queued (at most [`BATCH_RECORDS`]) as one micro-batch, applies it off
+/// the async threads as soon as nothing more is queued (its default, zero `ingest_batch_delay`). A tick is
+/// visible when the engine's `on_ingest_applied` hook sees its batch.
 async fn ingest(session: &FeedSession) -> Result<Ingested> {
     let sent: Arc<Vec<AtomicI64>> = Arc::new((0..session.ticks).map(|_| AtomicI64::new(0)).collect());
     let visibility = Arc::new(Mutex::new(Visibility::default()));
@@ -206,7 +207,6 @@ async fn ingest(session: &FeedSession) -> Result<Ingested> {
     let engine = Arc::new(
         AsyncEngine::builder()
             .ingest_batch_records(BATCH_RECORDS)
-            .ingest_batch_delay(BATCH_DELAY)
             .vwap_window(Duration::from_nanos(VWAP_WINDOW_NS as u64))
             .on_ingest_applied(move |batch| {
                 let now = now_ns();
