@@ -111,7 +111,12 @@ impl IngestState {
         {
             let mut windows = self.windows.lock().expect("ingest windows lock is never poisoned");
             for t in &batch {
-                windows.entry(t.symbol.clone()).or_default().push(t.ts_ns, t.price, t.quantity as f64, self.window_ns);
+                // Look up by &str: a String is allocated only for a symbol's first trade.
+                if !windows.contains_key(t.symbol.as_str()) {
+                    windows.insert(t.symbol.clone(), Window::default());
+                }
+                let window = windows.get_mut(t.symbol.as_str()).expect("inserted just above");
+                window.push(t.ts_ns, t.price, t.quantity as f64, self.window_ns);
             }
         }
         self.frames.lock().expect("ingest frames lock is never poisoned").push(df);
