@@ -50,6 +50,21 @@ pub enum Command {
     ///   cargo run --release -p polaroid-bench --example feed_client -- ws://127.0.0.1:PORT/feed
     #[command(verbatim_doc_comment)]
     Feed(FeedArgs),
+    /// Compare two result files: the CI regression gate.
+    ///
+    /// For each measurement in both files: a Mann-Whitney U test on the timed samples plus a noise floor on the
+    /// ratio of medians, and the noise floor on peak memory. Prints a Markdown summary (or JSON) ready to paste
+    /// as a pull-request comment. Use 10 timed runs (`run --runs 10`) for a gate: with 5, one slow outlier run
+    /// hides a 10% slowdown too often. See docs/ci.md.
+    ///
+    /// Exit codes: 0 no significant regression; 1 a significant regression (what counts: --fail-on);
+    /// 2 the files cannot be compared (different schema version or data) or cannot be read.
+    ///
+    /// Examples:
+    ///   polaroid-bench compare base.json new.json
+    ///   polaroid-bench compare base.json new.json --noise-floor 0.10 --fail-on any --format json --out cmp.json
+    #[command(verbatim_doc_comment)]
+    Compare(CompareArgs),
     /// Internal: one measurement, in the child process (task on stdin, report on stdout).
     #[command(name = "__measure", hide = true)]
     Measure,
@@ -92,6 +107,46 @@ pub struct DataArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42, env = "POLAROID_SEED")]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The base result file (e.g. from the main branch).
+    pub base: PathBuf,
+    /// The new result file (e.g. from the pull request).
+    pub new: PathBuf,
+    /// Relative change below which nothing counts as regressed or improved.
+    #[arg(long, default_value_t = 0.05, env = "POLAROID_NOISE_FLOOR")]
+    pub noise_floor: f64,
+    /// What fails the gate (exit code 1).
+    #[arg(long, value_enum, default_value = "time", env = "POLAROID_FAIL_ON")]
+    pub fail_on: FailOnArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "markdown", env = "POLAROID_FORMAT")]
+    pub format: FormatArg,
+    /// Also write the output to this file.
+    #[arg(long, short = 'o', env = "POLAROID_COMPARE_OUT")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    /// A significant time or throughput regression, or a measurement that stopped finishing.
+    Time,
+    /// Peak memory beyond the noise floor, or a measurement that stopped finishing.
+    Memory,
+    /// Either.
+    Any,
+    /// Never fail: report only.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// A Markdown summary for a pull-request comment.
+    Markdown,
+    /// The full comparison as JSON.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -58,6 +58,7 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Feed(args) => feed(args),
+        Command::Compare(args) => Ok(compare(args)),
         Command::Measure => Ok(ExitCode::from(measure::child::child_main() as u8)),
         Command::CalibrateDecode { files } => {
             println!("{}", calibrate::decode_throughput(&files)?);
@@ -105,6 +106,43 @@ fn run_benchmarks(args: cli::RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn compare(args: cli::CompareArgs) -> ExitCode {
+    use polaroid_results::compare::{CompareOptions, FailOn, compare, markdown};
+    let fail_on = match args.fail_on {
+        cli::FailOnArg::Time => FailOn::Time,
+        cli::FailOnArg::Memory => FailOn::Memory,
+        cli::FailOnArg::Any => FailOn::Any,
+        cli::FailOnArg::None => FailOn::None,
+    };
+    let label = |p: &std::path::Path| p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let result = (|| -> anyhow::Result<_> {
+        let base = polaroid_results::RunResult::load(&args.base)?;
+        let new = polaroid_results::RunResult::load(&args.new)?;
+        let c = compare(&base, &new, &label(&args.base), &label(&args.new), CompareOptions { noise_floor: args.noise_floor, fail_on })?;
+        let text = match args.format {
+            cli::FormatArg::Markdown => markdown(&c),
+            cli::FormatArg::Json => serde_json::to_string_pretty(&c)? + "\n",
+        };
+        if let Some(out) = &args.out {
+            std::fs::write(out, &text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+        }
+        Ok((c, text))
+    })();
+    match result {
+        Ok((c, text)) => {
+            print!("{text}");
+            for w in &c.warnings {
+                eprintln!("warning: {w}");
+            }
+            if c.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn feed(args: cli::FeedArgs) -> anyhow::Result<ExitCode> {

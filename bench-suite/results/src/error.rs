@@ -41,4 +41,15 @@ pub enum Error {
         /// Version this build writes and reads.
         expected: u32,
     },
+    /// Two runs that cannot be compared.
+    #[error("cannot compare these runs: {0}")]
+    Incomparable(String),
+    /// A chart or report could not be drawn.
+    #[error("cannot draw {what}: {message}")]
+    Render {
+        /// The chart or report.
+        what: String,
+        /// The backend's error.
+        message: String,
+    },
 }

@@ -11,6 +11,7 @@
 //! - [`units`]: human formatting of seconds, bytes and rates.
 #![warn(missing_docs)]
 
+pub mod compare;
 pub mod error;
 pub mod model;
 pub mod stats;
