@@ -50,6 +50,21 @@ pub enum Command {
     ///   cargo run --release -p polaroid-bench --example feed_client -- ws://127.0.0.1:PORT/feed
     #[command(verbatim_doc_comment)]
     Feed(FeedArgs),
+    /// Write a report (index.md, a self-contained index.html, charts/*.svg) from one or more result files.
+    ///
+    /// Sections: environment and provenance, methodology, per-workload findings with tables and charts, where
+    /// each engine wins and loses, failures. Every number comes from the files.
+    ///
+    /// Examples:
+    ///   polaroid-bench report polaroid-results/default-*.json --out reports/my-machine/
+    #[command(verbatim_doc_comment)]
+    Report(ReportArgs),
+    /// Trend of many result files in a directory: per task, each variant's median per run, with charts.
+    ///
+    /// Examples:
+    ///   polaroid-bench history polaroid-results/ --out reports/history/
+    #[command(verbatim_doc_comment)]
+    History(HistoryArgs),
     /// Compare two result files: the CI regression gate.
     ///
     /// For each measurement in both files: a Mann-Whitney U test on the timed samples plus a noise floor on the
@@ -107,6 +122,28 @@ pub struct DataArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42, env = "POLAROID_SEED")]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Result files (JSON written by `polaroid-bench run`).
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    /// Directory to write index.md, index.html and charts/ into [default: reports/<first file's name>/].
+    #[arg(long, short = 'o', env = "POLAROID_REPORT_OUT")]
+    pub out: Option<PathBuf>,
+    /// Title of the report.
+    #[arg(long, default_value = "polaroid benchmark report", env = "POLAROID_REPORT_TITLE")]
+    pub title: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Directory of result files (*.json).
+    pub dir: PathBuf,
+    /// Directory to write index.md, index.html and charts/ into [default: <dir>/history/].
+    #[arg(long, short = 'o', env = "POLAROID_HISTORY_OUT")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -59,6 +59,36 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Feed(args) => feed(args),
         Command::Compare(args) => Ok(compare(args)),
+        Command::Report(args) => {
+            let runs = args.results.iter().map(|p| Ok((file_label(p), polaroid_results::RunResult::load(p)?))).collect::<anyhow::Result<Vec<_>>>()?;
+            let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(args.results[0].file_stem().unwrap_or_default()));
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            let report = polaroid_results::report::build(&args.title, &runs, &command)?;
+            write_report(&out, &report)?;
+            println!("report: {} ({} charts)", out.join("index.html").display(), report.charts.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History(args) => {
+            let mut runs = Vec::new();
+            let entries = std::fs::read_dir(&args.dir).map_err(|e| anyhow::anyhow!("cannot read directory {}: {e}", args.dir.display()))?;
+            let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+            paths.sort();
+            for p in &paths {
+                match polaroid_results::RunResult::load(p) {
+                    Ok(r) => runs.push((file_label(p), r)),
+                    Err(e) => eprintln!("skipping {}: {e}", p.display()),
+                }
+            }
+            if runs.is_empty() {
+                anyhow::bail!("no result files (*.json written by `polaroid-bench run`) in {}", args.dir.display());
+            }
+            let out = args.out.unwrap_or_else(|| args.dir.join("history"));
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            let report = polaroid_results::history::build(&mut runs, &command)?;
+            write_report(&out, &report)?;
+            println!("history of {} runs: {}", runs.len(), out.join("index.html").display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Measure => Ok(ExitCode::from(measure::child::child_main() as u8)),
         Command::CalibrateDecode { files } => {
             println!("{}", calibrate::decode_throughput(&files)?);
@@ -106,6 +136,22 @@ fn run_benchmarks(args: cli::RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn file_label(p: &std::path::Path) -> String {
+    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn write_report(out: &std::path::Path, report: &polaroid_results::report::Report) -> anyhow::Result<()> {
+    let charts = out.join("charts");
+    std::fs::create_dir_all(&charts).map_err(|e| anyhow::anyhow!("cannot create {}: {e}; choose another --out", charts.display()))?;
+    let write = |p: std::path::PathBuf, text: &str| std::fs::write(&p, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()));
+    write(out.join("index.md"), &report.markdown)?;
+    write(out.join("index.html"), &report.html)?;
+    for (name, svg) in &report.charts {
+        write(charts.join(name), svg)?;
+    }
+    Ok(())
 }
 
 fn compare(args: cli::CompareArgs) -> ExitCode {

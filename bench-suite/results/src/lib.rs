@@ -11,9 +11,12 @@
 //! - [`units`]: human formatting of seconds, bytes and rates.
 #![warn(missing_docs)]
 
+pub mod chart;
 pub mod compare;
 pub mod error;
+pub mod history;
 pub mod model;
+pub mod report;
 pub mod stats;
 pub mod table;
 pub mod units;

@@ -81,15 +81,15 @@ pub fn fraction_of_limit(m: &Measurement, decode_limit_bytes_per_s: Option<f64>)
     fraction.is_finite().then_some(fraction)
 }
 
-fn ratio_text(m: &Measurement, best: Option<(f64, bool)>) -> String {
+pub(crate) fn ratio_text(m: &Measurement, best: Option<(f64, bool)>) -> String {
     ratio_to_best(m, best).map(|r| format!("{r:.2}x")).unwrap_or_else(|| "-".into())
 }
 
-fn limit_text(m: &Measurement, limit: Option<f64>) -> String {
+pub(crate) fn limit_text(m: &Measurement, limit: Option<f64>) -> String {
     fraction_of_limit(m, limit).map(|f| format!("{:.0}%", f * 100.0)).unwrap_or_else(|| "-".into())
 }
 
-fn metric_text(metric: &Metric, value: f64) -> String {
+pub(crate) fn metric_text(metric: &Metric, value: f64) -> String {
     match metric.unit.as_str() {
         "s" => units::seconds(value),
         "queries/s" => units::rate(value, "q/s"),
@@ -98,7 +98,7 @@ fn metric_text(metric: &Metric, value: f64) -> String {
     }
 }
 
-fn outcome_text(m: &Measurement) -> String {
+pub(crate) fn outcome_text(m: &Measurement) -> String {
     match &m.answer_check {
         AnswerCheck::Mismatch { reference, .. } => format!("WRONG ANSWER (vs {reference})"),
         _ => m.outcome.label().to_string(),

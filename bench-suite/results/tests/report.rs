@@ -1,0 +1,139 @@
+//! Reports and charts from a real smoke-run result (tests/fixtures/smoke.json): every chart is parsed as SVG and
+//! checked for its series; the HTML renders in headless Chromium (installed by scripts/setup-chromium) with no
+//! script errors and produces a screenshot.
+
+use std::process::Command;
+
+use polaroid_results::RunResult;
+use polaroid_results::history;
+use polaroid_results::report::{self, Report};
+
+fn fixture() -> RunResult {
+    RunResult::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/smoke.json"))).unwrap()
+}
+
+fn report() -> Report {
+    report::build("smoke report", &[("smoke.json".into(), fixture())], "polaroid-bench report smoke.json").unwrap()
+}
+
+/// The texts of an SVG's <text> elements, after checking it parses and has drawn lines or shapes.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("not valid SVG: {e}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let drawn = doc.descendants().filter(|n| matches!(n.tag_name().name(), "polyline" | "rect" | "line" | "path")).count();
+    assert!(drawn > 5, "an SVG with almost nothing drawn");
+    doc.descendants().filter(|n| n.tag_name().name() == "text").filter_map(|n| n.text().map(|t| t.trim().to_string())).collect()
+}
+
+#[test]
+fn every_chart_is_valid_svg_with_its_series() {
+    let r = report();
+    let result = fixture();
+    assert!(r.charts.len() >= 8, "{} charts", r.charts.len());
+    for (name, svg) in &r.charts {
+        let texts = svg_texts(svg);
+        if name.starts_with("concurrent-query") {
+            for v in ["polars-reread", "polars-shared", "polaroid", "polaroid-limit-only", "polaroid-cache-only"] {
+                assert!(texts.iter().any(|t| t == v), "{name}: no legend entry for {v}: {texts:?}");
+            }
+        } else if name.contains("achieved-against-offered") || name.contains("send-to-visible") {
+            for v in ["polars-naive", "polars-microbatch", "polaroid"] {
+                assert!(texts.iter().any(|t| t.starts_with(v)), "{name}: no series for {v}: {texts:?}");
+            }
+        } else if name.ends_with("-bars.svg") {
+            // One bar label per variant that finished.
+            let key = name.trim_end_matches("-bars.svg");
+            let finished: Vec<&str> = result
+                .measurements
+                .iter()
+                .filter(|m| m.counts() && key == report_slug(&m.task_key()))
+                .map(|m| m.variant.as_str())
+                .collect();
+            assert!(!finished.is_empty(), "{name}: no measurements matched");
+            for v in finished {
+                assert!(texts.iter().any(|t| t == v), "{name}: no bar for {v}: {texts:?}");
+            }
+        } else if name.contains("memory-over-time") {
+            for v in ["polars-eager", "polars-lazy", "polars-streaming", "polaroid"] {
+                assert!(texts.iter().any(|t| t.starts_with(&format!("{v} ("))), "{name}: no line for {v}: {texts:?}");
+            }
+            // The smoke cap (512 MiB) is far above the data: said in the title rather than drawn.
+            assert!(texts.iter().any(|t| t == "memory cap" || t.contains("far above")), "{name}: {texts:?}");
+        }
+    }
+}
+
+fn report_slug(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect::<String>().split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+#[test]
+fn the_report_has_every_section_and_only_numbers_from_the_file() {
+    let r = report();
+    for section in [
+        "## Environment and provenance",
+        "## Methodology",
+        "## Findings: batch-read",
+        "## Findings: concurrent-query",
+        "## Findings: large-dataset",
+        "## Findings: streaming",
+        "## Where each engine wins and where it loses",
+        "## Failures, out-of-memory kills and timeouts",
+    ] {
+        assert!(r.markdown.contains(section), "missing {section}");
+    }
+    assert!(r.markdown.contains("polaroid-bench report smoke.json"), "the report names the command that made it");
+    let f = fixture();
+    assert!(r.markdown.contains(&f.provenance.cpu_model), "names the machine");
+    // A median from the file appears as the table prints it.
+    let m = f.measurements.iter().find(|m| m.workload == "large-dataset" && m.counts()).unwrap();
+    let median = polaroid_results::units::seconds(m.metric.as_ref().unwrap().summary.median);
+    assert!(r.markdown.contains(&median), "{median} not in the report");
+    for (name, _) in &r.charts {
+        assert!(r.markdown.contains(&format!("charts/{name}")), "index.md links {name}");
+    }
+    assert_eq!(r.html.matches("<svg").count(), r.charts.len(), "every chart is inlined in the HTML");
+    assert!(!r.html.contains("<script"), "the page needs no script");
+}
+
+#[test]
+fn the_html_report_renders_in_headless_chromium_without_errors() {
+    let chromium = ["chromium", "chromium-browser"].into_iter().find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let chromium = chromium.expect("chromium is not installed: run scripts/setup-chromium (scripts/test does)");
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("index.html");
+    std::fs::write(&html, report().html).unwrap();
+    let shot = dir.path().join("shot.png");
+    let out = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,4000", "--enable-logging=stderr", "--v=0"])
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {log}");
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "a real screenshot, {} bytes", png.len());
+    let script_errors: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
+    assert!(script_errors.is_empty(), "script errors: {script_errors:?}");
+}
+
+#[test]
+fn history_draws_a_trend_for_tasks_in_two_runs() {
+    let a = fixture();
+    let mut b = a.clone();
+    b.provenance.started_at = "2099-01-01T00:00:00Z".into();
+    for m in &mut b.measurements {
+        if let Some(x) = m.metric.as_mut() {
+            x.summary.median *= 1.1;
+        }
+    }
+    let mut runs = vec![("b.json".to_string(), b), ("a.json".to_string(), a)];
+    let h = history::build(&mut runs, "polaroid-bench history dir").unwrap();
+    assert_eq!(runs[0].0, "a.json", "runs are ordered by start time");
+    assert!(!h.charts.is_empty());
+    let texts = svg_texts(&h.charts[0].1);
+    assert!(texts.iter().any(|t| t.starts_with("polars-")), "{texts:?}");
+    assert!(h.markdown.contains("| variant |"));
+}
