@@ -83,10 +83,16 @@ impl CapEnforcer {
 fn try_parent(root: &Path, limit_file: &str) -> Option<PathBuf> {
     let parent = root.join("polaroid");
     let _ = std::fs::create_dir(&parent);
-    // Groups left by a run that was killed before it could clean up. The kernel refuses to remove a group that
-    // still has processes, so a concurrent run's groups survive this.
+    // Groups left by a run that was killed before it could clean up: named `m<pid>-<n>` after the run that made
+    // them, removed only when that run is gone (a live run's group may be empty between its creation and the
+    // child's attach; the kernel would let it be removed then).
     for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
-        if entry.file_name().to_string_lossy().starts_with('m') && entry.path().is_dir() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let owner = name.strip_prefix('m').and_then(|rest| rest.split('-').next()).and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = owner
+            && !Path::new(&format!("/proc/{pid}")).exists()
+            && entry.path().is_dir()
+        {
             let _ = std::fs::remove_dir(entry.path());
         }
     }
