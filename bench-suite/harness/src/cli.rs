@@ -50,7 +50,7 @@ pub enum Command {
     ///   cargo run --release -p polaroid-bench --example feed_client -- ws://127.0.0.1:PORT/feed
     #[command(verbatim_doc_comment)]
     Feed(FeedArgs),
-    /// Write a report (index.md, a self-contained index.html, charts/*.svg) from one or more result files.
+    /// Write a report (index.md, a self-contained index.html, charts/*.svg and *.png) from one or more result files.
     ///
     /// Sections: environment and provenance, methodology, per-workload findings with tables and charts, where
     /// each engine wins and loses, failures. Every number comes from the files.

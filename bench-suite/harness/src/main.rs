@@ -150,6 +150,9 @@ fn write_report(out: &std::path::Path, report: &polaroid_results::report::Report
     write(out.join("index.html"), &report.html)?;
     for (name, svg) in &report.charts {
         write(charts.join(name), svg)?;
+        let png = polaroid_results::chart::png::from_svg(svg, 1.0)?;
+        let path = charts.join(name.replace(".svg", ".png"));
+        std::fs::write(&path, png).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
 }

@@ -137,3 +137,15 @@ fn history_draws_a_trend_for_tasks_in_two_runs() {
     assert!(texts.iter().any(|t| t.starts_with("polars-")), "{texts:?}");
     assert!(h.markdown.contains("| variant |"));
 }
+
+#[cfg(feature = "png")]
+#[test]
+fn a_chart_rasterizes_to_a_png_of_its_size() {
+    let r = report();
+    let (name, svg) = r.charts.iter().find(|(n, _)| n.ends_with("-bars.svg")).unwrap();
+    let png = polaroid_results::chart::png::from_svg(svg, 1.0).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{name}: not a PNG");
+    let dim = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!((dim(16), dim(20)), polaroid_results::chart::SIZE, "{name}: IHDR size");
+    assert!(png.len() > 10_000, "{name}: {} bytes is too little for a drawn chart", png.len());
+}
