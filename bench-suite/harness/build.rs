@@ -4,14 +4,19 @@ use std::process::Command;
 
 fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let commit = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(&root)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    // `git` can fail transiently (e.g. while a commit holds the index lock): retry, and say why when it gives up.
+    let mut commit = "unknown".to_string();
+    for attempt in 0..5 {
+        match Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&root).output() {
+            Ok(o) if o.status.success() => {
+                commit = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                break;
+            }
+            Ok(o) if attempt == 4 => println!("cargo:warning=no git commit in provenance: {}", String::from_utf8_lossy(&o.stderr).trim()),
+            Err(e) if attempt == 4 => println!("cargo:warning=no git commit in provenance: {e}"),
+            _ => std::thread::sleep(std::time::Duration::from_millis(200)),
+        }
+    }
     let dirty = Command::new("git")
         .args(["status", "--porcelain", "--untracked-files=no"])
         .current_dir(&root)
@@ -30,4 +35,5 @@ fn main() {
     println!("cargo:rustc-env=POLAROID_RUSTC_VERSION={rustc_version}");
     println!("cargo:rerun-if-changed=../../.git/HEAD");
     println!("cargo:rerun-if-changed=../../.git/index");
+    println!("cargo:rerun-if-changed=../../.git/refs/heads");
 }
