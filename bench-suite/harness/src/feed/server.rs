@@ -81,8 +81,15 @@ pub async fn serve(listener: TcpListener, ticks: &[FeedTick], config: FeedConfig
     let (tx, mut incoming) = mpsc::unbounded_channel::<(usize, Ws)>();
     let acceptor = tokio::spawn(accept_loop(listener, tx));
     let mut served = 0u64;
+    // Connections for the next session that arrived while this one was still winding down.
+    let mut early: Vec<(usize, Ws)> = Vec::new();
     while config.sessions.is_none_or(|n| served < n) {
         let mut slots: Vec<Option<Ws>> = (0..c).map(|_| None).collect();
+        for (conn, ws) in early.drain(..) {
+            if let Some(slot) = slots.get_mut(conn) {
+                *slot = Some(ws);
+            }
+        }
         while slots.iter().any(Option::is_none) {
             let Some((conn, ws)) = incoming.recv().await else { break };
             match slots.get_mut(conn) {
@@ -106,8 +113,15 @@ pub async fn serve(listener: TcpListener, ticks: &[FeedTick], config: FeedConfig
             tokio::select! {
                 done = senders.join_next() => if done.is_none() { break },
                 Some((conn, ws)) = incoming.recv() => {
-                    if let Some(t) = takeovers.get(conn) {
-                        let _ = t.send(ws);
+                    // A sender still sending takes the connection over (the client reconnected); one that has
+                    // sent its `end` has closed its channel, so the connection is the next session's.
+                    match takeovers.get(conn) {
+                        Some(t) => {
+                            if let Err(back) = t.send(ws) {
+                                early.push((conn, back.0));
+                            }
+                        }
+                        None => early.push((conn, ws)),
                     }
                 }
             }
@@ -209,6 +223,11 @@ async fn send_partition(
             // Trades that came due while the client was away are not replayed.
             next = next.max(if rate.is_some() { due_index(Instant::now()) } else { next });
         }
+    }
+    // From here on a new connection for this partition belongs to the next session.
+    takeover.close();
+    while let Ok(next_session) = takeover.try_recv() {
+        drop(next_session); // raced the close: the client sees a drop and reconnects into the next session
     }
     let _ = ws.send(Message::text(format!(r#"{{"e":"end","cseq":{}}}"#, items.len()))).await;
     let _ = ws.close(None).await;
