@@ -31,7 +31,7 @@ pub type Params = BTreeMap<String, serde_json::Value>;
 pub enum Size {
     /// Seconds per workload; what tests use.
     Smoke,
-    /// The whole suite in about a quarter of an hour on 2 cores.
+    /// The whole suite in about 20 minutes on 2 cores (measured: 21 min).
     Default,
     /// Opt-in: large-dataset's data exceeds this machine's RAM.
     Large,
