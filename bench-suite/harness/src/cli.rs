@@ -92,7 +92,7 @@ pub enum Command {
 pub enum SuiteArg {
     /// Seconds per workload; what the tests use.
     Smoke,
-    /// The whole suite in about 20 minutes on 2 cores (measured: 21 min).
+    /// The whole suite, sized to run in minutes rather than hours on 2 cores (the README says how long it took).
     Default,
     /// Opt-in: large-dataset's data exceeds this machine's RAM.
     Large,
