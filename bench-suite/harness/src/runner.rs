@@ -17,7 +17,8 @@ use crate::data::{self, Dataset, Provisioned};
 use crate::engines::EngineKind;
 use crate::error::{Error, Result, io_err};
 use crate::measure::cap::CapEnforcer;
-use crate::measure::{ChildEnd, run_child};
+use crate::engines::Output;
+use crate::measure::{ChildEnd, ChildRun, run_child};
 use crate::observer::Observer;
 use crate::provenance;
 use crate::feed::process::FeedProcess;
@@ -329,7 +330,7 @@ pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
         if options.cold {
             calibrate::drop_page_cache(&dataset.files)?;
         }
-        let mut m = measure_one(item, dataset, options, &enforcer, &binary, &scratch_root)?;
+        let mut m = measure_one(observer, item, dataset, options, &enforcer, &binary, &scratch_root)?;
         check_answer(&mut m, &mut result, &mut references);
         result.measurements.push(m);
         save(&mut result, &options.out)?;
@@ -339,6 +340,7 @@ pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
 }
 
 fn measure_one(
+    observer: &dyn Observer,
     item: &Planned,
     dataset: &Dataset,
     options: &RunOptions,
@@ -379,7 +381,16 @@ fn measure_one(
     let cap = enforcer.cap(item.settings.memory_cap_bytes)?;
     let spec = ChildSpec { rlimit_bytes: cap.rlimit_bytes(), ..spec };
     let timeout = Duration::from_secs_f64(item.settings.timeout_s);
-    let run = run_child(binary, &item.key, &spec, &cap, timeout);
+    let mut run = run_child(binary, &item.key, &spec, &cap, timeout);
+    // A file the task wrote is read back here, outside the measured process and its cap.
+    if let Ok(ChildRun { end: ChildEnd::Report(report), .. }) = &mut run
+        && let Some(path) = report.written.take()
+    {
+        match workloads::digest_output(&Output::Written(path)) {
+            Ok(answer) => report.answer = Some(answer),
+            Err(e) => observer.message(&format!("{}: the written file could not be checked: {e}", item.key)),
+        }
+    }
     let _ = std::fs::remove_dir_all(&scratch);
     // After a finished measurement the feed is done with its sessions; otherwise it is waiting for a consumer
     // that will not come, and is stopped at once.

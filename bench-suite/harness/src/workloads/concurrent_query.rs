@@ -146,6 +146,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         answer: Some(answer),
         peak_rss_bytes: crate::workloads::own_peak_rss_bytes(),
         stream: None,
+        written: None,
     })
 }
 

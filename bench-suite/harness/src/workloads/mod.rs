@@ -161,6 +161,10 @@ pub struct ChildReport {
     /// Feed figures, for the streaming workload.
     #[serde(default)]
     pub stream: Option<StreamStats>,
+    /// A file the task wrote (large-dataset's sink): the parent digests it after this process has exited, so
+    /// reading it back is not charged to the variant's peak memory or cap.
+    #[serde(default)]
+    pub written: Option<PathBuf>,
 }
 
 /// The driver shared by workloads that time whole iterations of one op (batch-read, large-dataset): warm-up runs
@@ -169,10 +173,13 @@ pub struct ChildReport {
 pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op: &Op, work: Work) -> Result<ChildReport> {
     let warmup = spec.settings.warmup.max(1);
     let mut answer = None;
+    let mut written = None;
     for _ in 0..warmup {
         let output = engine.execute(input, op)?;
-        if answer.is_none() {
-            answer = Some(digest_output(&output)?);
+        match &output {
+            Output::Written(path) => written = Some(path.clone()),
+            _ if answer.is_none() => answer = Some(digest_output(&output)?),
+            _ => {}
         }
     }
     let mut samples = Vec::with_capacity(spec.settings.runs);
@@ -190,9 +197,10 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         samples,
         latency: None,
         work: Some(work),
-        answer: Some(answer.expect("warm-up runs at least once")),
+        answer,
         peak_rss_bytes: own_peak_rss_bytes(),
         stream: None,
+        written,
     })
 }
 

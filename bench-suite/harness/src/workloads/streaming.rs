@@ -158,6 +158,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         answer,
         peak_rss_bytes: crate::workloads::own_peak_rss_bytes(),
         stream: Some(stats),
+        written: None,
     })
 }
 
