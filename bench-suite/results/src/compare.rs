@@ -490,34 +490,30 @@ mod tests {
             .collect()
     }
 
+    /// Of 400 seeded trials comparing base runs around 1.0 with new runs around `new_mean`, how many got `verdict`.
+    fn trials_with(seed: u64, new_mean: f64, verdict: Verdict) -> usize {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..TRIALS)
+            .filter(|t| {
+                let a = samples(&mut rng, RUNS, 1.0, 0.03);
+                let b = samples(&mut rng, RUNS, new_mean, 0.03);
+                time_change(&a, &b, false, "s", 0.05, *t as u64).verdict == verdict
+            })
+            .count()
+    }
+
+    const TRIALS: usize = 400;
+
     #[test]
     fn a_and_a_runs_are_unchanged_in_at_least_95_percent_of_trials() {
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let trials = 400;
-        let mut unchanged = 0;
-        for t in 0..trials {
-            let a = samples(&mut rng, RUNS, 1.0, 0.03);
-            let b = samples(&mut rng, RUNS, 1.0, 0.03);
-            if time_change(&a, &b, false, "s", 0.05, t).verdict == Verdict::Unchanged {
-                unchanged += 1;
-            }
-        }
-        assert!(unchanged as f64 >= 0.95 * trials as f64, "{unchanged}/{trials} A/A pairs unchanged");
+        let unchanged = trials_with(1, 1.0, Verdict::Unchanged);
+        assert!(unchanged as f64 >= 0.95 * TRIALS as f64, "{unchanged}/{TRIALS} A/A pairs unchanged");
     }
 
     #[test]
     fn a_ten_percent_slowdown_is_caught_in_at_least_95_percent_of_trials() {
-        let mut rng = ChaCha8Rng::seed_from_u64(2);
-        let trials = 400;
-        let mut caught = 0;
-        for t in 0..trials {
-            let a = samples(&mut rng, RUNS, 1.0, 0.03);
-            let b = samples(&mut rng, RUNS, 1.10, 0.03);
-            if time_change(&a, &b, false, "s", 0.05, t).verdict == Verdict::Regressed {
-                caught += 1;
-            }
-        }
-        assert!(caught as f64 >= 0.95 * trials as f64, "{caught}/{trials} slowdowns caught");
+        let caught = trials_with(2, 1.10, Verdict::Regressed);
+        assert!(caught as f64 >= 0.95 * TRIALS as f64, "{caught}/{TRIALS} slowdowns caught");
     }
 
     #[test]

@@ -261,7 +261,8 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
     Ok(b)
 }
 
-pub(crate) fn slug(s: &str) -> String {
+/// The file stem and HTML id of a heading or chart title: lower-case ASCII words joined by `-`.
+pub fn slug(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect::<String>().split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
 }
 

@@ -46,7 +46,7 @@ fn every_chart_is_valid_svg_with_its_series() {
             let finished: Vec<&str> = result
                 .measurements
                 .iter()
-                .filter(|m| m.counts() && key == report_slug(&m.task_key()))
+                .filter(|m| m.counts() && key == report::slug(&m.task_key()))
                 .map(|m| m.variant.as_str())
                 .collect();
             assert!(!finished.is_empty(), "{name}: no measurements matched");
@@ -61,10 +61,6 @@ fn every_chart_is_valid_svg_with_its_series() {
             assert!(texts.iter().any(|t| t == "memory cap" || t.contains("far above")), "{name}: {texts:?}");
         }
     }
-}
-
-fn report_slug(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect::<String>().split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
 }
 
 #[test]

@@ -145,6 +145,33 @@ pub struct Ingested {
     pub connections: ConnStats,
 }
 
+impl Ingested {
+    /// A session's output before anything is stored: no frames, and connection totals to merge into.
+    pub(crate) fn empty() -> Ingested {
+        Ingested { stored: None, vwap: None, seqs: Vec::new(), visibility: Default::default(), connections: ConnStats::total() }
+    }
+}
+
+/// The blocking consumers' shape: `per_connection(conn)` on one OS thread per connection of the session, and what
+/// the connections saw added up.
+pub(crate) fn on_connection_threads<F>(session: &FeedSession, per_connection: F) -> Result<Ingested>
+where
+    F: Fn(usize) -> Result<(ConnStats, crate::feed::client::Visibility)> + Sync,
+{
+    let per_connection = &per_connection;
+    let results: Vec<Result<_>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..session.connections).map(|conn| scope.spawn(move || per_connection(conn))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Config("a feed connection thread panicked".into())))).collect()
+    });
+    let mut out = Ingested::empty();
+    for r in results {
+        let (stats, visibility) = r?;
+        out.connections.merge(&stats);
+        out.visibility.merge(&visibility);
+    }
+    Ok(out)
+}
+
 /// An engine variant under test. See the module docs for what is inside the timer.
 pub trait Engine: Send + Sync {
     /// Untimed set-up, once per measurement process.

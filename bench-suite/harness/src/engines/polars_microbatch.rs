@@ -10,10 +10,10 @@ use std::time::Instant;
 use polars::prelude::*;
 
 use crate::engines::polars_naive::tick_frame;
-use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, concat, unsupported};
-use crate::error::{Error, Result};
+use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, concat, on_connection_threads, unsupported};
+use crate::error::Result;
 use crate::feed::check::RollingVwap;
-use crate::feed::client::{ConnStats, Received, Visibility, consume_blocking};
+use crate::feed::client::{Received, Visibility, consume_blocking};
 use crate::feed::now_ns;
 use crate::workloads::streaming::{BATCH_DELAY, BATCH_RECORDS};
 
@@ -85,41 +85,27 @@ impl Batcher<'_> {
 
 fn session_of(session: &FeedSession) -> Result<Ingested> {
     let shared = Mutex::new(Shared { frames: Vec::new(), vwap: RollingVwap::default() });
-    let results: Vec<Result<(ConnStats, Visibility)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..session.connections)
-            .map(|conn| {
-                let shared = &shared;
-                scope.spawn(move || {
-                    let batcher = std::cell::RefCell::new(Batcher {
-                        shared,
-                        pending: Vec::with_capacity(BATCH_RECORDS),
-                        oldest: None,
-                        visibility: Visibility::default(),
-                    });
-                    let stats = consume_blocking(
-                        &session.url,
-                        conn,
-                        Some(BATCH_DELAY),
-                        |r| batcher.borrow_mut().push(r),
-                        || {
-                            let mut b = batcher.borrow_mut();
-                            if b.due() { b.apply() } else { Ok(()) }
-                        },
-                    )?;
-                    let mut b = batcher.into_inner();
-                    b.apply()?;
-                    Ok((stats, b.visibility))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Config("a feed connection thread panicked".into())))).collect()
-    });
-    let mut out = Ingested { stored: None, vwap: None, seqs: Vec::new(), visibility: Visibility::default(), connections: ConnStats::total() };
-    for r in results {
-        let (stats, visibility) = r?;
-        out.connections.merge(&stats);
-        out.visibility.merge(&visibility);
-    }
+    let mut out = on_connection_threads(session, |conn| {
+        let batcher = std::cell::RefCell::new(Batcher {
+            shared: &shared,
+            pending: Vec::with_capacity(BATCH_RECORDS),
+            oldest: None,
+            visibility: Visibility::default(),
+        });
+        let stats = consume_blocking(
+            &session.url,
+            conn,
+            Some(BATCH_DELAY),
+            |r| batcher.borrow_mut().push(r),
+            || {
+                let mut b = batcher.borrow_mut();
+                if b.due() { b.apply() } else { Ok(()) }
+            },
+        )?;
+        let mut b = batcher.into_inner();
+        b.apply()?;
+        Ok((stats, b.visibility))
+    })?;
     let shared = shared.into_inner().expect("micro-batch state lock is never poisoned");
     let stored = match shared.frames.len() {
         0 => tick_frame(vec![], vec![], vec![], vec![], vec![])?,

@@ -6,10 +6,10 @@ use std::sync::Mutex;
 
 use polars::prelude::*;
 
-use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, unsupported};
-use crate::error::{Error, Result};
+use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, on_connection_threads, unsupported};
+use crate::error::Result;
 use crate::feed::check::RollingVwap;
-use crate::feed::client::{ConnStats, Visibility, consume_blocking};
+use crate::feed::client::{Visibility, consume_blocking};
 use crate::feed::now_ns;
 
 /// The naive consumer.
@@ -29,46 +29,32 @@ pub(crate) fn tick_frame(seq: Vec<u64>, symbol: Vec<String>, price: Vec<f64>, qu
 
 fn session_of(session: &FeedSession) -> Result<Ingested> {
     let state = Mutex::new((None::<DataFrame>, RollingVwap::default()));
-    let results: Vec<Result<(ConnStats, Visibility)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..session.connections)
-            .map(|conn| {
-                let state = &state;
-                scope.spawn(move || {
-                    let mut visibility = Visibility::default();
-                    let stats = consume_blocking(
-                        &session.url,
-                        conn,
-                        None,
-                        |r| {
-                            let t = r.tick;
-                            let row = tick_frame(vec![t.seq], vec![t.symbol.clone()], vec![t.price], vec![t.quantity], vec![t.ts_ns])?;
-                            let mut guard = state.lock().expect("naive state lock is never poisoned");
-                            let (df, vwap) = &mut *guard;
-                            match df {
-                                Some(df) => {
-                                    df.vstack_mut_owned(row)?;
-                                }
-                                None => *df = Some(row),
-                            }
-                            vwap.push(&t.symbol, t.price, t.quantity, t.ts_ns);
-                            drop(guard);
-                            visibility.record(r.sent_ns, now_ns());
-                            Ok(())
-                        },
-                        || Ok(()),
-                    )?;
-                    Ok((stats, visibility))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Config("a feed connection thread panicked".into())))).collect()
-    });
-    let mut out = Ingested { stored: None, vwap: None, seqs: Vec::new(), visibility: Visibility::default(), connections: ConnStats::total() };
-    for r in results {
-        let (stats, visibility) = r?;
-        out.connections.merge(&stats);
-        out.visibility.merge(&visibility);
-    }
+    let mut out = on_connection_threads(session, |conn| {
+        let mut visibility = Visibility::default();
+        let stats = consume_blocking(
+            &session.url,
+            conn,
+            None,
+            |r| {
+                let t = r.tick;
+                let row = tick_frame(vec![t.seq], vec![t.symbol.clone()], vec![t.price], vec![t.quantity], vec![t.ts_ns])?;
+                let mut guard = state.lock().expect("naive state lock is never poisoned");
+                let (df, vwap) = &mut *guard;
+                match df {
+                    Some(df) => {
+                        df.vstack_mut_owned(row)?;
+                    }
+                    None => *df = Some(row),
+                }
+                vwap.push(&t.symbol, t.price, t.quantity, t.ts_ns);
+                drop(guard);
+                visibility.record(r.sent_ns, now_ns());
+                Ok(())
+            },
+            || Ok(()),
+        )?;
+        Ok((stats, visibility))
+    })?;
     let (df, vwap) = state.into_inner().expect("naive state lock is never poisoned");
     out.stored = Some(match df {
         Some(df) => df,

@@ -6,7 +6,7 @@ use tokio::task::JoinSet;
 
 use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, unsupported};
 use crate::error::{Error, Result};
-use crate::feed::client::{ConnStats, Received, Visibility, consume};
+use crate::feed::client::{Received, Visibility, consume};
 use crate::feed::now_ns;
 
 /// The ceiling consumer, with its runtime (one worker per core).
@@ -47,7 +47,7 @@ async fn session_of(session: &FeedSession) -> Result<Ingested> {
             Ok::<_, Error>((stats, visibility, seqs))
         });
     }
-    let mut out = Ingested { stored: None, vwap: None, seqs: Vec::new(), visibility: Visibility::default(), connections: ConnStats::total() };
+    let mut out = Ingested::empty();
     while let Some(joined) = tasks.join_next().await {
         let (stats, visibility, seqs) = joined.map_err(|e| Error::Config(format!("a feed connection task failed: {e}")))??;
         out.connections.merge(&stats);

@@ -23,7 +23,8 @@ struct SymbolWindow {
 }
 
 /// Per-symbol VWAP over the trades of the last [`VWAP_WINDOW_NS`] of each symbol's own trade time. Trades of a
-/// symbol must come in time order (the feed guarantees it: a symbol's trades share one connection).
+/// symbol must come in time order (the feed guarantees it: a symbol's trades share one connection). Written apart
+/// from the engine's window on purpose: the checker must not share a bug with what it checks.
 #[derive(Debug, Default, Clone)]
 pub struct RollingVwap {
     windows: HashMap<String, SymbolWindow>,
