@@ -67,19 +67,41 @@ pub enum Command {
     History(HistoryArgs),
     /// Compare two result files: the CI regression gate.
     ///
-    /// For each measurement in both files: a Mann-Whitney U test on the timed samples plus a noise floor on the
-    /// ratio of medians, and the noise floor on peak memory. Prints a Markdown summary (or JSON) ready to paste
-    /// as a pull-request comment. Use 10 timed runs (`run --runs 10`) for a gate: with 5, one slow outlier run
-    /// hides a 10% slowdown too often. See docs/ci.md.
+    /// Time and peak memory of each measurement in both files are tested with the measurement process as the
+    /// unit (a t-test on per-process medians; paired when the files come from one `compare-run`), Holm-adjusted
+    /// over the whole comparison. A change counts only when significant, its 95% interval excludes no change, and
+    /// it is beyond the noise floor. Prints Markdown (or JSON) ready to paste as a pull-request comment. Files
+    /// from `compare-run` are better than two separate runs: see docs/ci.md.
     ///
-    /// Exit codes: 0 no significant regression; 1 a significant regression (what counts: --fail-on);
-    /// 2 the files cannot be compared (different schema version or data) or cannot be read.
+    /// Exit codes: 0 no significant regression; 1 a time (or throughput) regression, or a measurement that
+    /// stopped finishing; 3 a memory regression only; 2 the files cannot be compared or read.
     ///
     /// Examples:
     ///   polaroid-bench compare base.json new.json
-    ///   polaroid-bench compare base.json new.json --noise-floor 0.10 --fail-on any --format json --out cmp.json
+    ///   polaroid-bench compare base.json new.json --noise noise.json --fail-on any --format json --out cmp.json
     #[command(verbatim_doc_comment)]
     Compare(CompareArgs),
+    /// Measure two builds interleaved and compare them: the CI gate in one job.
+    ///
+    /// For every measurement, processes of the two binaries alternate (base, new, new, base, ...), so drift of
+    /// the machine hits both alike; writes base.json, new.json and compare.md into --out-dir and exits like
+    /// `compare`.
+    ///
+    /// Examples:
+    ///   polaroid-bench compare-run --base ../base/target/release/polaroid-bench --new target/release/polaroid-bench \
+    ///       --workload batch-read --out-dir polaroid-results/pr-123
+    #[command(name = "compare-run", verbatim_doc_comment)]
+    CompareRun(CompareRunArgs),
+    /// Learn this machine's noise: an interleaved A/A run of one binary, and the per-measurement floor it implies.
+    ///
+    /// Writes a.json, b.json, compare.md (the A/A comparison: anything flagged is a false alarm) and noise.json,
+    /// which `compare --noise noise.json` and `compare-run --noise noise.json` use as each measurement's floor.
+    ///
+    /// Examples:
+    ///   polaroid-bench noise --workload batch-read --out-dir polaroid-results/noise
+    ///   polaroid-bench noise --from cmp/base.json cmp/new.json --out-dir polaroid-results/noise
+    #[command(verbatim_doc_comment)]
+    Noise(NoiseArgs),
     /// Internal: one measurement, in the child process (task on stdin, report on stdout).
     #[command(name = "__measure", hide = true)]
     Measure,
@@ -152,18 +174,78 @@ pub struct CompareArgs {
     pub base: PathBuf,
     /// The new result file (e.g. from the pull request).
     pub new: PathBuf,
-    /// Relative change below which nothing counts as regressed or improved.
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Also write the output to this file.
+    #[arg(long, short = 'o', env = "POLAROID_COMPARE_OUT")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Relative change below which nothing counts as regressed or improved (where --noise has no floor).
     #[arg(long, default_value_t = 0.05, env = "POLAROID_NOISE_FLOOR")]
     pub noise_floor: f64,
-    /// What fails the gate (exit code 1).
+    /// Per-measurement floors learned by `polaroid-bench noise` (its noise.json).
+    #[arg(long, env = "POLAROID_NOISE")]
+    pub noise: Option<PathBuf>,
+    /// What fails the gate.
     #[arg(long, value_enum, default_value = "time", env = "POLAROID_FAIL_ON")]
     pub fail_on: FailOnArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "markdown", env = "POLAROID_FORMAT")]
     pub format: FormatArg,
-    /// Also write the output to this file.
-    #[arg(long, short = 'o', env = "POLAROID_COMPARE_OUT")]
-    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareRunArgs {
+    /// polaroid-bench binary of the base build (e.g. the merge base, built in a worktree).
+    #[arg(long, env = "POLAROID_BASE_BIN")]
+    pub base: PathBuf,
+    /// polaroid-bench binary of the new build [default: this binary].
+    #[arg(long, env = "POLAROID_NEW_BIN")]
+    pub new: Option<PathBuf>,
+    /// Directory for base.json, new.json and compare.md [default: polaroid-results/compare-<UTC time>/].
+    #[arg(long, env = "POLAROID_OUT_DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Continue an interrupted compare-run in --out-dir.
+    #[arg(long, requires = "out_dir")]
+    pub resume: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Hidden test option: slow VARIANT down by FRACTION of its timed work in the new build only, e.g.
+    /// polars-eager=0.10 (checks what the gate catches).
+    #[arg(long, hide = true, value_parser = parse_slowdown)]
+    pub inject_slowdown: Option<(String, f64)>,
+}
+
+#[derive(Debug, Args)]
+pub struct NoiseArgs {
+    /// polaroid-bench binary to measure [default: this binary].
+    #[arg(long, env = "POLAROID_BIN")]
+    pub binary: Option<PathBuf>,
+    /// Directory for a.json, b.json, compare.md and noise.json [default: polaroid-results/noise-<UTC time>/].
+    #[arg(long, env = "POLAROID_OUT_DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Learn from two existing result files of the same build (ideally one `compare-run --base X --new X`)
+    /// instead of measuring.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    pub from: Option<Vec<PathBuf>>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+/// Parses `VARIANT=FRACTION`.
+pub fn parse_slowdown(text: &str) -> Result<(String, f64), String> {
+    let (variant, fraction) = text.split_once('=').ok_or_else(|| format!("'{text}' is not VARIANT=FRACTION, e.g. polars-eager=0.10"))?;
+    let f: f64 = fraction.parse().map_err(|_| format!("'{fraction}' is not a fraction, e.g. 0.10"))?;
+    Ok((variant.to_string(), f))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -233,28 +315,42 @@ pub struct FeedArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Engine variants to run (repeatable; default: each workload's own variants). See `polaroid-bench list`.
-    #[arg(long = "engine", short = 'e', env = "POLAROID_ENGINE", value_delimiter = ',')]
-    pub engines: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Result file [default: polaroid-results/<suite>-<UTC time>.json].
     #[arg(long, short = 'o', env = "POLAROID_OUT")]
     pub out: Option<PathBuf>,
     /// Continue the run in --out: measurements already in it are not redone.
     #[arg(long, requires = "out", env = "POLAROID_RESUME")]
     pub resume: bool,
+    /// Hidden test option: slow VARIANT down by FRACTION of its timed work, e.g. polars-eager=0.10.
+    #[arg(long, hide = true, value_parser = parse_slowdown)]
+    pub inject_slowdown: Option<(String, f64)>,
+}
+
+/// What to measure and how: shared by `run`, `compare-run` and `noise`.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Engine variants to run (repeatable; default: each workload's own variants). See `polaroid-bench list`.
+    #[arg(long = "engine", short = 'e', env = "POLAROID_ENGINE", value_delimiter = ',')]
+    pub engines: Vec<String>,
     /// Use this Parquet file (or directory of Parquet files) instead of generated data, for every workload.
     #[arg(long, env = "POLAROID_INPUT")]
     pub input: Option<PathBuf>,
-    /// Timed runs per measurement [default: per workload and size, see `list`].
+    /// Independent measurement processes per measurement, each with its own warm-up and timed runs; `compare`
+    /// needs 2 or more [default: per workload and size, see `list`].
+    #[arg(long, env = "POLAROID_PROCESSES")]
+    pub processes: Option<usize>,
+    /// Timed runs per process [default: per workload and size, see `list`].
     #[arg(long, env = "POLAROID_RUNS")]
     pub runs: Option<usize>,
-    /// Untimed warm-up runs per measurement (at least one always runs: it produces the checked answer).
+    /// Untimed warm-up runs per process (at least one always runs: it produces the checked answer).
     #[arg(long, env = "POLAROID_WARMUP")]
     pub warmup: Option<usize>,
     /// Seconds per closed-loop run (concurrent-query).
     #[arg(long, env = "POLAROID_DURATION")]
     pub duration: Option<f64>,
-    /// Seconds after which a measurement is killed and recorded as `timeout`.
+    /// Seconds after which a measurement process is killed and recorded as `timeout`.
     #[arg(long, env = "POLAROID_TIMEOUT")]
     pub timeout: Option<f64>,
     /// Memory cap of large-dataset measurements, e.g. 1GiB, 512MiB [default: 1GiB at default size].
@@ -266,7 +362,7 @@ pub struct RunArgs {
     /// Skip calibration of the machine's limits (the `of limit` column stays empty).
     #[arg(long, env = "POLAROID_NO_CALIBRATE")]
     pub no_calibrate: bool,
-    /// Drop the page cache before every measurement (root only; verified with fincore, refused if unverified).
+    /// Drop the page cache before every measurement process (root only; verified with fincore, refused if unverified).
     #[arg(long, env = "POLAROID_COLD")]
     pub cold: bool,
 }

@@ -59,6 +59,8 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Feed(args) => feed(args),
         Command::Compare(args) => Ok(compare(args)),
+        Command::CompareRun(args) => compare_run(args),
+        Command::Noise(args) => noise(args),
         Command::Report(args) => {
             let runs = args.results.iter().map(|p| Ok((file_label(p), polaroid_results::RunResult::load(p)?))).collect::<anyhow::Result<Vec<_>>>()?;
             let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(args.results[0].file_stem().unwrap_or_default()));
@@ -99,42 +101,134 @@ fn run() -> anyhow::Result<ExitCode> {
 
 fn run_benchmarks(args: cli::RunArgs) -> anyhow::Result<ExitCode> {
     let suite: Size = args.data.suite.into();
-    let out = args.out.unwrap_or_else(|| {
-        let stamp = polaroid_bench::provenance::now().replace([':', '-'], "");
-        PathBuf::from(format!("polaroid-results/{}-{}.json", suite.name(), stamp.split('.').next().unwrap_or(&stamp)))
-    });
-    let options = RunOptions {
-        workloads: args.data.workloads,
-        engines: args.engines,
-        data_dir: args.data.data_dir,
-        input: args.input,
-        resume: args.resume,
-        seed: args.data.seed,
-        runs: args.runs,
-        warmup: args.warmup,
-        duration_s: args.duration,
-        timeout_s: args.timeout,
-        memory_cap_bytes: args.memory_cap,
-        clients: args.clients,
-        calibrate: !args.no_calibrate,
-        cold: args.cold,
-        ..RunOptions::new(suite, out.clone())
-    };
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/{}-{}.json", suite.name(), stamp())));
+    let options = RunOptions { inject_slowdown: args.inject_slowdown.clone(), ..run_options(&args.data, &args.select, out.clone(), args.resume) };
     let observer = progress::ProgressObserver::new();
     let result = runner::run(&options, &observer);
     observer.finish();
     let result = result?;
     println!("{}", table::summary_table(&result));
     println!("results: {}", out.display());
-    let failed = result
-        .measurements
-        .iter()
-        .filter(|m| matches!(m.outcome, Outcome::Error { .. }) || matches!(m.answer_check, AnswerCheck::Mismatch { .. }))
-        .count();
+    let failed = failed_count(&result);
     if failed > 0 {
         eprintln!("{failed} measurement(s) failed with an error or a wrong answer; see the result file for details");
         return Ok(ExitCode::from(3));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn failed_count(result: &polaroid_results::RunResult) -> usize {
+    result
+        .measurements
+        .iter()
+        .filter(|m| matches!(m.outcome, Outcome::Error { .. }) || matches!(m.answer_check, AnswerCheck::Mismatch { .. }))
+        .count()
+}
+
+/// A UTC time stamp for default file names.
+fn stamp() -> String {
+    let stamp = polaroid_bench::provenance::now().replace([':', '-'], "");
+    stamp.split('.').next().unwrap_or(&stamp).to_string()
+}
+
+fn run_options(data: &cli::DataArgs, select: &cli::SelectArgs, out: PathBuf, resume: bool) -> RunOptions {
+    RunOptions {
+        workloads: data.workloads.clone(),
+        engines: select.engines.clone(),
+        data_dir: data.data_dir.clone(),
+        input: select.input.clone(),
+        resume,
+        seed: data.seed,
+        processes: select.processes,
+        runs: select.runs,
+        warmup: select.warmup,
+        duration_s: select.duration,
+        timeout_s: select.timeout,
+        memory_cap_bytes: select.memory_cap,
+        clients: select.clients.clone(),
+        calibrate: !select.no_calibrate,
+        cold: select.cold,
+        ..RunOptions::new(data.suite.into(), out)
+    }
+}
+
+/// Runs `base` and `new` interleaved into `dir` (files named by `names`); the runs' results.
+fn interleaved(
+    data: &cli::DataArgs,
+    select: &cli::SelectArgs,
+    dir: &std::path::Path,
+    resume: bool,
+    sides: [(PathBuf, &str, Option<(String, f64)>); 2],
+) -> anyhow::Result<(polaroid_results::RunResult, polaroid_results::RunResult)> {
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}; choose another --out-dir", dir.display()))?;
+    let options = run_options(data, select, dir.join("unused.json"), resume);
+    let [a, b] = sides.map(|(binary, name, inject_slowdown)| runner::Side { binary, out: dir.join(name), inject_slowdown });
+    let observer = progress::ProgressObserver::new();
+    let result = runner::run_interleaved(&options, a, b, &observer);
+    observer.finish();
+    Ok(result?)
+}
+
+fn compare_run(args: cli::CompareRunArgs) -> anyhow::Result<ExitCode> {
+    let options = match gate_options(&args.gate) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let dir = args.out_dir.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/compare-{}", stamp())));
+    let new = match &args.new {
+        Some(b) => b.clone(),
+        None => std::env::current_exe()?,
+    };
+    for (flag, bin) in [("--base", &args.base), ("--new", &new)] {
+        if !bin.is_file() {
+            anyhow::bail!("{flag} {} is not a file; give the path of a built polaroid-bench binary", bin.display());
+        }
+    }
+    let (base, new) = interleaved(&args.data, &args.select, &dir, args.resume, [
+        (args.base.clone(), "base.json", None),
+        (new, "new.json", args.inject_slowdown.clone()),
+    ])?;
+    eprintln!("results: {} and {}", dir.join("base.json").display(), dir.join("new.json").display());
+    Ok(gate(&base, &new, ("base.json", "new.json"), options, args.gate.format, Some(&dir.join("compare.md"))))
+}
+
+fn noise(args: cli::NoiseArgs) -> anyhow::Result<ExitCode> {
+    let dir = args.out_dir.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/noise-{}", stamp())));
+    let binary = match &args.binary {
+        Some(b) => b.clone(),
+        None => std::env::current_exe()?,
+    };
+    let (a, b) = match &args.from {
+        Some(files) => {
+            std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}; choose another --out-dir", dir.display()))?;
+            (polaroid_results::RunResult::load(&files[0])?, polaroid_results::RunResult::load(&files[1])?)
+        }
+        None => interleaved(&args.data, &args.select, &dir, false, [(binary.clone(), "a.json", None), (binary, "b.json", None)])?,
+    };
+    let source = match &args.from {
+        Some(f) => format!("{} and {}", f[0].display(), f[1].display()),
+        None => dir.display().to_string(),
+    };
+    let learned = polaroid_results::compare::Noise::learn(&a, &b, &source);
+    let path = dir.join("noise.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&learned)? + "\n").map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let c = polaroid_results::compare::compare(&a, &b, "a.json", "b.json", Default::default())?;
+    std::fs::write(dir.join("compare.md"), polaroid_results::compare::markdown(&c))?;
+    // What a compare-run of this selection could see: Holm over a time and a memory test per measurement.
+    let tests = 2 * learned.keys.len();
+    println!("{:<72} {:>8} {:>8} {:>10} {:>12}", "measurement", "spread", "floor", "detectable", "memory floor");
+    for (key, k) in &learned.keys {
+        let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+        let detectable = k.time_spread.and_then(|s| polaroid_results::compare::Noise::detectable(s, k.processes, tests));
+        println!("{key:<72} {:>8} {:>8} {:>10} {:>12}", pct(k.time_spread), pct(k.time_floor), pct(detectable), pct(k.memory_floor));
+    }
+    println!("spread: between processes of one build; detectable: the slowdown a compare-run with these processes catches 4 times in 5");
+    let flagged = c.count(polaroid_results::compare::Verdict::Regressed) + c.count(polaroid_results::compare::Verdict::Improved);
+    println!("A/A comparison: {flagged} of {} measurement(s) flagged (each one a false alarm): {}", c.rows.len(), dir.join("compare.md").display());
+    println!("noise: {} (use with `compare --noise`)", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -157,24 +251,49 @@ fn write_report(out: &std::path::Path, report: &polaroid_results::report::Report
     Ok(())
 }
 
-fn compare(args: cli::CompareArgs) -> ExitCode {
-    use polaroid_results::compare::{CompareOptions, FailOn, compare, markdown};
+fn gate_options(args: &cli::GateArgs) -> anyhow::Result<polaroid_results::compare::CompareOptions> {
+    use polaroid_results::compare::{CompareOptions, FailOn, Noise};
     let fail_on = match args.fail_on {
         cli::FailOnArg::Time => FailOn::Time,
         cli::FailOnArg::Memory => FailOn::Memory,
         cli::FailOnArg::Any => FailOn::Any,
         cli::FailOnArg::None => FailOn::None,
     };
-    let label = |p: &std::path::Path| p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let noise = args.noise.as_deref().map(Noise::load).transpose()?;
+    Ok(CompareOptions { noise_floor: args.noise_floor, fail_on, noise })
+}
+
+fn compare(args: cli::CompareArgs) -> ExitCode {
+    let loaded = (|| -> anyhow::Result<_> {
+        let options = gate_options(&args.gate)?;
+        Ok((polaroid_results::RunResult::load(&args.base)?, polaroid_results::RunResult::load(&args.new)?, options))
+    })();
+    match loaded {
+        Ok((base, new, options)) => gate(&base, &new, (&file_label(&args.base), &file_label(&args.new)), options, args.gate.format, args.out.as_deref()),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Compares, prints (and writes) the comparison, and turns its verdict into the exit code.
+fn gate(
+    base: &polaroid_results::RunResult,
+    new: &polaroid_results::RunResult,
+    labels: (&str, &str),
+    options: polaroid_results::compare::CompareOptions,
+    format: cli::FormatArg,
+    out: Option<&std::path::Path>,
+) -> ExitCode {
+    use polaroid_results::compare::{compare, markdown};
     let result = (|| -> anyhow::Result<_> {
-        let base = polaroid_results::RunResult::load(&args.base)?;
-        let new = polaroid_results::RunResult::load(&args.new)?;
-        let c = compare(&base, &new, &label(&args.base), &label(&args.new), CompareOptions { noise_floor: args.noise_floor, fail_on })?;
-        let text = match args.format {
+        let c = compare(base, new, labels.0, labels.1, options)?;
+        let text = match format {
             cli::FormatArg::Markdown => markdown(&c),
             cli::FormatArg::Json => serde_json::to_string_pretty(&c)? + "\n",
         };
-        if let Some(out) = &args.out {
+        if let Some(out) = out {
             std::fs::write(out, &text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
         }
         Ok((c, text))
@@ -185,7 +304,8 @@ fn compare(args: cli::CompareArgs) -> ExitCode {
             for w in &c.warnings {
                 eprintln!("warning: {w}");
             }
-            if c.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            eprintln!("gate: {}", c.gate_line());
+            ExitCode::from(c.exit_code())
         }
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -275,10 +395,11 @@ fn list() -> String {
             let r = (w.recipe)(size, 42);
             let st = (w.settings)(size);
             s.push_str(&format!(
-                "  {:<8} {} file(s) x {} rows; warm-up {}, runs {}{}, timeout {}s, cap {}{}\n",
+                "  {:<8} {} file(s) x {} rows; {} processes x (warm-up {}, runs {}{}), timeout {}s, cap {}{}\n",
                 size.name(),
                 r.files,
                 r.rows_per_file,
+                st.processes,
                 st.warmup,
                 st.runs,
                 if st.run_duration_s > 0.0 { format!(" of {}s", st.run_duration_s) } else { String::new() },

@@ -13,6 +13,10 @@ pub trait Observer: Sync {
     fn started(&self, _index: usize, _key: &str) {}
     /// A measurement finished and was written to the result file.
     fn finished(&self, _index: usize, _measurement: &Measurement) {}
+    /// One side of an interleaved run (`base` or `new`) finished a measurement; by default the same as `finished`.
+    fn finished_side(&self, index: usize, _side: &str, measurement: &Measurement) {
+        self.finished(index, measurement);
+    }
     /// Something worth telling the user.
     fn message(&self, _text: &str) {}
 }

@@ -44,15 +44,11 @@ impl Observer for ProgressObserver {
     }
 
     fn finished(&self, _index: usize, m: &Measurement) {
-        let what = match (&m.outcome, &m.metric) {
-            (Outcome::Ok, Some(metric)) if metric.unit == "s" => format!("median {}", units::seconds(metric.summary.median)),
-            (Outcome::Ok, Some(metric)) => format!("median {}", units::rate(metric.summary.median, "q/s")),
-            (outcome, _) => outcome.label().to_string(),
-        };
-        let peak = m.memory.peak_rss_bytes.map(units::bytes).unwrap_or_else(|| "-".into());
-        let check = if m.counts() || !matches!(m.outcome, Outcome::Ok) { "" } else { "  WRONG ANSWER" };
-        self.bar.println(format!("{:<70} {what}, peak RSS {peak}{check}", m.key));
-        self.bar.inc(1);
+        self.line("", m);
+    }
+
+    fn finished_side(&self, _index: usize, side: &str, m: &Measurement) {
+        self.line(&format!("[{side}] "), m);
     }
 
     fn message(&self, text: &str) {
@@ -61,5 +57,20 @@ impl Observer for ProgressObserver {
         } else {
             self.bar.println(text);
         }
+    }
+}
+
+impl ProgressObserver {
+    /// One line per finished measurement, on the terminal above the bar or in the log without one.
+    fn line(&self, prefix: &str, m: &Measurement) {
+        let what = match (&m.outcome, &m.metric) {
+            (Outcome::Ok, Some(metric)) if metric.unit == "s" => format!("median {}", units::seconds(metric.summary.median)),
+            (Outcome::Ok, Some(metric)) => format!("median {}", units::rate(metric.summary.median, "q/s")),
+            (outcome, _) => outcome.label().to_string(),
+        };
+        let peak = m.memory.peak_rss_bytes.map(units::bytes).unwrap_or_else(|| "-".into());
+        let check = if m.counts() || !matches!(m.outcome, Outcome::Ok) { "" } else { "  WRONG ANSWER" };
+        self.message(&format!("{prefix}{:<70} {what}, peak RSS {peak}{check}", m.key));
+        self.bar.inc(1);
     }
 }

@@ -41,5 +41,6 @@ pub fn collect(command: Vec<String>, cache_mode: CacheMode, cap: CapMethod, data
         cache_mode,
         memory_cap_method: cap,
         datasets,
+        interleaved: None,
     }
 }

@@ -1,7 +1,11 @@
 //! The run: options are validated and resolved into a plan (what to measure, on which data, with which settings);
-//! datasets are provisioned; then every planned measurement runs in its own process, its answer is checked against
-//! the other variants of the same task, and the result file is rewritten, so a crash or Ctrl-C keeps everything
-//! measured so far and `--resume` can finish the run.
+//! datasets are provisioned; then every planned measurement runs as several independent processes, its answer is
+//! checked against the other variants of the same task, and the result file is rewritten, so a crash or Ctrl-C
+//! keeps everything measured so far and `--resume` can finish the run.
+//!
+//! A run has one or two *sides* ([`Side`]): a binary that makes the measurement processes and a result file. With
+//! two (`compare-run`, `noise`), the processes of each measurement alternate between the sides (base, new, new,
+//! base, ...), so drift of the machine hits both alike and `compare` pairs them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +13,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use polaroid_results::{AnswerCheck, CacheMode, Measurement, MemoryUsage, Metric, Outcome, RunResult, SCHEMA_VERSION, task_key};
+use polaroid_results::{
+    AnswerCheck, CacheMode, Interleaving, Latency, Measurement, MemoryUsage, Metric, Outcome, RunResult, SCHEMA_VERSION, StreamStats, task_key,
+};
 use polaroid_results::stats::Summary;
 
 use crate::calibrate;
@@ -47,7 +53,9 @@ pub struct RunOptions {
     pub resume: bool,
     /// Seed of generated data and request mixes.
     pub seed: u64,
-    /// Override of timed runs per measurement.
+    /// Override of measurement processes per measurement.
+    pub processes: Option<usize>,
+    /// Override of timed runs per process.
     pub runs: Option<usize>,
     /// Override of warm-up runs.
     pub warmup: Option<usize>,
@@ -66,6 +74,9 @@ pub struct RunOptions {
     /// Binary to run measurements with (`None`: this executable).
     #[serde(skip)]
     pub measure_binary: Option<PathBuf>,
+    /// Hidden test option: slow this variant down by this fraction of its timed work (see `ChildSpec::busy_fraction`).
+    #[serde(skip)]
+    pub inject_slowdown: Option<(String, f64)>,
     /// The command line, for provenance.
     #[serde(skip)]
     pub command: Vec<String>,
@@ -83,6 +94,7 @@ impl RunOptions {
             out: out.into(),
             resume: false,
             seed: 42,
+            processes: None,
             runs: None,
             warmup: None,
             duration_s: None,
@@ -92,6 +104,7 @@ impl RunOptions {
             calibrate: true,
             cold: false,
             measure_binary: None,
+            inject_slowdown: None,
             command: std::env::args().collect(),
         }
     }
@@ -161,6 +174,15 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
     if options.runs == Some(0) {
         return Err(Error::Config("--runs must be at least 1".into()));
     }
+    if options.processes == Some(0) {
+        return Err(Error::Config("--processes must be at least 1 (2 or more for `compare` to test a change)".into()));
+    }
+    if let Some((variant, fraction)) = &options.inject_slowdown {
+        EngineKind::from_name(variant)?;
+        if !(*fraction > 0.0 && *fraction < 10.0) {
+            return Err(Error::Config(format!("--inject-slowdown needs a fraction in (0, 10), got {fraction}")));
+        }
+    }
     if options.clients.as_ref().is_some_and(|c| c.is_empty() || c.contains(&0)) {
         return Err(Error::Config("--clients needs one or more client counts, each at least 1".into()));
     }
@@ -218,6 +240,9 @@ fn resolve_settings(workload: &Workload, options: &RunOptions) -> Settings {
     if let Some(runs) = options.runs {
         s.runs = runs;
     }
+    if let Some(processes) = options.processes {
+        s.processes = processes;
+    }
     if let Some(warmup) = options.warmup {
         s.warmup = warmup;
     }
@@ -236,11 +261,55 @@ fn resolve_settings(workload: &Workload, options: &RunOptions) -> Settings {
     s
 }
 
+/// One side of a run: the binary whose processes make the measurements, and the result file they go to.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// `polaroid-bench` binary that runs the measurement processes.
+    pub binary: PathBuf,
+    /// Result file of this side.
+    pub out: PathBuf,
+    /// Hidden test option: slow this variant down by this fraction (see `RunOptions::inject_slowdown`).
+    pub inject_slowdown: Option<(String, f64)>,
+}
+
 /// Runs the plan for `options`, writing the result file after every measurement. Returns the final document.
 pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
+    let binary = match &options.measure_binary {
+        Some(b) => b.clone(),
+        None => std::env::current_exe().map_err(|e| Error::Config(format!("cannot locate the polaroid-bench binary: {e}")))?,
+    };
+    let side = Side { binary, out: options.out.clone(), inject_slowdown: options.inject_slowdown.clone() };
+    let mut results = run_sides(options, &[side], None, observer)?;
+    Ok(results.pop().expect("one side, one result"))
+}
+
+/// Runs the plan twice, interleaved: for every measurement, the processes of `base` and `new` alternate (base
+/// first for even process numbers, new first for odd ones). Both result files are written after every
+/// measurement and carry the same interleaving id, so `compare` pairs their processes. `options.out` is unused.
+pub fn run_interleaved(options: &RunOptions, base: Side, new: Side, observer: &dyn Observer) -> Result<(RunResult, RunResult)> {
+    if base.out == new.out {
+        return Err(Error::Config(format!("the two sides would write the same file {}; give them different names", base.out.display())));
+    }
+    let id = format!("{}-{}", provenance::now(), std::process::id());
+    let mut results = run_sides(options, &[base, new], Some(&id), observer)?;
+    let new = results.pop().expect("two sides");
+    Ok((results.pop().expect("two sides"), new))
+}
+
+/// Labels of the sides of an interleaved run, in order.
+const SIDE_LABELS: [&str; 2] = ["base", "new"];
+
+/// Per side: its result so far and the reference answer of each task.
+struct SideState {
+    result: RunResult,
+    references: HashMap<String, usize>,
+}
+
+fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, observer: &dyn Observer) -> Result<Vec<RunResult>> {
     let plan = plan(options)?;
-    let resuming = options.resume && std::fs::metadata(&options.out).is_ok_and(|m| m.len() > 0);
-    check_writable(&options.out)?;
+    for side in sides {
+        check_writable(&side.out)?;
+    }
     std::fs::create_dir_all(&plan.data_dir).map_err(io_err("creating data directory", &plan.data_dir))?;
 
     let mut datasets = Vec::new();
@@ -260,7 +329,7 @@ pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
             }
         });
     }
-    for item in plan.items.iter().filter(|i| i.workload.name == "large-dataset") {
+    if let Some(item) = plan.items.iter().find(|i| i.workload.name == "large-dataset") {
         let d = &datasets[item.dataset].info;
         observer.message(&format!(
             "large-dataset: decoded data {} vs cap {} (ratio {:.1})",
@@ -268,14 +337,9 @@ pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
             polaroid_results::units::bytes(item.settings.memory_cap_bytes),
             d.in_memory_bytes as f64 / item.settings.memory_cap_bytes as f64
         ));
-        break;
     }
 
     let enforcer = CapEnforcer::detect();
-    let binary = match &options.measure_binary {
-        Some(b) => b.clone(),
-        None => std::env::current_exe().map_err(|e| Error::Config(format!("cannot locate the polaroid-bench binary: {e}")))?,
-    };
     let config = serde_json::json!({
         "options": options,
         "plan": plan.items.iter().map(|i| serde_json::json!({"key": i.key, "settings": i.settings})).collect::<Vec<_>>(),
@@ -283,62 +347,157 @@ pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
     let cache_mode = if options.cold { CacheMode::Cold } else { CacheMode::Warm };
     let infos: Vec<_> = datasets.iter().map(|d| d.info.clone()).collect();
 
-    let mut result = if resuming {
-        let previous = RunResult::load(&options.out)?;
-        let resume_err = |reason: &str| Error::ResumeMismatch { path: options.out.clone(), reason: reason.into() };
-        if previous.provenance.datasets.iter().map(|d| &d.fingerprint).ne(infos.iter().map(|d| &d.fingerprint)) {
-            return Err(resume_err("its datasets differ from this run's"));
+    let mut states = Vec::new();
+    for (i, side) in sides.iter().enumerate() {
+        let resuming = options.resume && std::fs::metadata(&side.out).is_ok_and(|m| m.len() > 0);
+        let mut result = if resuming {
+            let previous = RunResult::load(&side.out)?;
+            let resume_err = |reason: &str| Error::ResumeMismatch { path: side.out.clone(), reason: reason.into() };
+            if previous.provenance.datasets.iter().map(|d| &d.fingerprint).ne(infos.iter().map(|d| &d.fingerprint)) {
+                return Err(resume_err("its datasets differ from this run's"));
+            }
+            if previous.config["options"] != config["options"] {
+                return Err(resume_err("it was made with different options"));
+            }
+            previous
+        } else {
+            let mut provenance = provenance::collect(options.command.clone(), cache_mode, enforcer.method(), infos.clone());
+            provenance.interleaved = interleave_id.map(|id| Interleaving {
+                id: id.into(),
+                side: SIDE_LABELS[i].into(),
+                binary: side.binary.display().to_string(),
+                injected_slowdown: side.inject_slowdown.clone(),
+            });
+            RunResult { schema_version: SCHEMA_VERSION, provenance, config: config.clone(), calibration: None, measurements: Vec::new() }
+        };
+        save(&mut result, &side.out)?;
+        let mut references: HashMap<String, usize> = HashMap::new();
+        for (i, m) in result.measurements.iter().enumerate() {
+            if m.answer.is_some() && !references.contains_key(&m.task_key()) {
+                references.insert(m.task_key(), i);
+            }
         }
-        if previous.config["options"] != config["options"] {
-            return Err(resume_err("it was made with different options"));
-        }
-        previous
-    } else {
-        RunResult {
-            schema_version: SCHEMA_VERSION,
-            provenance: provenance::collect(options.command.clone(), cache_mode, enforcer.method(), infos),
-            config,
-            calibration: None,
-            measurements: Vec::new(),
-        }
-    };
-    save(&mut result, &options.out)?;
+        states.push(SideState { result, references });
+    }
 
-    if options.calibrate && result.calibration.is_none() {
+    if options.calibrate && states.iter().any(|s| s.result.calibration.is_none()) {
         observer.message("calibrating: memory bandwidth and Parquet decode throughput");
-        let first = &datasets[0];
-        result.calibration = Some(calibrate::calibrate(&binary, first)?);
-        save(&mut result, &options.out)?;
-    }
-
-    let mut references: HashMap<String, usize> = HashMap::new();
-    for (i, m) in result.measurements.iter().enumerate() {
-        if m.answer.is_some() && !references.contains_key(&m.task_key()) {
-            references.insert(m.task_key(), i);
+        let calibration = calibrate::calibrate(&sides[0].binary, &datasets[0])?;
+        for (state, side) in states.iter_mut().zip(sides) {
+            state.result.calibration.get_or_insert_with(|| calibration.clone());
+            save(&mut state.result, &side.out)?;
         }
     }
-    let skipped = plan.items.iter().filter(|p| result.measurement(&p.key).is_some()).count();
-    observer.planned(plan.items.len(), skipped);
+
+    let done = |states: &[SideState], key: &str| states.iter().all(|s| s.result.measurement(key).is_some());
+    let skipped = plan.items.iter().filter(|p| done(&states, &p.key)).count();
+    // One tick per side's measurement.
+    observer.planned(plan.items.len() * sides.len(), skipped * sides.len());
     let scratch_root = plan.data_dir.join("scratch");
 
     for (index, item) in plan.items.iter().enumerate() {
-        if result.measurement(&item.key).is_some() {
+        if done(&states, &item.key) {
             continue;
         }
         observer.started(index, &item.key);
         let dataset = &datasets[item.dataset];
-        if options.cold {
-            calibrate::drop_page_cache(&dataset.files)?;
+        let todo: Vec<usize> = (0..sides.len()).filter(|&i| states[i].result.measurement(&item.key).is_none()).collect();
+        let mut parts: Vec<Vec<Measurement>> = vec![Vec::new(); sides.len()];
+        for p in 0..item.settings.processes.max(1) {
+            // Alternate which side goes first, so neither always runs right after the other.
+            let order: Vec<usize> = if p % 2 == 0 { todo.clone() } else { todo.iter().rev().copied().collect() };
+            for i in order {
+                // A process that did not finish (oom, timeout, error) ends that side's measurement.
+                if parts[i].last().is_some_and(|m| !matches!(m.outcome, Outcome::Ok)) {
+                    continue;
+                }
+                if options.cold {
+                    calibrate::drop_page_cache(&dataset.files)?;
+                }
+                let busy = sides[i].inject_slowdown.as_ref().filter(|(v, _)| v == item.engine.name()).map_or(0.0, |(_, f)| *f);
+                parts[i].push(measure_one(observer, item, dataset, options, &enforcer, &sides[i].binary, &scratch_root, busy)?);
+            }
         }
-        let mut m = measure_one(observer, item, dataset, options, &enforcer, &binary, &scratch_root)?;
-        check_answer(&mut m, &mut result, &mut references);
-        result.measurements.push(m);
-        save(&mut result, &options.out)?;
-        observer.finished(index, result.measurements.last().expect("just pushed"));
+        for i in todo {
+            let state = &mut states[i];
+            let mut m = merge(std::mem::take(&mut parts[i]));
+            check_answer(&mut m, &mut state.result, &mut state.references);
+            state.result.measurements.push(m);
+            save(&mut state.result, &sides[i].out)?;
+            let m = state.result.measurements.last().expect("just pushed");
+            match sides.len() {
+                1 => observer.finished(index, m),
+                _ => observer.finished_side(index, SIDE_LABELS[i], m),
+            }
+        }
     }
-    Ok(result)
+    Ok(states.into_iter().map(|s| s.result).collect())
 }
 
+/// One measurement from its processes, in the order they ran (each a one-process measurement). The first process
+/// that did not finish decides the outcome; otherwise samples are grouped by process, peaks kept per process,
+/// latency percentiles are the median over processes, and stream counts add up. Every process must give the same
+/// answer.
+fn merge(mut parts: Vec<Measurement>) -> Measurement {
+    assert!(!parts.is_empty(), "every measurement runs at least one process");
+    if let Some(failed) = parts.iter().position(|m| !matches!(m.outcome, Outcome::Ok)) {
+        let wall: f64 = parts.iter().map(|m| m.wall_time_s).sum();
+        let mut m = parts.swap_remove(failed);
+        m.wall_time_s = wall;
+        return m;
+    }
+    let first = parts[0].clone();
+    let mut m = first.clone();
+    if let Some(k) = parts.iter().position(|p| p.answer.as_ref().map(|a| (&a.checksum, a.rows)) != first.answer.as_ref().map(|a| (&a.checksum, a.rows))) {
+        m.outcome = Outcome::Error { message: format!("process {} gave a different answer from process 1 (the variant is not deterministic)", k + 1) };
+        m.metric = None;
+        return m;
+    }
+    if let Some(metric) = m.metric.as_mut() {
+        metric.samples = parts.iter().filter_map(|p| p.metric.as_ref()).flat_map(|x| x.samples.clone()).collect();
+        metric.summary = Summary::of(&metric.samples).expect("each part had a summary");
+    }
+    let peaks: Vec<u64> = parts.iter().filter_map(|p| p.memory.peak_rss_bytes).collect();
+    m.memory.peak_rss_bytes = peaks.iter().max().copied();
+    m.memory.process_peak_rss_bytes = if peaks.len() == parts.len() { peaks } else { Vec::new() };
+    m.memory.cgroup_peak_bytes = parts.iter().filter_map(|p| p.memory.cgroup_peak_bytes).max();
+    m.wall_time_s = parts.iter().map(|p| p.wall_time_s).sum();
+    let latencies: Vec<&Latency> = parts.iter().filter_map(|p| p.latency.as_ref()).collect();
+    if latencies.len() == parts.len() {
+        let med = |f: fn(&Latency) -> u64| {
+            let mut v: Vec<u64> = latencies.iter().map(|l| f(l)).collect();
+            v.sort_unstable();
+            v[(v.len() - 1) / 2]
+        };
+        m.latency = Some(Latency {
+            count: latencies.iter().map(|l| l.count).sum(),
+            errors: latencies.iter().map(|l| l.errors).sum(),
+            p50_ns: med(|l| l.p50_ns),
+            p95_ns: med(|l| l.p95_ns),
+            p99_ns: med(|l| l.p99_ns),
+            p999_ns: med(|l| l.p999_ns),
+            max_ns: latencies.iter().map(|l| l.max_ns).max().unwrap_or(0),
+        });
+    }
+    if let Some(stream) = m.stream.as_mut() {
+        let others: Vec<&StreamStats> = parts[1..].iter().filter_map(|p| p.stream.as_ref()).collect();
+        for o in others {
+            stream.sessions_checked += o.sessions_checked;
+            stream.gaps += o.gaps;
+            stream.reconnects += o.reconnects;
+            for (reason, n) in &o.malformed {
+                *stream.malformed.entry(reason.clone()).or_default() += n;
+            }
+            stream.consumer_cpu_s = stream.consumer_cpu_s.zip(o.consumer_cpu_s).map(|(a, b)| a + b);
+            stream.feed_cpu_s = stream.feed_cpu_s.zip(o.feed_cpu_s).map(|(a, b)| a + b);
+            stream.feed_peak_rss_bytes = stream.feed_peak_rss_bytes.max(o.feed_peak_rss_bytes);
+        }
+    }
+    m
+}
+
+/// One measurement process of `item`, as a measurement of its own (one process's samples).
+#[allow(clippy::too_many_arguments)]
 fn measure_one(
     observer: &dyn Observer,
     item: &Planned,
@@ -347,6 +506,7 @@ fn measure_one(
     enforcer: &CapEnforcer,
     binary: &Path,
     scratch_root: &Path,
+    busy_fraction: f64,
 ) -> Result<Measurement> {
     let started_at = provenance::now();
     let scratch = scratch_root.join(format!("m{}", std::process::id()));
@@ -377,6 +537,7 @@ fn measure_one(
         rlimit_bytes: None,
         seed: options.seed,
         extra,
+        busy_fraction,
     };
     let cap = enforcer.cap(item.settings.memory_cap_bytes)?;
     let spec = ChildSpec { rlimit_bytes: cap.rlimit_bytes(), ..spec };
@@ -412,6 +573,7 @@ fn measure_one(
         work: None,
         memory: MemoryUsage {
             peak_rss_bytes: run.peak_rss_bytes,
+            process_peak_rss_bytes: run.peak_rss_bytes.into_iter().collect(),
             cgroup_peak_bytes: run.cgroup_peak_bytes,
             cap_bytes: Some(cap.cap_bytes),
         },
@@ -423,14 +585,14 @@ fn measure_one(
         stream: None,
     };
     match run.end {
-        ChildEnd::Report(report) => match Summary::of(&report.samples) {
+        ChildEnd::Report(report) => match Summary::of(std::slice::from_ref(&report.samples)) {
             Some(summary) => {
                 m.metric = Some(Metric {
                     name: report.metric_name,
                     unit: report.unit,
                     higher_is_better: report.higher_is_better,
                     warmup_runs: report.warmup_runs,
-                    samples: report.samples,
+                    samples: vec![report.samples],
                     summary,
                 });
                 m.latency = report.latency;

@@ -12,7 +12,9 @@ use crate::error::{Error, Result};
 use crate::stats::Summary;
 
 /// Version of the document layout written by this build.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: samples grouped by measurement process (`metric.samples[p][i]`), per-process peak memory, and the
+/// interleaving of paired runs. Version 1 documents (one process per measurement) are read and upgraded.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One benchmark run: provenance, configuration, calibration and every measurement made so far.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -30,24 +32,27 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// Reads a result document, refusing other schema versions with a message that says what to do.
+    /// Reads a result document, upgrading version 1 documents and refusing unknown versions with a message that says what to do.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;
-        #[derive(Deserialize)]
-        struct VersionOnly {
-            schema_version: u32,
+        let bytes = std::fs::read(path).map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;
+        Self::from_json(&bytes).map_err(|e| match e {
+            Error::Parse { source, .. } => Error::Parse { path: path.to_path_buf(), source },
+            Error::SchemaVersion { found, expected, .. } => Error::SchemaVersion { path: path.to_path_buf(), found, expected },
+            other => other,
+        })
+    }
+
+    /// Parses a result document from JSON bytes (see [`RunResult::load`]).
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        let parse = |source| Error::Parse { path: "<bytes>".into(), source };
+        let mut doc: serde_json::Value = serde_json::from_slice(bytes).map_err(parse)?;
+        let found = doc.get("schema_version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        match found {
+            SCHEMA_VERSION => {}
+            1 => upgrade_v1(&mut doc),
+            _ => return Err(Error::SchemaVersion { path: "<bytes>".into(), found, expected: SCHEMA_VERSION }),
         }
-        let version: VersionOnly = serde_json::from_str(&text)
-            .map_err(|source| Error::Parse { path: path.to_path_buf(), source })?;
-        if version.schema_version != SCHEMA_VERSION {
-            return Err(Error::SchemaVersion {
-                path: path.to_path_buf(),
-                found: version.schema_version,
-                expected: SCHEMA_VERSION,
-            });
-        }
-        serde_json::from_str(&text).map_err(|source| Error::Parse { path: path.to_path_buf(), source })
+        serde_json::from_value(doc).map_err(parse)
     }
 
     /// Serializes the document (pretty JSON). Exporters return bytes; the caller decides where they go.
@@ -69,6 +74,18 @@ impl RunResult {
     /// The measurement with this key, if it was made.
     pub fn measurement(&self, key: &str) -> Option<&Measurement> {
         self.measurements.iter().find(|m| m.key == key)
+    }
+}
+
+/// Version 1 kept one flat list of samples per measurement, all from one process: it becomes one process.
+fn upgrade_v1(doc: &mut serde_json::Value) {
+    doc["schema_version"] = SCHEMA_VERSION.into();
+    if let Some(ms) = doc.get_mut("measurements").and_then(|m| m.as_array_mut()) {
+        for m in ms {
+            if let Some(samples) = m.pointer_mut("/metric/samples") {
+                *samples = serde_json::Value::Array(vec![samples.take()]);
+            }
+        }
     }
 }
 
@@ -109,6 +126,25 @@ pub struct Provenance {
     pub memory_cap_method: CapMethod,
     /// Every dataset the measurements read, with its fingerprint.
     pub datasets: Vec<DatasetInfo>,
+    /// Set when this run was made interleaved with another one (`compare-run`, `noise`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interleaved: Option<Interleaving>,
+}
+
+/// How a run was interleaved with its partner: for every measurement, process `p` of one run ran next to process
+/// `p` of the other (in alternating order: base first for even `p`, new first for odd), so drift of the machine
+/// hits both alike and `compare` can pair the processes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Interleaving {
+    /// Identifier shared by the two runs of one interleaved job.
+    pub id: String,
+    /// `base` or `new`.
+    pub side: String,
+    /// The binary whose measurement processes made this run.
+    pub binary: String,
+    /// Hidden test option: the variant slowed down on purpose in this run and by what fraction of its time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected_slowdown: Option<(String, f64)>,
 }
 
 /// Page-cache state during measurements.
@@ -253,6 +289,15 @@ impl Measurement {
         task_key(&self.workload, &self.task, &self.size, &self.params)
     }
 
+    /// Peak RSS per process, or the one recorded peak for results made before that was kept.
+    pub fn process_peaks(&self) -> Vec<u64> {
+        if self.memory.process_peak_rss_bytes.is_empty() {
+            self.memory.peak_rss_bytes.into_iter().collect()
+        } else {
+            self.memory.process_peak_rss_bytes.clone()
+        }
+    }
+
     /// Whether the timing can be trusted: the run ended `ok` and its answer did not disagree with another variant.
     pub fn counts(&self) -> bool {
         matches!(self.outcome, Outcome::Ok) && !matches!(self.answer_check, AnswerCheck::Mismatch { .. })
@@ -321,8 +366,9 @@ pub struct Metric {
     pub higher_is_better: bool,
     /// Untimed warm-up iterations made before the samples.
     pub warmup_runs: usize,
-    /// Raw samples, one per timed iteration, in the order measured.
-    pub samples: Vec<f64>,
+    /// Raw samples by measurement process, in the order measured: `samples[p][i]` is timed iteration `i` of
+    /// process `p`.
+    pub samples: Vec<Vec<f64>>,
     /// Statistics of the samples.
     pub summary: Summary,
 }
@@ -358,8 +404,11 @@ pub struct Work {
 /// Memory figures of a measurement process, from the kernel.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct MemoryUsage {
-    /// Peak resident set size (`ru_maxrss` from `wait4`).
+    /// Peak resident set size (`ru_maxrss` from `wait4`): the largest over the measurement's processes.
     pub peak_rss_bytes: Option<u64>,
+    /// Peak resident set size of each measurement process, in order (what `compare` tests).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub process_peak_rss_bytes: Vec<u64>,
     /// Peak charge of the process's cgroup (anonymous memory plus page cache), when a cgroup was used.
     pub cgroup_peak_bytes: Option<u64>,
     /// The cap the process ran under.

@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use crate::chart;
 use crate::error::Result;
 use crate::model::{Measurement, Outcome, RunResult};
-use crate::table::{best_median, limit_text, metric_text, outcome_text, ratio_text, tasks_in_order};
+use crate::compare::DEFAULT_NOISE_FLOOR;
+use crate::table::{best_median, limit_text, metric_text, outcome_text, ratio_text, standing, tasks_in_order};
 use crate::units;
 
 /// One piece of the document.
@@ -118,7 +119,7 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
     b.push(Block::List(vec![
         "Timed: the engine's `execute` with its result fully materialized (frames collected, files closed). Not timed: process start, data generation, `prepare`, the warm-up run whose answer is checked, freeing results.".into(),
         format!("Isolation: every measurement runs in its own process; peak memory is the kernel's high-water mark (`VmHWM`); memory cap method: {cap_method}; page cache: {cache}."),
-        "Statistics: the median of the timed runs, with a 95% percentile-bootstrap interval of the median (2,000 resamples); `vs best` is the ratio to the best variant of the same task; `of limit` is input throughput as a fraction of the calibrated all-core Parquet decode limit.".into(),
+        "Statistics: each measurement is several independent processes, each with its warm-up and timed runs; the median of all timed runs, with a 95% hierarchical bootstrap interval (2,000 resamples of processes, then of runs inside them); `vs best` is the ratio to the best variant of the same task; `of limit` is input throughput as a fraction of the calibrated all-core Parquet decode limit.".into(),
         "Answers: each variant's answer is digested and compared with the others of the same task before its timing counts; streaming sessions are checked against a reference (count, no loss, VWAP).".into(),
         "Details: docs/methodology.md in the repository.".into(),
     ]));
@@ -207,31 +208,42 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
         b.extend(charts_for(workload, &in_workload, calibration)?);
     }
 
-    // Wins and losses.
-    b.push(Block::Heading(2, "Where each engine wins and where it loses".into()));
-    let mut wins: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Wins, ties and losses: the rule `compare` uses.
+    b.push(Block::Heading(2, "Where each engine wins, ties and loses".into()));
+    let mut wins: BTreeMap<String, usize> = BTreeMap::new();
+    let mut ties = 0;
     let mut rows = Vec::new();
     for ((_, key), group) in &groups {
         let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| !LIMITS.contains(&m.variant.as_str())).collect();
-        let Some((best_value, higher)) = best_median(&competitors) else { continue };
-        let Some(best) = competitors.iter().find(|m| m.counts() && m.metric.as_ref().is_some_and(|x| x.summary.median == best_value)) else { continue };
-        wins.entry(best.variant.clone()).or_default().push(key.clone());
-        let polaroid = competitors.iter().find(|m| m.variant == "polaroid");
-        let polaroid_text = match polaroid {
-            Some(p) if p.counts() => {
-                let r = crate::table::ratio_to_best(p, Some((best_value, higher))).unwrap_or(f64::NAN);
-                if r <= 1.0 { "wins".to_string() } else { format!("{r:.2}x behind") }
-            }
-            Some(p) => outcome_text(p),
+        let Some(st) = standing(&competitors, DEFAULT_NOISE_FLOOR) else { continue };
+        let verdict = if st.leader_wins() {
+            *wins.entry(st.leader.clone()).or_default() += 1;
+            format!("`{}` wins", st.leader)
+        } else {
+            ties += 1;
+            format!("tie: {}", st.tied.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))
+        };
+        let polaroid_text = match competitors.iter().find(|m| m.variant == "polaroid") {
+            Some(p) if !p.counts() => outcome_text(p),
+            Some(_) if st.leader == "polaroid" && st.leader_wins() => "wins".into(),
+            Some(_) if st.tied.iter().any(|v| v == "polaroid") => "tie".into(),
+            Some(_) => match st.behind.iter().find(|(v, _, _)| v == "polaroid") {
+                Some((_, r, Some((lo, hi)))) => format!("{r:.2}x behind [{lo:.2}, {hi:.2}]"),
+                Some((_, r, None)) => format!("{r:.2}x behind (untested)"),
+                None => "-".into(),
+            },
             None => "-".into(),
         };
-        rows.push(vec![key.clone(), best.variant.clone(), polaroid_text]);
+        rows.push(vec![key.clone(), verdict, polaroid_text]);
     }
-    b.push(Block::Para(
-        "Per task, the best variant (limits such as the transport ceiling left out) and where polaroid stands against it:".into(),
-    ));
-    b.push(Block::Table(["task", "best variant", "polaroid"].map(String::from).to_vec(), rows));
-    b.push(Block::List(wins.iter().map(|(v, keys)| format!("`{v}` is best in {} task(s)", keys.len())).collect()));
+    b.push(Block::Para(format!(
+        "Per task, limits such as the transport ceiling left out: a variant **wins** only when it is significantly better than every other that finished, by the rule `polaroid-bench compare` uses (process-level t-test, Holm-adjusted over the task's comparisons, 95% interval clear of no change, beyond a {:.0}% floor); otherwise the variants not significantly behind the leader **tie**. A measurement made with one process cannot be tested, so it ties.",
+        DEFAULT_NOISE_FLOOR * 100.0
+    )));
+    b.push(Block::Table(["task", "verdict", "polaroid"].map(String::from).to_vec(), rows));
+    let mut summary: Vec<String> = wins.iter().map(|(v, n)| format!("`{v}` wins {n} task(s)")).collect();
+    summary.push(format!("{ties} task(s) are ties"));
+    b.push(Block::List(summary));
 
     // Failures.
     b.push(Block::Heading(2, "Failures, out-of-memory kills and timeouts".into()));

@@ -63,6 +63,53 @@ pub fn best_median(group: &[&Measurement]) -> Option<(f64, bool)> {
         .reduce(|a, b| if (b.0 > a.0) == b.1 { b } else { a })
 }
 
+/// Where the variants of one task stand, by the rule `compare` uses ([`crate::stats::judge`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    /// The variant with the best median among those that count.
+    pub leader: String,
+    /// Variants not significantly behind the leader, the leader first. One name: the leader wins.
+    pub tied: Vec<String>,
+    /// Per other finishing variant: how many times worse than the leader, with the 95% interval when tested.
+    pub behind: Vec<(String, f64, Option<(f64, f64)>)>,
+}
+
+impl Standing {
+    /// Whether the leader is significantly better than every other variant that finished.
+    pub fn leader_wins(&self) -> bool {
+        self.tied.len() == 1
+    }
+}
+
+/// Ranks a task's variants: the leader (best median) against each other finishing variant, tested with the
+/// process as the unit (Welch: different variants never run interleaved), Holm-adjusted over those tests, judged
+/// with `noise_floor`. `None` when no variant finished.
+pub fn standing(group: &[&Measurement], noise_floor: f64) -> Option<Standing> {
+    let (best, _) = best_median(group)?;
+    let finished: Vec<(&Measurement, &Metric)> = group.iter().filter(|m| m.counts()).filter_map(|m| m.metric.as_ref().map(|x| (*m, x))).collect();
+    let (leader, lm) = *finished.iter().find(|(_, x)| x.summary.median == best)?;
+    let others: Vec<(&Measurement, crate::compare::Change)> = finished
+        .iter()
+        .filter(|(m, _)| m.variant != leader.variant)
+        .map(|(m, x)| (*m, crate::compare::change(&lm.samples, &x.samples, x.higher_is_better, &x.unit, noise_floor, false)))
+        .collect();
+    let adjusted = crate::stats::holm(&others.iter().filter_map(|(_, c)| c.test.map(|t| t.p_value)).collect::<Vec<_>>());
+    let mut adjusted = adjusted.into_iter();
+    let mut tied = vec![leader.variant.clone()];
+    let mut behind = Vec::new();
+    for (m, c) in &others {
+        let judged = c.test.map(|t| {
+            let p = adjusted.next().expect("one adjusted p-value per test");
+            (crate::stats::judge(p, c.slowdown, (t.ci_low, t.ci_high), noise_floor), (t.ci_low, t.ci_high))
+        });
+        if !matches!(judged, Some((crate::stats::Judgement::Worse, _))) {
+            tied.push(m.variant.clone());
+        }
+        behind.push((m.variant.clone(), c.slowdown, judged.map(|(_, ci)| ci)));
+    }
+    Some(Standing { leader: leader.variant.clone(), tied, behind })
+}
+
 /// How many times worse than the best variant (1.00 is the best).
 pub fn ratio_to_best(m: &Measurement, best: Option<(f64, bool)>) -> Option<f64> {
     let metric = m.metric.as_ref().filter(|_| m.counts())?;

@@ -8,19 +8,25 @@ fn fixture() -> RunResult {
     RunResult::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/smoke.json"))).unwrap()
 }
 
+/// Five processes of two timed runs around `median`, spread a little (the fixture is an old one-process run).
+fn processes(median: f64) -> Vec<Vec<f64>> {
+    (0..5).map(|p| (0..2).map(|i| median * (1.0 + 0.004 * (p as f64 - 2.0) + 0.001 * i as f64)).collect()).collect()
+}
+
 fn scale(r: &mut RunResult, key_part: &str, factor: f64) -> String {
     let m = r.measurements.iter_mut().find(|m| m.key.contains(key_part) && m.metric.is_some()).expect("fixture has it");
     let metric = m.metric.as_mut().unwrap();
-    // Ten samples per side, as docs/ci.md asks for: the fixture's few samples, spread a little and scaled.
-    let base: Vec<f64> = (0..10).map(|i| metric.summary.median * (1.0 + 0.004 * (i as f64 - 4.5))).collect();
-    metric.samples = base.iter().map(|x| x * factor).collect();
+    metric.samples = processes(metric.summary.median * factor);
     m.key.clone()
 }
 
-fn with_ten_samples(r: &mut RunResult) {
+fn with_five_processes(r: &mut RunResult) {
     for m in &mut r.measurements {
         if let Some(metric) = m.metric.as_mut() {
-            metric.samples = (0..10).map(|i| metric.summary.median * (1.0 + 0.004 * (i as f64 - 4.5))).collect();
+            metric.samples = processes(metric.summary.median);
+        }
+        if let Some(peak) = m.memory.peak_rss_bytes {
+            m.memory.process_peak_rss_bytes = (0..5).map(|p| peak + p * 4096).collect();
         }
     }
 }
@@ -28,7 +34,7 @@ fn with_ten_samples(r: &mut RunResult) {
 #[test]
 fn the_markdown_summary_of_a_doctored_pair() {
     let mut base = fixture();
-    with_ten_samples(&mut base);
+    with_five_processes(&mut base);
     let mut new = base.clone();
     let slower = scale(&mut new, "batch-read/load-all/smoke[latency_ms=0]/polars-eager", 1.25);
     let faster = scale(&mut new, "large-dataset/aggregate/smoke/polars-streaming", 0.7);
@@ -48,6 +54,8 @@ fn the_markdown_summary_of_a_doctored_pair() {
     assert_eq!(c.count(Verdict::New), 1);
     assert!(c.fails());
     assert!(!compare(&base, &new, "b", "n", CompareOptions { fail_on: FailOn::None, ..Default::default() }).unwrap().fails());
+    assert!(c.gate_line().contains("2 time regression(s)"), "{}", c.gate_line());
+    assert_eq!(c.exit_code(), 1);
     // Timings and memory vary between machines and runs; the snapshot covers the layout on this fixed input.
     insta::assert_snapshot!(markdown(&c));
 }
@@ -55,7 +63,7 @@ fn the_markdown_summary_of_a_doctored_pair() {
 #[test]
 fn an_identical_run_is_unchanged_and_passes_the_gate() {
     let mut base = fixture();
-    with_ten_samples(&mut base);
+    with_five_processes(&mut base);
     let c = compare(&base, &base.clone(), "a", "a", CompareOptions::default()).unwrap();
     assert_eq!(c.count(Verdict::Regressed) + c.count(Verdict::Improved), 0);
     assert!(!c.fails());
@@ -96,7 +104,8 @@ fn a_different_schema_version_is_refused() {
 
 #[test]
 fn different_hardware_gives_a_warning_not_a_refusal() {
-    let base = fixture();
+    let mut base = fixture();
+    with_five_processes(&mut base);
     let mut new = base.clone();
     new.provenance.cpu_model = "Some Other CPU".into();
     let c = compare(&base, &new, "b", "n", CompareOptions::default()).unwrap();
@@ -110,4 +119,83 @@ fn a_bad_noise_floor_is_refused() {
     let base = fixture();
     let e = compare(&base, &base, "b", "n", CompareOptions { noise_floor: 1.5, ..Default::default() }).unwrap_err().to_string();
     assert!(e.contains("--noise-floor"), "{e}");
+}
+
+#[test]
+fn a_memory_regression_is_its_own_column_and_exit_code() {
+    let mut base = fixture();
+    with_five_processes(&mut base);
+    let mut new = base.clone();
+    let m = new.measurements.iter_mut().find(|m| m.key.contains("batch-read/load-all/smoke[latency_ms=0]/polars-eager")).unwrap();
+    m.memory.process_peak_rss_bytes.iter_mut().for_each(|p| *p = *p * 13 / 10);
+    // Faster at the same time: the row must not read as a time regression.
+    m.metric.as_mut().unwrap().samples = processes(m.metric.as_ref().unwrap().summary.median * 0.8);
+    let key = m.key.clone();
+    let c = compare(&base, &new, "b", "n", CompareOptions { fail_on: FailOn::Any, ..Default::default() }).unwrap();
+    let row = c.rows.iter().find(|r| r.key == key).unwrap();
+    assert_eq!(row.time.as_ref().unwrap().verdict, Verdict::Improved);
+    assert_eq!(row.memory.as_ref().unwrap().verdict, Verdict::Regressed);
+    assert_eq!(c.exit_code(), 3, "memory only");
+    assert!(c.gate_line().contains("1 memory regression(s)") && !c.gate_line().contains("time"), "{}", c.gate_line());
+    let md = markdown(&c);
+    let line = md.lines().find(|l| l.contains(&key)).unwrap();
+    assert!(line.contains("| improved |") && line.contains("| regressed |"), "{line}");
+    // Gating on time only, the same comparison passes.
+    assert!(!compare(&base, &new, "b", "n", CompareOptions::default()).unwrap().fails());
+}
+
+#[test]
+fn one_process_runs_are_untested_and_say_so() {
+    let base = fixture();
+    let mut new = base.clone();
+    scale(&mut new, "batch-read/load-all/smoke[latency_ms=0]/polars-eager", 1.0);
+    new.measurements.iter_mut().for_each(|m| {
+        if let Some(x) = m.metric.as_mut() {
+            x.samples.truncate(1);
+        }
+    });
+    let c = compare(&base, &new, "b", "n", CompareOptions::default()).unwrap();
+    assert!(c.count(Verdict::Untested) > 0 && !c.fails());
+    assert!(c.warnings.iter().any(|w| w.contains("fewer than two processes")), "{:?}", c.warnings);
+}
+
+#[test]
+fn learned_noise_sets_each_measurements_floor() {
+    let mut a = fixture();
+    with_five_processes(&mut a);
+    let noise = polaroid_results::compare::Noise::learn(&a, &a, "test");
+    let k = noise.keys.values().next().unwrap();
+    assert_eq!(k.processes, 5);
+    // The fixture's processes differ by 0.4% steps: a spread under 1%, so the floor is the 1% minimum.
+    assert!(k.time_spread.unwrap() < 0.01 && k.time_floor == Some(polaroid_results::compare::MIN_LEARNED_FLOOR), "{k:?}");
+    let mut new = a.clone();
+    let key = scale(&mut new, "batch-read/load-all/smoke[latency_ms=0]/polars-eager", 1.03);
+    let with = compare(&a, &new, "b", "n", CompareOptions { noise: Some(noise), ..Default::default() }).unwrap();
+    let without = compare(&a, &new, "b", "n", CompareOptions::default()).unwrap();
+    let verdict = |c: &polaroid_results::compare::Comparison| c.rows.iter().find(|r| r.key == key).unwrap().time.as_ref().unwrap().verdict;
+    assert_eq!(verdict(&with), Verdict::Regressed, "3% is beyond a learned 1% floor");
+    assert_eq!(verdict(&without), Verdict::Unchanged, "3% is inside the global 5% floor");
+}
+
+#[test]
+fn interleaved_runs_are_paired() {
+    let mut base = fixture();
+    with_five_processes(&mut base);
+    let mut new = base.clone();
+    let side = |s: &str| polaroid_results::Interleaving { id: "job-1".into(), side: s.into(), binary: "polaroid-bench".into(), injected_slowdown: None };
+    base.provenance.interleaved = Some(side("base"));
+    new.provenance.interleaved = Some(side("new"));
+    assert!(compare(&base, &new, "b", "n", CompareOptions::default()).unwrap().paired);
+    new.provenance.interleaved = Some(polaroid_results::Interleaving { id: "job-2".into(), ..side("new") });
+    assert!(!compare(&base, &new, "b", "n", CompareOptions::default()).unwrap().paired, "different jobs are not paired");
+}
+
+#[test]
+fn a_version_1_document_is_upgraded_to_one_process() {
+    let r = fixture();
+    assert_eq!(r.schema_version, polaroid_results::SCHEMA_VERSION);
+    let m = r.measurements.iter().find(|m| m.metric.is_some()).unwrap();
+    assert_eq!(m.metric.as_ref().unwrap().samples.len(), 1);
+    let e = RunResult::from_json(br#"{"schema_version": 99}"#).unwrap_err().to_string();
+    assert!(e.contains("schema_version 99"), "{e}");
 }

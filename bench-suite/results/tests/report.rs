@@ -73,7 +73,7 @@ fn the_report_has_every_section_and_only_numbers_from_the_file() {
         "## Findings: concurrent-query",
         "## Findings: large-dataset",
         "## Findings: streaming",
-        "## Where each engine wins and where it loses",
+        "## Where each engine wins, ties and loses",
         "## Failures, out-of-memory kills and timeouts",
     ] {
         assert!(r.markdown.contains(section), "missing {section}");
@@ -90,6 +90,15 @@ fn the_report_has_every_section_and_only_numbers_from_the_file() {
     }
     assert_eq!(r.html.matches("<svg").count(), r.charts.len(), "every chart is inlined in the HTML");
     assert!(!r.html.contains("<script"), "the page needs no script");
+    // The fixture is an old one-process run: nothing can be tested, so every task where two variants finished is
+    // a tie, and no variant is called a winner over another that finished.
+    assert!(r.markdown.contains("tie: `"), "ties are named");
+    let lines: Vec<&str> = r.markdown.lines().filter(|l| l.contains("` wins |")).collect();
+    for line in &lines {
+        let task = line.split('|').nth(1).unwrap().trim();
+        let finished = f.measurements.iter().filter(|m| m.task_key() == task && m.counts() && m.variant != "transport-ceiling").count();
+        assert_eq!(finished, 1, "{task} has a winner over another finisher: {line}");
+    }
 }
 
 #[test]

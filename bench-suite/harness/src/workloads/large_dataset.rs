@@ -41,12 +41,12 @@ fn recipe(size: Size, seed: u64) -> Recipe {
 }
 
 fn settings(size: Size) -> Settings {
-    let (warmup, runs, timeout_s, cap) = match size {
-        Size::Smoke => (1, 2, 120.0, 512 * MIB),
-        Size::Default => (1, 2, 900.0, GIB),
-        Size::Large => (1, 2, 3600.0, 4 * GIB),
+    let (processes, warmup, runs, timeout_s, cap) = match size {
+        Size::Smoke => (2, 1, 1, 120.0, 512 * MIB),
+        Size::Default => (2, 1, 1, 900.0, GIB),
+        Size::Large => (2, 1, 2, 3600.0, 4 * GIB),
     };
-    Settings { warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: cap, sweep: no_sweep() }
+    Settings { processes, warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: cap, sweep: no_sweep() }
 }
 
 fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {

@@ -63,9 +63,12 @@ pub struct TaskDef {
 /// How a workload is measured at a given size.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Settings {
+    /// Independent measurement processes per measurement, each with its own warm-up and timed runs: the unit the
+    /// statistics replicate over (whole processes differ more than iterations inside one).
+    pub processes: usize,
     /// Untimed iterations (or runs) before the timed ones; the first also produces the checked answer.
     pub warmup: usize,
-    /// Timed iterations (or runs).
+    /// Timed iterations (or runs) per process.
     pub runs: usize,
     /// For closed-loop workloads: seconds per timed run.
     pub run_duration_s: f64,
@@ -135,6 +138,10 @@ pub struct ChildSpec {
     pub seed: u64,
     /// Extra workload data computed by the parent (e.g. the concurrent-query request pool).
     pub extra: serde_json::Value,
+    /// Hidden test option: busy work added inside the timer, as a fraction of each timed iteration (0: none).
+    /// How the gate's power is checked on real runs (a known slowdown of one variant).
+    #[serde(default)]
+    pub busy_fraction: f64,
 }
 
 /// What the measurement process reports back.
@@ -186,6 +193,7 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
     for _ in 0..spec.settings.runs {
         let start = Instant::now();
         let output = engine.execute(input, op)?;
+        busy_for(start.elapsed().mul_f64(spec.busy_fraction));
         samples.push(start.elapsed().as_secs_f64());
         drop(output);
     }
@@ -202,6 +210,18 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         stream: None,
         written,
     })
+}
+
+/// Spins on this thread for `d` (the injected slowdown: CPU work, like a real regression, not a sleep).
+fn busy_for(d: std::time::Duration) {
+    let start = Instant::now();
+    let mut x = 0u64;
+    while start.elapsed() < d {
+        for i in 0..1_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i));
+        }
+    }
+    std::hint::black_box(x);
 }
 
 /// Digest of an op's output. A written file is checked by what it holds: the full aggregate of the file, computed

@@ -60,10 +60,10 @@ fn recipe(size: Size, seed: u64) -> Recipe {
 }
 
 fn settings(size: Size) -> Settings {
-    let (rates, connections, runs, duration_s, timeout_s): (&[u64], &[u64], usize, f64, f64) = match size {
-        Size::Smoke => (&[20_000], &[1, 2], 2, 0.25, 120.0),
-        Size::Default => (&[10_000, 50_000, 100_000, 200_000], &[1, 8], 2, 0.5, 300.0),
-        Size::Large => (&[10_000, 50_000, 100_000, 200_000], &[1, 8], 3, 5.0, 1800.0),
+    let (rates, connections, processes, runs, duration_s, timeout_s): (&[u64], &[u64], usize, usize, f64, f64) = match size {
+        Size::Smoke => (&[20_000], &[1, 2], 2, 1, 0.25, 120.0),
+        Size::Default => (&[10_000, 50_000, 100_000, 200_000], &[1, 8], 2, 1, 0.5, 300.0),
+        Size::Large => (&[10_000, 50_000, 100_000, 200_000], &[1, 8], 3, 2, 5.0, 1800.0),
     };
     let mut sweep = Vec::new();
     for &c in connections {
@@ -71,7 +71,7 @@ fn settings(size: Size) -> Settings {
             sweep.push(Params::from([("rate_per_s".to_string(), rate), ("connections".to_string(), serde_json::json!(c))]));
         }
     }
-    Settings { warmup: 1, runs, run_duration_s: duration_s, timeout_s, memory_cap_bytes: safety_cap(), sweep }
+    Settings { processes, warmup: 1, runs, run_duration_s: duration_s, timeout_s, memory_cap_bytes: safety_cap(), sweep }
 }
 
 /// The offered rate of a sweep entry; `None` for unpaced.

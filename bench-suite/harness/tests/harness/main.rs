@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod datagen;
+mod gate;
 mod measurement;
 mod streaming;
 mod util;

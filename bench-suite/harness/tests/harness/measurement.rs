@@ -46,14 +46,18 @@ fn every_workload_and_variant_runs_at_smoke_size_with_agreeing_answers() {
             }
             if workload == "streaming" {
                 let st = m.stream.as_ref().expect("streaming figures");
-                assert_eq!(st.sessions_checked, m.metric.as_ref().unwrap().samples.len() as u64, "{}", m.key);
+                let timed: usize = m.metric.as_ref().unwrap().samples.iter().map(Vec::len).sum();
+                assert_eq!(st.sessions_checked, timed as u64, "{}: every timed session of every process checked", m.key);
                 assert_eq!((st.gaps, st.reconnects), (0, 0), "{}", m.key);
                 assert!(st.feed_cpu_s.is_some_and(|c| c > 0.0), "{}: feed CPU recorded", m.key);
                 let l = m.latency.as_ref().unwrap();
                 assert!(l.count >= st.ticks_per_session && l.p50_ns <= l.p99_ns, "{}: {l:?}", m.key);
             }
             let metric = m.metric.as_ref().unwrap();
-            assert!(metric.summary.median > 0.0 && metric.samples.len() == metric.summary.n);
+            assert!(metric.summary.median > 0.0 && metric.samples.iter().map(Vec::len).sum::<usize>() == metric.summary.n);
+            assert_eq!(metric.samples.len(), 2, "{}: smoke runs two processes per measurement", m.key);
+            assert_eq!(metric.summary.processes, 2);
+            assert_eq!(m.memory.process_peak_rss_bytes.len(), 2, "{}: a peak per process", m.key);
             assert!(m.memory.peak_rss_bytes.unwrap() > 1 << 20, "{}: peak RSS from wait4", m.key);
             assert!(!m.timeline.is_empty(), "{}: sysinfo timeline", m.key);
         }
