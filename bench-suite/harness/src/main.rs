@@ -161,7 +161,8 @@ fn interleaved(
     sides: [(PathBuf, &str, Option<(String, f64)>); 2],
 ) -> anyhow::Result<(polaroid_results::RunResult, polaroid_results::RunResult)> {
     std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}; choose another --out-dir", dir.display()))?;
-    let options = run_options(data, select, dir.join("unused.json"), resume);
+    // Each side writes its own file in `dir`; the options record the directory.
+    let options = run_options(data, select, dir.to_path_buf(), resume);
     let [a, b] = sides.map(|(binary, name, inject_slowdown)| runner::Side { binary, out: dir.join(name), inject_slowdown });
     let observer = progress::ProgressObserver::new();
     let result = runner::run_interleaved(&options, a, b, &observer);
