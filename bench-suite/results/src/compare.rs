@@ -310,26 +310,13 @@ impl Noise {
     }
 }
 
-/// Pooled standard deviation of ln(per-process median) of two groups of processes; `None` without at least two
-/// processes in some group.
+/// Pooled standard deviation of ln(per-process median) of two groups of processes; `None` without two processes
+/// in some group or with a sample that is not positive.
 fn pooled_spread(a: &[Vec<f64>], b: &[Vec<f64>]) -> Option<f64> {
-    let logs = |g: &[Vec<f64>]| -> Vec<f64> {
-        g.iter()
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let mut s = p.clone();
-                s.sort_by(f64::total_cmp);
-                median_of_sorted(&s).ln()
-            })
-            .filter(|x| x.is_finite())
-            .collect()
-    };
-    let (la, lb) = (logs(a), logs(b));
-    let ss = |l: &[f64]| {
-        let m = l.iter().sum::<f64>() / l.len().max(1) as f64;
-        l.iter().map(|x| (x - m).powi(2)).sum::<f64>()
-    };
+    let logs = |g: &[Vec<f64>]| -> Option<Vec<f64>> { Some(stats::process_medians(g)?.iter().map(|x| x.ln()).collect()) };
+    let (la, lb) = (logs(a)?, logs(b)?);
     let df = la.len().saturating_sub(1) + lb.len().saturating_sub(1);
+    let ss = |l: &[f64]| stats::sd(l).powi(2) * l.len().saturating_sub(1) as f64;
     (df > 0).then(|| ((ss(&la) + ss(&lb)) / df as f64).sqrt())
 }
 

@@ -104,7 +104,7 @@ fn mean(v: &[f64]) -> f64 {
 }
 
 /// Sample standard deviation (0 for fewer than two values).
-fn sd(v: &[f64]) -> f64 {
+pub fn sd(v: &[f64]) -> f64 {
     if v.len() < 2 {
         return 0.0;
     }
@@ -180,7 +180,7 @@ impl ProcessTest {
 }
 
 /// Per-process medians of positive samples, in process order; `None` if any is missing or not positive.
-fn process_medians(processes: &[Vec<f64>]) -> Option<Vec<f64>> {
+pub fn process_medians(processes: &[Vec<f64>]) -> Option<Vec<f64>> {
     processes
         .iter()
         .map(|p| {
