@@ -227,9 +227,11 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
             Some(p) if !p.counts() => outcome_text(p),
             Some(_) if st.leader == "polaroid" && st.leader_wins() => "wins".into(),
             Some(_) if st.tied.iter().any(|v| v == "polaroid") => "tie".into(),
-            Some(_) => match st.behind.iter().find(|(v, _, _)| v == "polaroid") {
-                Some((_, r, Some((lo, hi)))) => format!("{r:.2}x behind [{lo:.2}, {hi:.2}]"),
-                Some((_, r, None)) => format!("{r:.2}x behind (untested)"),
+            Some(_) => match st.behind.iter().find(|b| b.variant == "polaroid") {
+                Some(b) => match b.ci {
+                    Some((lo, hi)) => format!("{:.2}x behind [{lo:.2}, {hi:.2}]", b.ratio),
+                    None => format!("{:.2}x behind (untested)", b.ratio),
+                },
                 None => "-".into(),
             },
             None => "-".into(),

@@ -369,7 +369,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
         fn order_statistics_are_ordered(samples in prop::collection::vec(0.0f64..1e6, 1..60)) {
-            let s = Summary::of(&[samples.clone()]).unwrap();
+            let s = Summary::of(std::slice::from_ref(&samples)).unwrap();
             prop_assert!(s.min <= s.ci_low && s.ci_low <= s.median && s.median <= s.ci_high && s.ci_high <= s.max);
             prop_assert!(s.min <= s.mean && s.mean <= s.max);
             prop_assert_eq!(s.n, samples.len());
@@ -377,16 +377,16 @@ mod tests {
 
         #[test]
         fn summary_does_not_depend_on_sample_order(mut samples in prop::collection::vec(0.0f64..1e3, 1..40)) {
-            let a = Summary::of(&[samples.clone()]).unwrap();
+            let a = Summary::of(std::slice::from_ref(&samples)).unwrap();
             samples.reverse();
-            let b = Summary::of(&[samples.clone()]).unwrap();
+            let b = Summary::of(std::slice::from_ref(&samples)).unwrap();
             prop_assert_eq!(a.median, b.median);
             prop_assert_eq!((a.ci_low, a.ci_high), (b.ci_low, b.ci_high));
         }
 
         #[test]
         fn scaling_samples_scales_the_summary(samples in prop::collection::vec(1.0f64..1e3, 1..40), k in 1.0f64..100.0) {
-            let a = Summary::of(&[samples.clone()]).unwrap();
+            let a = Summary::of(std::slice::from_ref(&samples)).unwrap();
             let scaled: Vec<f64> = samples.iter().map(|s| s * k).collect();
             let b = Summary::of(&[scaled]).unwrap();
             prop_assert!((b.median - a.median * k).abs() <= 1e-9 * b.median.abs().max(1.0));

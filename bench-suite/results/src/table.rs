@@ -70,8 +70,19 @@ pub struct Standing {
     pub leader: String,
     /// Variants not significantly behind the leader, the leader first. One name: the leader wins.
     pub tied: Vec<String>,
-    /// Per other finishing variant: how many times worse than the leader, with the 95% interval when tested.
-    pub behind: Vec<(String, f64, Option<(f64, f64)>)>,
+    /// Every other variant that finished, against the leader.
+    pub behind: Vec<Behind>,
+}
+
+/// A variant against the leader of its task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Behind {
+    /// Variant name.
+    pub variant: String,
+    /// How many times worse than the leader.
+    pub ratio: f64,
+    /// 95% interval of the ratio, when tested.
+    pub ci: Option<(f64, f64)>,
 }
 
 impl Standing {
@@ -105,7 +116,7 @@ pub fn standing(group: &[&Measurement], noise_floor: f64) -> Option<Standing> {
         if !matches!(judged, Some((crate::stats::Judgement::Worse, _))) {
             tied.push(m.variant.clone());
         }
-        behind.push((m.variant.clone(), c.slowdown, judged.map(|(_, ci)| ci)));
+        behind.push(Behind { variant: m.variant.clone(), ratio: c.slowdown, ci: judged.map(|(_, ci)| ci) });
     }
     Some(Standing { leader: leader.variant.clone(), tied, behind })
 }
