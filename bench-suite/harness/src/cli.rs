@@ -67,14 +67,15 @@ pub enum Command {
     History(HistoryArgs),
     /// Compare two result files: the CI regression gate.
     ///
-    /// Time and peak memory of each measurement in both files are tested with the measurement process as the
-    /// unit (a t-test on per-process medians; paired when the files come from one `compare-run`), Holm-adjusted
-    /// over the whole comparison. A change counts only when significant, its 95% interval excludes no change, and
-    /// it is beyond the noise floor. Prints Markdown (or JSON) ready to paste as a pull-request comment. Files
-    /// from `compare-run` are better than two separate runs: see docs/ci.md.
+    /// Time and peak memory of each measurement are tested with the measurement process as
+    /// the unit (a t-test on per-process medians, paired when both files come from one
+    /// `compare-run`), Holm-adjusted over the whole comparison. A change counts only when
+    /// significant, its 95% interval excludes no change, and it is beyond the noise floor.
+    /// Prints Markdown (or JSON) for a pull-request comment. See docs/ci.md.
     ///
-    /// Exit codes: 0 no significant regression; 1 a time (or throughput) regression, or a measurement that
-    /// stopped finishing; 3 a memory regression only; 2 the files cannot be compared or read.
+    /// Exit codes: 0 no significant regression; 1 a time (or throughput) regression, or a
+    /// measurement that stopped finishing; 3 a memory regression only; 2 the files cannot
+    /// be compared or read.
     ///
     /// Examples:
     ///   polaroid-bench compare base.json new.json
@@ -83,19 +84,21 @@ pub enum Command {
     Compare(CompareArgs),
     /// Measure two builds interleaved and compare them: the CI gate in one job.
     ///
-    /// For every measurement, processes of the two binaries alternate (base, new, new, base, ...), so drift of
-    /// the machine hits both alike; writes base.json, new.json and compare.md into --out-dir and exits like
-    /// `compare`.
+    /// For every measurement, processes of the two binaries alternate (base, new, new,
+    /// base, ...), so drift of the machine hits both alike. Writes base.json, new.json
+    /// and compare.md into --out-dir and exits like `compare`. See docs/ci.md.
     ///
     /// Examples:
-    ///   polaroid-bench compare-run --base ../base/target/release/polaroid-bench --new target/release/polaroid-bench \
-    ///       --workload batch-read --out-dir polaroid-results/pr-123
+    ///   polaroid-bench compare-run --base ../base/polaroid-bench --workload batch-read
+    ///   polaroid-bench compare-run --base OLD --new NEW --processes 10 --out-dir cmp
     #[command(name = "compare-run", verbatim_doc_comment)]
     CompareRun(CompareRunArgs),
-    /// Learn this machine's noise: an interleaved A/A run of one binary, and the per-measurement floor it implies.
+    /// Learn this machine's noise: an interleaved A/A run of one binary, per measurement.
     ///
-    /// Writes a.json, b.json, compare.md (the A/A comparison: anything flagged is a false alarm) and noise.json,
-    /// which `compare --noise noise.json` and `compare-run --noise noise.json` use as each measurement's floor.
+    /// Prints each measurement's spread between processes and the slowdown a compare-run
+    /// with as many processes would catch. Writes a.json, b.json, compare.md (the A/A
+    /// comparison: anything flagged is a false alarm) and noise.json, which
+    /// `compare --noise noise.json` uses as each measurement's floor.
     ///
     /// Examples:
     ///   polaroid-bench noise --workload batch-read --out-dir polaroid-results/noise
