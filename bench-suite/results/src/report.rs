@@ -70,6 +70,12 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
         runs.len()
     )));
 
+    let all: Vec<&Measurement> = runs.iter().flat_map(|(_, r)| r.measurements.iter()).collect();
+    let owned: Vec<Measurement> = all.iter().map(|m| (*m).clone()).collect();
+    let groups = tasks_in_order(&owned);
+    b.push(Block::Heading(2, "Headlines".into()));
+    b.push(Block::List(headlines(&groups)));
+
     // Environment and provenance.
     b.push(Block::Heading(2, "Environment and provenance".into()));
     let mut rows = Vec::new();
@@ -162,10 +168,7 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
     }
 
     // Findings, per workload.
-    let all: Vec<&Measurement> = runs.iter().flat_map(|(_, r)| r.measurements.iter()).collect();
     let calibration = runs.iter().find_map(|(_, r)| r.calibration.as_ref());
-    let owned: Vec<Measurement> = all.iter().map(|m| (*m).clone()).collect();
-    let groups = tasks_in_order(&owned);
     let mut workloads: Vec<String> = Vec::new();
     for m in &all {
         if !workloads.contains(&m.workload) {
@@ -239,7 +242,7 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
         rows.push(vec![key.clone(), verdict, polaroid_text]);
     }
     b.push(Block::Para(format!(
-        "Per task, limits such as the transport ceiling left out: a variant **wins** only when it is significantly better than every other that finished, by the rule `polaroid-bench compare` uses (process-level t-test, Holm-adjusted over the task's comparisons, 95% interval clear of no change, beyond a {:.0}% floor); otherwise the variants not significantly behind the leader **tie**. A measurement made with one process cannot be tested, so it ties.",
+        "Per task, limits such as the transport ceiling left out: a variant wins only when it is significantly better than every other that finished, by the rule `polaroid-bench compare` uses (process-level t-test, Holm-adjusted over the task's comparisons, 95% interval clear of no change, beyond a {:.0}% floor); otherwise the variants not significantly behind the leader tie. A measurement made with one process cannot be tested, so it ties.",
         DEFAULT_NOISE_FLOOR * 100.0
     )));
     b.push(Block::Table(["task", "verdict", "polaroid"].map(String::from).to_vec(), rows));
@@ -273,6 +276,71 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
         b.push(Block::Para(format!("{unsupported} measurement(s) were `unsupported` (a variant that cannot do the task, e.g. Polars' lazy scan through the simulated object store).")));
     }
     Ok(b)
+}
+
+/// One sentence per workload, generated from the standings of its tasks: who wins how many tasks, how many are
+/// ties, and where polaroid wins (by the smallest margin, with its interval) and loses (by the largest).
+fn headlines(groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Vec<String> {
+    let mut workloads: Vec<&str> = Vec::new();
+    for g in groups.values() {
+        if !workloads.contains(&g[0].workload.as_str()) {
+            workloads.push(&g[0].workload);
+        }
+    }
+    let interval = |ci: Option<(f64, f64)>| ci.map_or(String::new(), |(lo, hi)| format!(" [{lo:.2}, {hi:.2}]"));
+    workloads
+        .into_iter()
+        .map(|workload| {
+            let (mut tasks, mut ties) = (0, 0);
+            let mut wins: BTreeMap<&str, usize> = BTreeMap::new();
+            let (mut polaroid_wins, mut polaroid_ties) = (Vec::new(), 0);
+            let mut polaroid_behind: Vec<(String, f64, Option<(f64, f64)>)> = Vec::new();
+            for ((_, key), group) in groups.iter().filter(|(_, g)| g[0].workload == workload) {
+                let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| !LIMITS.contains(&m.variant.as_str())).collect();
+                let Some(st) = standing(&competitors, DEFAULT_NOISE_FLOOR) else { continue };
+                tasks += 1;
+                let task = key.strip_prefix(&format!("{workload}/")).unwrap_or(key).to_string();
+                if st.leader_wins() {
+                    *wins.entry(competitors.iter().find(|m| m.variant == st.leader).map_or("", |m| m.variant.as_str())).or_default() += 1;
+                    if st.leader == "polaroid" {
+                        let margin = st.behind.iter().min_by(|a, b| a.ratio.total_cmp(&b.ratio));
+                        polaroid_wins.push((task.clone(), margin.map(|m| (m.ratio, m.ci))));
+                    }
+                } else {
+                    ties += 1;
+                    if st.tied.iter().any(|v| v == "polaroid") {
+                        polaroid_ties += 1;
+                    }
+                }
+                if let Some(b) = st.behind.iter().find(|b| b.variant == "polaroid" && !st.tied.contains(&b.variant)) {
+                    polaroid_behind.push((task, b.ratio, b.ci));
+                }
+            }
+            let mut s = format!("{workload}, {tasks} task(s): ");
+            let mut parts: Vec<String> = wins.iter().map(|(v, n)| format!("`{v}` wins {n}")).collect();
+            if ties > 0 || parts.is_empty() {
+                parts.push(format!("{ties} tie(s)"));
+            }
+            s.push_str(&parts.join(", "));
+            let mut polaroid = Vec::new();
+            if let Some((task, margin)) = polaroid_wins.iter().min_by(|a, b| a.1.map_or(f64::MAX, |m| m.0).total_cmp(&b.1.map_or(f64::MAX, |m| m.0))) {
+                if let Some((r, ci)) = margin {
+                    polaroid.push(format!("its narrowest win is {r:.2}x{} on {task}", interval(*ci)));
+                }
+            }
+            if polaroid_ties > 0 {
+                polaroid.push(format!("it ties in {polaroid_ties}"));
+            }
+            if let Some((task, r, ci)) = polaroid_behind.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+                polaroid.push(format!("it is significantly behind in {}, at worst {r:.2}x{} on {task}", polaroid_behind.len(), interval(*ci)));
+            }
+            if !polaroid.is_empty() {
+                s.push_str(&format!(". `polaroid`: {}", polaroid.join("; ")));
+            }
+            s.push('.');
+            s
+        })
+        .collect()
 }
 
 /// The file stem and HTML id of a heading or chart title: lower-case ASCII words joined by `-`.

@@ -154,3 +154,46 @@ fn a_chart_rasterizes_to_a_png_of_its_size() {
     assert_eq!((dim(16), dim(20)), polaroid_results::chart::SIZE, "{name}: IHDR size");
     assert!(png.len() > 10_000, "{name}: {} bytes is too little for a drawn chart", png.len());
 }
+
+/// The fixture with five processes per measurement around each median (0.4% apart), and one variant scaled.
+fn with_processes(r: &mut RunResult, scaled: &[(&str, f64)]) {
+    for m in &mut r.measurements {
+        let factor = scaled.iter().find(|(k, _)| m.key == *k).map_or(1.0, |(_, f)| *f);
+        if let Some(x) = m.metric.as_mut() {
+            let median = x.summary.median * factor;
+            x.samples = (0..5).map(|p| vec![median * (1.0 + 0.004 * (p as f64 - 2.0)); 2]).collect();
+            x.summary = polaroid_results::stats::Summary::of(&x.samples).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_headline_names_wins_ties_and_where_polaroid_loses_by_the_compare_rule() {
+    let mut f = fixture();
+    // large-dataset aggregate: polaroid 3x slower than everyone (a loss); sink: polaroid 3x faster (a win).
+    let others = |task: &str| -> Vec<String> {
+        f.measurements.iter().filter(|m| m.key.starts_with(&format!("large-dataset/{task}/")) && m.variant != "polaroid").map(|m| m.key.clone()).collect()
+    };
+    let (aggregate, sink) = (others("aggregate"), others("sink"));
+    let mut scaled: Vec<(&str, f64)> = vec![("large-dataset/aggregate/smoke/polaroid", 3.0)];
+    scaled.extend(sink.iter().map(|k| (k.as_str(), 3.0)));
+    // Equalize the other aggregate variants so they tie among themselves.
+    let base = f.measurement("large-dataset/aggregate/smoke/polaroid").unwrap().metric.as_ref().unwrap().summary.median;
+    for k in &aggregate {
+        let m = f.measurements.iter_mut().find(|m| &m.key == k).unwrap();
+        if let Some(x) = m.metric.as_mut() {
+            x.summary.median = base;
+        }
+    }
+    with_processes(&mut f, &scaled);
+    let r = report::build("t", &[("f.json".into(), f)], "polaroid-bench report f.json").unwrap();
+    let headline = r.markdown.lines().find(|l| l.starts_with("- large-dataset,")).expect("a large-dataset headline");
+    assert!(headline.contains("`polaroid` wins 1") && headline.contains("its narrowest win is"), "{headline}");
+    assert!(headline.contains("significantly behind in 1, at worst 3.00x ["), "{headline}");
+    assert!(headline.contains("on aggregate/smoke"), "{headline}");
+    let verdict_line = |task: &str| r.markdown.lines().find(|l| l.starts_with(&format!("| {task} | `")) || l.starts_with(&format!("| {task} | tie"))).unwrap().to_string();
+    let table_line = verdict_line("large-dataset/sink/smoke");
+    assert!(table_line.contains("`polaroid` wins"), "{table_line}");
+    let table_line = verdict_line("large-dataset/aggregate/smoke");
+    assert!(table_line.contains("tie: ") && table_line.contains("3.00x behind ["), "{table_line}");
+}
