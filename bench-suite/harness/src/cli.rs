@@ -370,21 +370,12 @@ pub struct SelectArgs {
     pub cold: bool,
 }
 
-/// Parses `1GiB`, `512MiB`, `64KiB`, `1G`, `1000000`.
+/// Parses a size as people write it: `1GiB` and `512MiB` are binary, `1GB` is 10^9 bytes, a bare number is bytes.
 pub fn parse_bytes(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a size; write e.g. 1GiB, 512MiB or 1073741824"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" | "kb" => 1 << 10,
-        "m" | "mib" | "mb" => 1 << 20,
-        "g" | "gib" | "gb" => 1 << 30,
-        "t" | "tib" | "tb" => 1 << 40,
-        other => return Err(format!("unknown size unit '{other}' in '{text}'; use KiB, MiB, GiB or TiB")),
-    };
-    Ok((value * factor as f64) as u64)
+    text.trim()
+        .parse::<bytesize::ByteSize>()
+        .map(|b| b.as_u64())
+        .map_err(|e| format!("'{text}' is not a size ({e}); write e.g. 1GiB, 512MiB or 1073741824"))
 }
 
 #[cfg(test)]
@@ -392,9 +383,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_parse_with_binary_units() {
+    fn sizes_parse_binary_and_decimal_units_as_written() {
         assert_eq!(parse_bytes("1GiB"), Ok(1 << 30));
         assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("1GB"), Ok(1_000_000_000));
         assert_eq!(parse_bytes("1000"), Ok(1000));
         assert!(parse_bytes("lots").is_err());
         assert!(parse_bytes("3 parsecs").is_err());

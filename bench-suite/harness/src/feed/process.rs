@@ -69,6 +69,7 @@ pub fn feed_main(options: &FeedOptions, on_listening: impl FnOnce(&str)) -> Resu
 
 /// Entry point of the hidden machine mode of `polaroid-bench feed`: prints the lines [`FeedProcess`] reads.
 pub fn feed_machine_main(options: &FeedOptions) -> Result<()> {
+    crate::measure::child::die_with_parent();
     let usage = feed_main(options, |url| println!("{URL_PREFIX}{url}"))?;
     println!("{USAGE_PREFIX}{}", serde_json::to_string(&usage)?);
     Ok(())

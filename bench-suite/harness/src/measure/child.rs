@@ -12,8 +12,22 @@ use crate::remote::RemoteStore;
 use crate::measure::{ChildFailure, FAILURE_PREFIX, REPORT_PREFIX};
 use crate::workloads::{self, ChildReport, ChildSpec};
 
+/// Makes the kernel kill this process when the process that started it dies, even by `kill -9`: a measurement
+/// (or a feed) must never outlive its runner. Exits at once if the parent is already gone.
+pub fn die_with_parent() {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches no memory of ours; getppid cannot fail.
+    let parent_gone = unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+        libc::getppid() == 1
+    };
+    if parent_gone {
+        std::process::exit(2);
+    }
+}
+
 /// Entry point of `polaroid-bench __measure`. Returns the process exit code.
 pub fn child_main() -> i32 {
+    die_with_parent();
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
         eprintln!("measurement process: cannot read the task from stdin: {e}");

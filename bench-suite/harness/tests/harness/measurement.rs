@@ -176,3 +176,49 @@ fn a_killed_run_keeps_its_measurements_and_resume_completes_it() {
     assert_eq!(done.measurements.len(), total);
     assert_eq!(done.measurements[0], survived.measurements[0], "finished measurements are not redone");
 }
+
+/// Children of `parent` whose command line contains `needle`, from /proc.
+fn children(parent: u32, needle: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Field 4 (after the parenthesised name) is the parent pid.
+        let ppid = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
+        let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if ppid == Some(parent) && cmdline.contains(needle) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Whether `pid` still runs (a zombie waiting for its reaper does not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| !r.trim_start().starts_with('Z')))
+}
+
+#[test]
+fn a_runner_killed_outright_leaves_no_measurement_process_behind() {
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let mut cmd = s.command();
+    cmd.args(["run", "--suite", "smoke", "--no-calibrate", "--data-dir"]).arg(s.data()).arg("--out").arg(&out);
+    cmd.args(["--workload", "batch-read", "--engine", "mock-hang", "--timeout", "120"]);
+    let mut runner = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let measuring = loop {
+        assert!(Instant::now() < deadline, "no measurement process started");
+        if let Some(pid) = children(runner.id(), "__measure").first() {
+            break *pid;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    runner.kill().unwrap(); // SIGKILL to the runner alone, not its process group
+    let _ = runner.wait();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(measuring) {
+        assert!(Instant::now() < deadline, "measurement process {measuring} outlived its killed runner");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
