@@ -331,7 +331,7 @@ pub struct RunArgs {
     pub inject_slowdown: Option<(String, f64)>,
 }
 
-/// What to measure and how: shared by `run`, `compare-run` and `noise`.
+/// What to measure, how, and how to show progress: shared by `run`, `compare-run` and `noise`.
 #[derive(Debug, Args)]
 pub struct SelectArgs {
     /// Engine variants to run (repeatable; default: each workload's own variants). See `polaroid-bench list`.
@@ -368,6 +368,20 @@ pub struct SelectArgs {
     /// Drop the page cache before every measurement process (root only; verified with fincore, refused if unverified).
     #[arg(long, env = "POLAROID_COLD")]
     pub cold: bool,
+    /// How to show progress: a bar on stderr, or one JSON event per line on stdout for programs (docs/progress.md).
+    #[arg(long, value_enum, default_value = "bar", env = "POLAROID_PROGRESS")]
+    pub progress: ProgressArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// A progress bar and one line per finished measurement, on stderr.
+    Bar,
+    /// One JSON object per event on stdout (planned, dataset_ready, started, finished, message, run_finished);
+    /// nothing else is written to stdout.
+    Jsonl,
+    /// Nothing.
+    None,
 }
 
 /// Parses a size as people write it: `1GiB` and `512MiB` are binary, `1GB` is 10^9 bytes, a bare number is bytes.

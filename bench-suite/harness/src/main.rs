@@ -14,7 +14,7 @@ use polaroid_bench::workloads::{self, Size, WORKLOADS};
 use polaroid_bench::feed::process::{self, FeedOptions};
 use polaroid_bench::feed::server::{Faults, FeedConfig};
 use polaroid_bench::{calibrate, data, measure};
-use polaroid_results::{AnswerCheck, Outcome, table, units};
+use polaroid_results::{table, units};
 
 use cli::{Cli, Command};
 
@@ -103,13 +103,14 @@ fn run_benchmarks(args: cli::RunArgs) -> anyhow::Result<ExitCode> {
     let suite: Size = args.data.suite.into();
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/{}-{}.json", suite.name(), stamp())));
     let options = RunOptions { inject_slowdown: args.inject_slowdown.clone(), ..run_options(&args.data, &args.select, out.clone(), args.resume) };
-    let observer = progress::ProgressObserver::new();
-    let result = runner::run(&options, &observer);
-    observer.finish();
-    let result = result?;
-    println!("{}", table::summary_table(&result));
-    println!("results: {}", out.display());
-    let failed = failed_count(&result);
+    let result = observed(args.select.progress, |o| runner::run(&options, o))?;
+    if args.select.progress == cli::ProgressArg::Jsonl {
+        eprintln!("results: {}", out.display());
+    } else {
+        println!("{}", table::summary_table(&result));
+        println!("results: {}", out.display());
+    }
+    let failed = result.measurements.iter().filter(|m| polaroid_results::events::failed(m)).count();
     if failed > 0 {
         eprintln!("{failed} measurement(s) failed with an error or a wrong answer; see the result file for details");
         return Ok(ExitCode::from(3));
@@ -117,12 +118,18 @@ fn run_benchmarks(args: cli::RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn failed_count(result: &polaroid_results::RunResult) -> usize {
-    result
-        .measurements
-        .iter()
-        .filter(|m| matches!(m.outcome, Outcome::Error { .. }) || matches!(m.answer_check, AnswerCheck::Mismatch { .. }))
-        .count()
+/// Runs `f` with the observer `progress` asks for.
+fn observed<T>(progress: cli::ProgressArg, f: impl FnOnce(&dyn polaroid_bench::Observer) -> T) -> T {
+    match progress {
+        cli::ProgressArg::Bar => {
+            let bar = progress::ProgressObserver::new();
+            let result = f(&bar);
+            bar.finish();
+            result
+        }
+        cli::ProgressArg::Jsonl => f(&polaroid_bench::observer::JsonlObserver),
+        cli::ProgressArg::None => f(&polaroid_bench::NoopObserver),
+    }
 }
 
 /// A UTC time stamp for default file names.
@@ -164,10 +171,7 @@ fn interleaved(
     // Each side writes its own file in `dir`; the options record the directory.
     let options = run_options(data, select, dir.to_path_buf(), resume);
     let [a, b] = sides.map(|(binary, name, inject_slowdown)| runner::Side { binary, out: dir.join(name), inject_slowdown });
-    let observer = progress::ProgressObserver::new();
-    let result = runner::run_interleaved(&options, a, b, &observer);
-    observer.finish();
-    Ok(result?)
+    Ok(observed(select.progress, |o| runner::run_interleaved(&options, a, b, o))?)
 }
 
 fn compare_run(args: cli::CompareRunArgs) -> anyhow::Result<ExitCode> {
@@ -193,7 +197,8 @@ fn compare_run(args: cli::CompareRunArgs) -> anyhow::Result<ExitCode> {
         (new, "new.json", args.inject_slowdown.clone()),
     ])?;
     eprintln!("results: {} and {}", dir.join("base.json").display(), dir.join("new.json").display());
-    Ok(gate(&base, &new, ("base.json", "new.json"), options, args.gate.format, Some(&dir.join("compare.md"))))
+    let quiet = args.select.progress == cli::ProgressArg::Jsonl;
+    Ok(gate(&base, &new, ("base.json", "new.json"), options, args.gate.format, Some(&dir.join("compare.md")), quiet))
 }
 
 fn noise(args: cli::NoiseArgs) -> anyhow::Result<ExitCode> {
@@ -218,18 +223,21 @@ fn noise(args: cli::NoiseArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&path, serde_json::to_string_pretty(&learned)? + "\n").map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     let c = polaroid_results::compare::compare(&a, &b, "a.json", "b.json", Default::default())?;
     std::fs::write(dir.join("compare.md"), polaroid_results::compare::markdown(&c))?;
+    // stdout belongs to the events with --progress jsonl.
+    let mut out: Box<dyn std::io::Write> =
+        if args.select.progress == cli::ProgressArg::Jsonl { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) };
     // What a compare-run of this selection could see: Holm over a time and a memory test per measurement.
     let tests = 2 * learned.keys.len();
-    println!("{:<72} {:>8} {:>8} {:>10} {:>12}", "measurement", "spread", "floor", "detectable", "memory floor");
+    writeln!(out, "{:<72} {:>8} {:>8} {:>10} {:>12}", "measurement", "spread", "floor", "detectable", "memory floor")?;
     for (key, k) in &learned.keys {
         let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
         let detectable = k.time_spread.and_then(|s| polaroid_results::compare::Noise::detectable(s, k.processes, tests));
-        println!("{key:<72} {:>8} {:>8} {:>10} {:>12}", pct(k.time_spread), pct(k.time_floor), pct(detectable), pct(k.memory_floor));
+        writeln!(out, "{key:<72} {:>8} {:>8} {:>10} {:>12}", pct(k.time_spread), pct(k.time_floor), pct(detectable), pct(k.memory_floor))?;
     }
-    println!("spread: between processes of one build; detectable: the slowdown a compare-run with these processes catches 4 times in 5");
+    writeln!(out, "spread: between processes of one build; detectable: the slowdown a compare-run with these processes catches 4 times in 5")?;
     let flagged = c.count(polaroid_results::compare::Verdict::Regressed) + c.count(polaroid_results::compare::Verdict::Improved);
-    println!("A/A comparison: {flagged} of {} measurement(s) flagged (each one a false alarm): {}", c.rows.len(), dir.join("compare.md").display());
-    println!("noise: {} (use with `compare --noise`)", path.display());
+    writeln!(out, "A/A comparison: {flagged} of {} measurement(s) flagged (each one a false alarm): {}", c.rows.len(), dir.join("compare.md").display())?;
+    writeln!(out, "noise: {} (use with `compare --noise`)", path.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -270,7 +278,9 @@ fn compare(args: cli::CompareArgs) -> ExitCode {
         Ok((polaroid_results::RunResult::load(&args.base)?, polaroid_results::RunResult::load(&args.new)?, options))
     })();
     match loaded {
-        Ok((base, new, options)) => gate(&base, &new, (&file_label(&args.base), &file_label(&args.new)), options, args.gate.format, args.out.as_deref()),
+        Ok((base, new, options)) => {
+            gate(&base, &new, (&file_label(&args.base), &file_label(&args.new)), options, args.gate.format, args.out.as_deref(), false)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -278,7 +288,8 @@ fn compare(args: cli::CompareArgs) -> ExitCode {
     }
 }
 
-/// Compares, prints (and writes) the comparison, and turns its verdict into the exit code.
+/// Compares, prints (unless `quiet`: stdout belongs to `--progress jsonl`) and writes the comparison, and turns its
+/// verdict into the exit code.
 fn gate(
     base: &polaroid_results::RunResult,
     new: &polaroid_results::RunResult,
@@ -286,6 +297,7 @@ fn gate(
     options: polaroid_results::compare::CompareOptions,
     format: cli::FormatArg,
     out: Option<&std::path::Path>,
+    quiet: bool,
 ) -> ExitCode {
     use polaroid_results::compare::{compare, markdown};
     let result = (|| -> anyhow::Result<_> {
@@ -301,7 +313,9 @@ fn gate(
     })();
     match result {
         Ok((c, text)) => {
-            print!("{text}");
+            if !quiet {
+                print!("{text}");
+            }
             for w in &c.warnings {
                 eprintln!("warning: {w}");
             }

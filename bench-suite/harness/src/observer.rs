@@ -1,27 +1,30 @@
-//! Progress reporting: the runner tells an [`Observer`] what it is doing; front ends (the CLI's progress bar, a
-//! notebook, Python) implement the hooks they care about. Every hook defaults to doing nothing, and an observer
-//! cannot fail a measurement: hooks return nothing.
+//! Progress reporting: the runner tells an [`Observer`] what it is doing, as typed [`Event`]s (defined in
+//! `polaroid-results`, so front ends that only read results can parse them too). Front ends (the CLI's progress bar,
+//! `--progress jsonl`, a notebook) handle the events they care about. An observer cannot fail a measurement.
 
-use polaroid_results::Measurement;
+pub use polaroid_results::events::{Event, FinishedSummary};
 
-/// Hooks called by the runner, in order: `planned`, then per measurement `started` and `finished`; `message` at any
-/// time for things a user should read (data generated, cache dropped, a resume skipping work).
+/// Receives the run's events, in order (see [`Event`]).
 pub trait Observer: Sync {
-    /// The plan is ready: `total` measurements to make, `skipped` of them already done (resume).
-    fn planned(&self, _total: usize, _skipped: usize) {}
-    /// A measurement starts.
-    fn started(&self, _index: usize, _key: &str) {}
-    /// A measurement finished and was written to the result file.
-    fn finished(&self, _index: usize, _measurement: &Measurement) {}
-    /// One side of an interleaved run (`base` or `new`) finished a measurement; by default the same as `finished`.
-    fn finished_side(&self, index: usize, _side: &str, measurement: &Measurement) {
-        self.finished(index, measurement);
-    }
-    /// Something worth telling the user.
-    fn message(&self, _text: &str) {}
+    /// One event.
+    fn on(&self, event: &Event);
 }
 
 /// An observer that ignores everything (library use, tests).
 pub struct NoopObserver;
 
-impl Observer for NoopObserver {}
+impl Observer for NoopObserver {
+    fn on(&self, _event: &Event) {}
+}
+
+/// Writes every event as one JSON object per line to stdout (`--progress jsonl`), flushed at once.
+pub struct JsonlObserver;
+
+impl Observer for JsonlObserver {
+    fn on(&self, event: &Event) {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        // A closed stdout (the reader went away) must not stop the run: the result file is what counts.
+        let _ = serde_json::to_writer(&mut out, event).map_err(std::io::Error::from).and_then(|_| writeln!(out)).and_then(|_| out.flush());
+    }
+}

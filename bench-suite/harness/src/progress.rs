@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use polaroid_bench::Observer;
-use polaroid_results::{Measurement, Outcome, units};
+use polaroid_bench::observer::{Event, Observer};
+use polaroid_results::units;
 
 pub struct ProgressObserver {
     bar: ProgressBar,
@@ -29,48 +29,44 @@ impl ProgressObserver {
 }
 
 impl Observer for ProgressObserver {
-    fn planned(&self, total: usize, skipped: usize) {
-        self.bar.set_length(total as u64);
-        self.bar.set_position(skipped as u64);
-        self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        self.bar.enable_steady_tick(Duration::from_millis(200));
-        if skipped > 0 {
-            self.message(&format!("resuming: {skipped} of {total} measurements already done"));
-        }
-    }
-
-    fn started(&self, _index: usize, key: &str) {
-        self.bar.set_message(key.to_string());
-    }
-
-    fn finished(&self, _index: usize, m: &Measurement) {
-        self.line("", m);
-    }
-
-    fn finished_side(&self, _index: usize, side: &str, m: &Measurement) {
-        self.line(&format!("[{side}] "), m);
-    }
-
-    fn message(&self, text: &str) {
-        if self.bar.is_hidden() {
-            eprintln!("{text}");
-        } else {
-            self.bar.println(text);
+    fn on(&self, event: &Event) {
+        match event {
+            Event::Planned { total, skipped } => {
+                self.bar.set_length(*total as u64);
+                self.bar.set_position(*skipped as u64);
+                self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                self.bar.enable_steady_tick(Duration::from_millis(200));
+                if *skipped > 0 {
+                    self.line(&format!("resuming: {skipped} of {total} measurements already done"));
+                }
+            }
+            Event::Started { key, .. } => self.bar.set_message(key.clone()),
+            Event::Finished { side, summary: s, .. } => {
+                let what = match (s.median, s.unit.as_deref()) {
+                    (Some(m), Some("s")) => format!("median {}", units::seconds(m)),
+                    (Some(m), Some("queries/s")) => format!("median {}", units::rate(m, "q/s")),
+                    (Some(m), Some(unit)) => format!("median {}", units::rate(m, unit)),
+                    _ => s.outcome.clone(),
+                };
+                let peak = s.peak_rss_bytes.map(units::bytes).unwrap_or_else(|| "-".into());
+                let check = if s.outcome == "ok" && !s.answer_ok { "  WRONG ANSWER" } else { "" };
+                let prefix = side.as_ref().map(|s| format!("[{s}] ")).unwrap_or_default();
+                self.line(&format!("{prefix}{:<70} {what}, peak RSS {peak}{check}", s.key));
+                self.bar.inc(1);
+            }
+            Event::Message { text } => self.line(text),
+            Event::DatasetReady { .. } | Event::RunFinished { .. } => {}
         }
     }
 }
 
 impl ProgressObserver {
-    /// One line per finished measurement, on the terminal above the bar or in the log without one.
-    fn line(&self, prefix: &str, m: &Measurement) {
-        let what = match (&m.outcome, &m.metric) {
-            (Outcome::Ok, Some(metric)) if metric.unit == "s" => format!("median {}", units::seconds(metric.summary.median)),
-            (Outcome::Ok, Some(metric)) => format!("median {}", units::rate(metric.summary.median, "q/s")),
-            (outcome, _) => outcome.label().to_string(),
-        };
-        let peak = m.memory.peak_rss_bytes.map(units::bytes).unwrap_or_else(|| "-".into());
-        let check = if m.counts() || !matches!(m.outcome, Outcome::Ok) { "" } else { "  WRONG ANSWER" };
-        self.message(&format!("{prefix}{:<70} {what}, peak RSS {peak}{check}", m.key));
-        self.bar.inc(1);
+    /// A line above the bar on a terminal, or on stderr in a log without one.
+    fn line(&self, text: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{text}");
+        } else {
+            self.bar.println(text);
+        }
     }
 }

@@ -25,7 +25,7 @@ use crate::error::{Error, Result, io_err};
 use crate::measure::cap::CapEnforcer;
 use crate::engines::Output;
 use crate::measure::{ChildEnd, ChildRun, run_child};
-use crate::observer::Observer;
+use crate::observer::{Event, FinishedSummary, Observer};
 use crate::provenance;
 use crate::feed::process::FeedProcess;
 use crate::workloads::{self, ChildSpec, Params, Settings, Size, Workload, concurrent_query, streaming};
@@ -315,23 +315,27 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
     let mut datasets = Vec::new();
     for d in &plan.datasets {
         datasets.push(match d {
-            DatasetPlan::User(d) => d.clone(),
+            DatasetPlan::User(d) => {
+                observer.on(&Event::DatasetReady { name: d.info.name.clone(), status: "user".into() });
+                d.clone()
+            }
             DatasetPlan::Generated(recipe) => {
-                observer.message(&format!("dataset {}: checking", recipe.name()));
+                message(observer, format!("dataset {}: checking", recipe.name()));
                 let (dataset, status) = data::ensure(recipe, &plan.data_dir)?;
-                let what = match status {
-                    Provisioned::Reused => "reused (fingerprint verified)",
-                    Provisioned::Generated => "generated",
-                    Provisioned::Regenerated => "regenerated (files on disk did not match their fingerprint)",
+                let (status, what) = match status {
+                    Provisioned::Reused => ("reused", "reused (fingerprint verified)"),
+                    Provisioned::Generated => ("generated", "generated"),
+                    Provisioned::Regenerated => ("regenerated", "regenerated (files on disk did not match their fingerprint)"),
                 };
-                observer.message(&format!("dataset {}: {what}", dataset.info.name));
+                message(observer, format!("dataset {}: {what}", dataset.info.name));
+                observer.on(&Event::DatasetReady { name: dataset.info.name.clone(), status: status.into() });
                 dataset
             }
         });
     }
     if let Some(item) = plan.items.iter().find(|i| i.workload.name == "large-dataset") {
         let d = &datasets[item.dataset].info;
-        observer.message(&format!(
+        message(observer, format!(
             "large-dataset: decoded data {} vs cap {} (ratio {:.1})",
             polaroid_results::units::bytes(d.in_memory_bytes),
             polaroid_results::units::bytes(item.settings.memory_cap_bytes),
@@ -381,7 +385,7 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
     }
 
     if options.calibrate && states.iter().any(|s| s.result.calibration.is_none()) {
-        observer.message("calibrating: memory bandwidth and Parquet decode throughput");
+        message(observer, "calibrating: memory bandwidth and Parquet decode throughput".into());
         let calibration = calibrate::calibrate(&sides[0].binary, &datasets[0])?;
         for (state, side) in states.iter_mut().zip(sides) {
             state.result.calibration.get_or_insert_with(|| calibration.clone());
@@ -392,14 +396,14 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
     let done = |states: &[SideState], key: &str| states.iter().all(|s| s.result.measurement(key).is_some());
     let skipped = plan.items.iter().filter(|p| done(&states, &p.key)).count();
     // One tick per side's measurement.
-    observer.planned(plan.items.len() * sides.len(), skipped * sides.len());
+    observer.on(&Event::Planned { total: plan.items.len() * sides.len(), skipped: skipped * sides.len() });
     let scratch_root = plan.data_dir.join("scratch");
 
     for (index, item) in plan.items.iter().enumerate() {
         if done(&states, &item.key) {
             continue;
         }
-        observer.started(index, &item.key);
+        observer.on(&Event::Started { index, key: item.key.clone() });
         let dataset = &datasets[item.dataset];
         let todo: Vec<usize> = (0..sides.len()).filter(|&i| states[i].result.measurement(&item.key).is_none()).collect();
         let mut parts: Vec<Vec<Measurement>> = vec![Vec::new(); sides.len()];
@@ -425,13 +429,20 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
             state.result.measurements.push(m);
             save(&mut state.result, &sides[i].out)?;
             let m = state.result.measurements.last().expect("just pushed");
-            match sides.len() {
-                1 => observer.finished(index, m),
-                _ => observer.finished_side(index, SIDE_LABELS[i], m),
-            }
+            let side = (sides.len() > 1).then(|| SIDE_LABELS[i].to_string());
+            observer.on(&Event::Finished { index, side, summary: FinishedSummary::of(m) });
         }
     }
+    observer.on(&Event::RunFinished {
+        results: sides.iter().map(|s| s.out.display().to_string()).collect(),
+        measurements: states.iter().map(|s| s.result.measurements.len()).sum(),
+        failed: states.iter().flat_map(|s| &s.result.measurements).filter(|m| polaroid_results::events::failed(m)).count(),
+    });
     Ok(states.into_iter().map(|s| s.result).collect())
+}
+
+fn message(observer: &dyn Observer, text: String) {
+    observer.on(&Event::Message { text });
 }
 
 /// One measurement from its processes, in the order they ran (each a one-process measurement). The first process
@@ -549,7 +560,7 @@ fn measure_one(
     {
         match workloads::digest_output(&Output::Written(path)) {
             Ok(answer) => report.answer = Some(answer),
-            Err(e) => observer.message(&format!("{}: the written file could not be checked: {e}", item.key)),
+            Err(e) => message(observer, format!("{}: the written file could not be checked: {e}", item.key)),
         }
     }
     let _ = std::fs::remove_dir_all(&scratch);

@@ -14,6 +14,7 @@
 pub mod chart;
 pub mod compare;
 pub mod error;
+pub mod events;
 pub mod history;
 pub mod model;
 pub mod report;

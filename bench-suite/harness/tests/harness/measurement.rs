@@ -222,3 +222,36 @@ fn a_runner_killed_outright_leaves_no_measurement_process_behind() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn progress_jsonl_writes_one_event_per_line_and_nothing_else_to_stdout() {
+    use polaroid_results::events::Event;
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let o = s.run(&out, &["--workload", "batch-read", "--engine", "mock,mock-fail", "--progress", "jsonl"]);
+    assert_eq!(o.status.code(), Some(3), "mock-fail fails: {}", stderr(&o));
+    let events: Vec<Event> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not an event ({e}): {l}")))
+        .collect();
+    let r = load(&out);
+    let ready = events.iter().position(|e| matches!(e, Event::DatasetReady { status, .. } if status == "generated")).unwrap();
+    let planned = events.iter().position(|e| matches!(e, Event::Planned { total: 8, skipped: 0 })).unwrap();
+    assert!(events[..ready].iter().all(|e| matches!(e, Event::Message { .. })), "only messages before the dataset: {events:?}");
+    assert!(ready < planned && events[..planned].iter().all(|e| !matches!(e, Event::Started { .. })));
+    let finished: Vec<_> = events.iter().filter_map(|e| if let Event::Finished { summary, .. } = e { Some(summary) } else { None }).collect();
+    assert_eq!(finished.len(), r.measurements.len());
+    for (f, m) in finished.iter().zip(&r.measurements) {
+        assert_eq!(f.key, m.key);
+        assert_eq!(f.outcome, m.outcome.label());
+        assert_eq!(f.median, m.metric.as_ref().map(|x| x.summary.median));
+    }
+    let started = events.iter().position(|e| matches!(e, Event::Started { index: 0, .. })).unwrap();
+    let first_finished = events.iter().position(|e| matches!(e, Event::Finished { index: 0, .. })).unwrap();
+    assert!(started < first_finished);
+    match events.last() {
+        Some(Event::RunFinished { results, measurements: 8, failed: 4 }) => assert_eq!(results, &[out.display().to_string()]),
+        other => panic!("the last event is {other:?}"),
+    }
+}
