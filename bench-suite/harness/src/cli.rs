@@ -33,8 +33,12 @@ pub enum Command {
     ///   polaroid-bench run --out results.json --resume       # finish an interrupted run
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
-    /// List workloads, their tasks, engine variants and suite sizes, and what each times.
-    List,
+    /// List workloads, their tasks, engine variants (with their roles) and suite sizes, and what each times.
+    List {
+        /// `json` for programs (the `Catalog` of crate polaroid-results).
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
     /// Generate (or verify) the datasets of a suite without measuring.
     Datagen(DataArgs),
     /// Measure this machine's limits: memory bandwidth and Parquet decode throughput (1 core and all cores).
@@ -261,6 +265,14 @@ pub enum FailOnArg {
     Any,
     /// Never fail: report only.
     None,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

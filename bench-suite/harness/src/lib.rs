@@ -17,6 +17,7 @@
 
 pub mod answer;
 pub mod calibrate;
+pub mod catalog;
 pub mod data;
 pub mod engines;
 pub mod error;
@@ -31,5 +32,6 @@ pub mod workloads;
 
 pub use error::{Error, Result};
 pub use observer::{NoopObserver, Observer};
+pub use catalog::catalog;
 pub use runner::{RunOptions, run};
 pub use workloads::Size;

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use polaroid_bench::engines::EngineKind;
 use polaroid_bench::runner::{self, RunOptions};
 use polaroid_bench::workloads::{self, Size, WORKLOADS};
 use polaroid_bench::feed::process::{self, FeedOptions};
@@ -32,8 +31,12 @@ fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run_benchmarks(args),
-        Command::List => {
-            print!("{}", list());
+        Command::List { format } => {
+            let catalog = polaroid_bench::catalog();
+            match format {
+                cli::ListFormat::Text => print!("{}", catalog.text()),
+                cli::ListFormat::Json => println!("{}", serde_json::to_string_pretty(&catalog)?),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Datagen(args) => {
@@ -397,42 +400,3 @@ fn recipes(args: &cli::DataArgs) -> anyhow::Result<Vec<(data::Recipe, &'static s
     Ok(out)
 }
 
-fn list() -> String {
-    let mut s = String::new();
-    s.push_str("WORKLOADS (run in this order)\n");
-    for w in WORKLOADS {
-        s.push_str(&format!("\n{}: {}\n  fairness: {}\n", w.name, w.about, w.fairness));
-        for t in w.tasks {
-            s.push_str(&format!("  task {:<10} times: {}\n", t.name, t.about));
-        }
-        s.push_str(&format!("  variants: {}\n", w.engines.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")));
-        for size in Size::ALL {
-            let r = (w.recipe)(size, 42);
-            let st = (w.settings)(size);
-            s.push_str(&format!(
-                "  {:<8} {} file(s) x {} rows; {} processes x (warm-up {}, runs {}{}), timeout {}s, cap {}{}\n",
-                size.name(),
-                r.files,
-                r.rows_per_file,
-                st.processes,
-                st.warmup,
-                st.runs,
-                if st.run_duration_s > 0.0 { format!(" of {}s", st.run_duration_s) } else { String::new() },
-                st.timeout_s,
-                units::bytes(st.memory_cap_bytes),
-                if st.sweep.len() > 1 {
-                    format!("; sweep {}", st.sweep.iter().map(|p| serde_json::to_string(p).unwrap_or_default()).collect::<Vec<_>>().join(" "))
-                } else {
-                    String::new()
-                }
-            ));
-        }
-    }
-    s.push_str("\nENGINES\n");
-    for e in EngineKind::ALL {
-        s.push_str(&format!("  {:<20} {}\n", e.name(), e.about()));
-    }
-    s.push_str("\nTimed: the engine's execute() with its result fully materialized. Not timed: process start, data\n");
-    s.push_str("generation, the engine's prepare(), the first warm-up run (whose answer is checked), freeing results.\n");
-    s
-}

@@ -575,6 +575,7 @@ fn measure_one(
         workload: item.workload.name.into(),
         task: item.task.into(),
         variant: item.engine.name().into(),
+        role: Some(item.engine.role()),
         size: options.suite.name().into(),
         params: item.params.clone(),
         dataset: dataset.info.name.clone(),

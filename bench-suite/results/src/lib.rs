@@ -11,6 +11,7 @@
 //! - [`units`]: human formatting of seconds, bytes and rates.
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod chart;
 pub mod compare;
 pub mod error;

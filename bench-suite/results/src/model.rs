@@ -52,7 +52,11 @@ impl RunResult {
             1 => upgrade_v1(&mut doc),
             _ => return Err(Error::SchemaVersion { path: "<bytes>".into(), found, expected: SCHEMA_VERSION }),
         }
-        serde_json::from_value(doc).map_err(parse)
+        let mut result: RunResult = serde_json::from_value(doc).map_err(parse)?;
+        for m in result.measurements.iter_mut().filter(|m| m.role.is_none()) {
+            m.role = legacy_role(&m.variant);
+        }
+        Ok(result)
     }
 
     /// Serializes the document (pretty JSON). Exporters return bytes; the caller decides where they go.
@@ -74,6 +78,19 @@ impl RunResult {
     /// The measurement with this key, if it was made.
     pub fn measurement(&self, key: &str) -> Option<&Measurement> {
         self.measurements.iter().find(|m| m.key == key)
+    }
+}
+
+/// Roles of the variants that existed before results recorded them (documents of 2026-11-25 and earlier); any
+/// other variant of such a document has no role and competes.
+fn legacy_role(variant: &str) -> Option<Role> {
+    match variant {
+        "polaroid" => Some(Role::Engine),
+        "polaroid-limit-only" | "polaroid-cache-only" => Some(Role::Ablation),
+        "transport-ceiling" => Some(Role::Limit),
+        v if v.starts_with("polars-") => Some(Role::Baseline),
+        v if v.starts_with("mock") => Some(Role::TestDouble),
+        _ => None,
     }
 }
 
@@ -223,6 +240,9 @@ pub struct Measurement {
     pub task: String,
     /// Engine variant measured (`polars-eager`, ...).
     pub variant: String,
+    /// What the variant is in the comparison (absent in documents that predate roles and name no known variant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     /// Size name (`smoke`, `default`, `large`).
     pub size: String,
     /// Sweep parameters, e.g. `clients`.
@@ -312,6 +332,29 @@ pub fn task_key(workload: &str, task: &str, size: &str, params: &BTreeMap<String
         key.push_str(&format!("[{}]", p.join(",")));
     }
     key
+}
+
+/// What a variant is in a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An idiomatic way to do the task with plain Polars.
+    Baseline,
+    /// The engine under evaluation, everything on.
+    Engine,
+    /// The engine with a part switched off, to show what that part contributes.
+    Ablation,
+    /// A ceiling, not a competitor (e.g. parse and discard): never wins or ties.
+    Limit,
+    /// A harness test double.
+    TestDouble,
+}
+
+impl Role {
+    /// Whether the variant competes for wins and ties.
+    pub fn competes(self) -> bool {
+        matches!(self, Role::Baseline | Role::Engine | Role::Ablation)
+    }
 }
 
 /// How a measurement ended. Only `ok` carries timings.

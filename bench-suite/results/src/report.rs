@@ -41,8 +41,15 @@ pub struct Report {
     pub charts: Vec<(String, String)>,
 }
 
-/// Variants that are limits, not competitors: left out of "who wins".
-const LIMITS: [&str; 1] = ["transport-ceiling"];
+/// Whether a measurement competes for wins and ties (limits and test doubles do not; no role: it competes).
+fn competes(m: &Measurement) -> bool {
+    m.role.is_none_or(|r| r.competes())
+}
+
+/// The variant of the engine under evaluation in a task, if any.
+fn engine_of<'a>(competitors: &[&'a Measurement]) -> Option<&'a Measurement> {
+    competitors.iter().copied().find(|m| m.role == Some(crate::model::Role::Engine))
+}
 
 /// Builds the report of `runs` (`(label, result)`, e.g. the file name), made with `command`.
 pub fn build(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Report> {
@@ -217,7 +224,7 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
     let mut ties = 0;
     let mut rows = Vec::new();
     for ((_, key), group) in &groups {
-        let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| !LIMITS.contains(&m.variant.as_str())).collect();
+        let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| competes(m)).collect();
         let Some(st) = standing(&competitors, DEFAULT_NOISE_FLOOR) else { continue };
         let verdict = if st.leader_wins() {
             *wins.entry(st.leader.clone()).or_default() += 1;
@@ -226,11 +233,11 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
             ties += 1;
             format!("tie: {}", st.tied.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))
         };
-        let polaroid_text = match competitors.iter().find(|m| m.variant == "polaroid") {
+        let polaroid_text = match engine_of(&competitors) {
             Some(p) if !p.counts() => outcome_text(p),
-            Some(_) if st.leader == "polaroid" && st.leader_wins() => "wins".into(),
-            Some(_) if st.tied.iter().any(|v| v == "polaroid") => "tie".into(),
-            Some(_) => match st.behind.iter().find(|b| b.variant == "polaroid") {
+            Some(p) if st.leader == p.variant && st.leader_wins() => "wins".into(),
+            Some(p) if st.tied.contains(&p.variant) => "tie".into(),
+            Some(p) => match st.behind.iter().find(|b| b.variant == p.variant) {
                 Some(b) => match b.ci {
                     Some((lo, hi)) => format!("{:.2}x behind [{lo:.2}, {hi:.2}]", b.ratio),
                     None => format!("{:.2}x behind (untested)", b.ratio),
@@ -242,10 +249,10 @@ fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Result<Ve
         rows.push(vec![key.clone(), verdict, polaroid_text]);
     }
     b.push(Block::Para(format!(
-        "Per task, limits such as the transport ceiling left out: a variant wins only when it is significantly better than every other that finished, by the rule `polaroid-bench compare` uses (process-level t-test, Holm-adjusted over the task's comparisons, 95% interval clear of no change, beyond a {:.0}% floor); otherwise the variants not significantly behind the leader tie. A measurement made with one process cannot be tested, so it ties.",
+        "Per task, limits such as the transport ceiling left out, and the engine under evaluation in the last column: a variant wins only when it is significantly better than every other that finished, by the rule `polaroid-bench compare` uses (process-level t-test, Holm-adjusted over the task's comparisons, 95% interval clear of no change, beyond a {:.0}% floor); otherwise the variants not significantly behind the leader tie. A measurement made with one process cannot be tested, so it ties.",
         DEFAULT_NOISE_FLOOR * 100.0
     )));
-    b.push(Block::Table(["task", "verdict", "polaroid"].map(String::from).to_vec(), rows));
+    b.push(Block::Table(["task", "verdict", "engine"].map(String::from).to_vec(), rows));
     let mut summary: Vec<String> = wins.iter().map(|(v, n)| format!("`{v}` wins {n} task(s)")).collect();
     summary.push(format!("{ties} task(s) are ties"));
     b.push(Block::List(summary));
@@ -295,24 +302,29 @@ fn headlines(groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Vec<Strin
             let mut wins: BTreeMap<&str, usize> = BTreeMap::new();
             let (mut polaroid_wins, mut polaroid_ties) = (Vec::new(), 0);
             let mut polaroid_behind: Vec<(String, f64, Option<(f64, f64)>)> = Vec::new();
+            let mut engine_name: Option<&str> = None;
             for ((_, key), group) in groups.iter().filter(|(_, g)| g[0].workload == workload) {
-                let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| !LIMITS.contains(&m.variant.as_str())).collect();
+                let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| competes(m)).collect();
                 let Some(st) = standing(&competitors, DEFAULT_NOISE_FLOOR) else { continue };
+                let engine = engine_of(&competitors).map(|m| m.variant.as_str());
+                if let Some(e) = engine {
+                    engine_name.get_or_insert(e);
+                }
                 tasks += 1;
                 let task = key.strip_prefix(&format!("{workload}/")).unwrap_or(key).to_string();
                 if st.leader_wins() {
                     *wins.entry(competitors.iter().find(|m| m.variant == st.leader).map_or("", |m| m.variant.as_str())).or_default() += 1;
-                    if st.leader == "polaroid" {
+                    if engine == Some(st.leader.as_str()) {
                         let margin = st.behind.iter().min_by(|a, b| a.ratio.total_cmp(&b.ratio));
                         polaroid_wins.push((task.clone(), margin.map(|m| (m.ratio, m.ci))));
                     }
                 } else {
                     ties += 1;
-                    if st.tied.iter().any(|v| v == "polaroid") {
+                    if engine.is_some_and(|e| st.tied.iter().any(|v| v == e)) {
                         polaroid_ties += 1;
                     }
                 }
-                if let Some(b) = st.behind.iter().find(|b| b.variant == "polaroid" && !st.tied.contains(&b.variant)) {
+                if let Some(b) = st.behind.iter().find(|b| Some(b.variant.as_str()) == engine && !st.tied.contains(&b.variant)) {
                     polaroid_behind.push((task, b.ratio, b.ci));
                 }
             }
@@ -334,8 +346,8 @@ fn headlines(groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Vec<Strin
             if let Some((task, r, ci)) = polaroid_behind.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
                 polaroid.push(format!("it is significantly behind in {}, at worst {r:.2}x{} on {task}", polaroid_behind.len(), interval(*ci)));
             }
-            if !polaroid.is_empty() {
-                s.push_str(&format!(". `polaroid`: {}", polaroid.join("; ")));
+            if let (false, Some(e)) = (polaroid.is_empty(), engine_name) {
+                s.push_str(&format!(". `{e}`: {}", polaroid.join("; ")));
             }
             s.push('.');
             s

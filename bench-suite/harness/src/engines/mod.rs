@@ -277,6 +277,18 @@ impl EngineKind {
         }
     }
 
+    /// What the variant is in the comparison.
+    pub fn role(self) -> polaroid_results::Role {
+        use polaroid_results::Role;
+        match self {
+            EngineKind::Polaroid => Role::Engine,
+            EngineKind::PolaroidLimitOnly | EngineKind::PolaroidCacheOnly => Role::Ablation,
+            EngineKind::TransportCeiling => Role::Limit,
+            EngineKind::Mock(_) => Role::TestDouble,
+            _ => Role::Baseline,
+        }
+    }
+
     /// Whether this is a harness test double.
     pub fn is_mock(self) -> bool {
         matches!(self, EngineKind::Mock(_))

@@ -58,6 +58,7 @@ fn every_workload_and_variant_runs_at_smoke_size_with_agreeing_answers() {
             assert_eq!(metric.samples.len(), 2, "{}: smoke runs two processes per measurement", m.key);
             assert_eq!(metric.summary.processes, 2);
             assert_eq!(m.memory.process_peak_rss_bytes.len(), 2, "{}: a peak per process", m.key);
+            assert!(m.role.is_some(), "{}: the result records the variant's role", m.key);
             assert!(m.memory.peak_rss_bytes.unwrap() > 1 << 20, "{}: peak RSS from wait4", m.key);
             assert!(!m.timeline.is_empty(), "{}: sysinfo timeline", m.key);
         }
@@ -254,4 +255,28 @@ fn progress_jsonl_writes_one_event_per_line_and_nothing_else_to_stdout() {
         Some(Event::RunFinished { results, measurements: 8, failed: 4 }) => assert_eq!(results, &[out.display().to_string()]),
         other => panic!("the last event is {other:?}"),
     }
+}
+
+#[test]
+fn list_json_is_the_catalog_with_roles() {
+    use polaroid_results::Role;
+    use polaroid_results::catalog::Catalog;
+    let s = Sandbox::new();
+    let o = s.command().args(["list", "--format", "json"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c: Catalog = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = c.workloads.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["batch-read", "concurrent-query", "large-dataset", "streaming"]);
+    let role = |v: &str| c.variants.iter().find(|x| x.name == v).map(|x| x.role);
+    assert_eq!(role("polaroid"), Some(Role::Engine));
+    assert_eq!(role("transport-ceiling"), Some(Role::Limit));
+    assert_eq!(role("polars-eager"), Some(Role::Baseline));
+    for w in &c.workloads {
+        assert!(w.variants.iter().all(|v| role(v).is_some()), "{}: every default variant is in the catalog", w.name);
+        let default = w.sizes.iter().find(|z| z.name == "default").unwrap();
+        assert!(default.processes >= 2 && !default.sweep.is_empty(), "{}: {default:?}", w.name);
+    }
+    // The text form is the same catalog.
+    let text = String::from_utf8(s.command().arg("list").output().unwrap().stdout).unwrap();
+    assert!(text.contains("polaroid             engine"), "{text}");
 }

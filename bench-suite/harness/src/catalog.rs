@@ -1,0 +1,45 @@
+//! The catalog: what this binary can measure, as data (`polaroid_results::catalog::Catalog`), for `list` and for
+//! front ends that offer valid names.
+
+use polaroid_results::catalog::{Catalog, SizeInfo, TaskInfo, VariantInfo, WorkloadInfo};
+
+use crate::engines::EngineKind;
+use crate::workloads::{Size, WORKLOADS};
+
+/// Every workload (tasks, default variants, settings per size) and every variant with its role.
+pub fn catalog() -> Catalog {
+    let workloads = WORKLOADS
+        .iter()
+        .map(|w| WorkloadInfo {
+            name: w.name.into(),
+            about: w.about.into(),
+            fairness: w.fairness.into(),
+            tasks: w.tasks.iter().map(|t| TaskInfo { name: t.name.into(), times: t.about.into() }).collect(),
+            variants: w.engines.iter().map(|e| e.name().to_string()).collect(),
+            sizes: Size::ALL
+                .iter()
+                .map(|&size| {
+                    let (r, st) = ((w.recipe)(size, 42), (w.settings)(size));
+                    SizeInfo {
+                        name: size.name().into(),
+                        files: r.files,
+                        rows_per_file: r.rows_per_file,
+                        processes: st.processes,
+                        warmup: st.warmup,
+                        runs: st.runs,
+                        run_duration_s: (st.run_duration_s > 0.0).then_some(st.run_duration_s),
+                        timeout_s: st.timeout_s,
+                        memory_cap_bytes: st.memory_cap_bytes,
+                        sweep: st.sweep.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Catalog {
+        workloads,
+        variants: EngineKind::ALL.iter().map(|e| VariantInfo { name: e.name().into(), about: e.about().into(), role: e.role() }).collect(),
+        timed: "the engine's execute() with its result fully materialized".into(),
+        not_timed: "process start, data generation, the engine's prepare(), the first warm-up run (whose answer is checked), freeing results".into(),
+    }
+}
