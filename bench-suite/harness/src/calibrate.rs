@@ -47,12 +47,11 @@ pub fn memcpy_bandwidth() -> f64 {
 }
 
 fn decode_in_child(binary: &Path, files: &[PathBuf], threads: usize) -> Result<f64> {
-    let output = Command::new(binary)
-        .arg("__calibrate-decode")
-        .args(files)
-        .env("POLARS_MAX_THREADS", threads.to_string())
-        .output()
-        .map_err(|e| Error::Config(format!("cannot start calibration process {}: {e}", binary.display())))?;
+    let job = crate::worker::Job::CalibrateDecode { files: files.to_vec() };
+    let child = crate::worker::start(binary, &job, |cmd| {
+        cmd.env("POLARS_MAX_THREADS", threads.to_string());
+    }, |_| Ok(()))?;
+    let output = child.wait_with_output().map_err(|e| Error::Config(format!("calibration process {}: {e}", binary.display())))?;
     let text = String::from_utf8_lossy(&output.stdout);
     text.trim().parse().map_err(|_| {
         Error::Config(format!("calibration process failed: {}", String::from_utf8_lossy(&output.stderr).trim()))

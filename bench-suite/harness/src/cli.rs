@@ -109,12 +109,9 @@ pub enum Command {
     ///   polaroid-bench noise --from cmp/base.json cmp/new.json --out-dir polaroid-results/noise
     #[command(verbatim_doc_comment)]
     Noise(NoiseArgs),
-    /// Internal: one measurement, in the child process (task on stdin, report on stdout).
-    #[command(name = "__measure", hide = true)]
-    Measure,
-    /// Internal: Parquet decode calibration of the given files.
-    #[command(name = "__calibrate-decode", hide = true)]
-    CalibrateDecode { files: Vec<PathBuf> },
+    /// Internal: a worker process of the runner (one job as JSON on stdin; see the library's `worker` module).
+    #[command(name = "__worker", hide = true)]
+    Worker,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -312,18 +309,6 @@ pub struct FeedArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42, env = "POLAROID_SEED")]
     pub seed: u64,
-    /// Print the lines the benchmark runner reads (URL, then usage) instead of messages for people.
-    #[arg(long, hide = true)]
-    pub machine_readable: bool,
-    /// Fault injection (tests): a malformed message before every n-th trade of a connection.
-    #[arg(long, hide = true)]
-    pub malformed_every: Option<u64>,
-    /// Fault injection (tests): drop each connection once after this many trades...
-    #[arg(long, hide = true)]
-    pub drop_after: Option<u64>,
-    /// ...and skip this many of its trades before the client is back.
-    #[arg(long, hide = true, default_value_t = 0)]
-    pub drop_skip: u64,
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,7 @@ pub mod plans;
 pub mod provenance;
 pub mod remote;
 pub mod runner;
+pub mod worker;
 pub mod workloads;
 
 pub use error::{Error, Result};

@@ -12,7 +12,7 @@ use polaroid_bench::runner::{self, RunOptions};
 use polaroid_bench::workloads::{self, Size, WORKLOADS};
 use polaroid_bench::feed::process::{self, FeedOptions};
 use polaroid_bench::feed::server::{Faults, FeedConfig};
-use polaroid_bench::{calibrate, data, measure};
+use polaroid_bench::{calibrate, data};
 use polaroid_results::{table, units};
 
 use cli::{Cli, Command};
@@ -94,11 +94,7 @@ fn run() -> anyhow::Result<ExitCode> {
             println!("history of {} runs: {}", runs.len(), out.join("index.html").display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Measure => Ok(ExitCode::from(measure::child::child_main() as u8)),
-        Command::CalibrateDecode { files } => {
-            println!("{}", calibrate::decode_throughput(&files)?);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Worker => Ok(ExitCode::from(polaroid_bench::worker::main() as u8)),
     }
 }
 
@@ -158,6 +154,9 @@ fn run_options(data: &cli::DataArgs, select: &cli::SelectArgs, out: PathBuf, res
         clients: select.clients.clone(),
         calibrate: !select.no_calibrate,
         cold: select.cold,
+        // This binary makes its own measurement processes; the command line is the run's provenance.
+        measure_binary: std::env::current_exe().ok(),
+        command: std::env::args().collect(),
         ..RunOptions::new(data.suite.into(), out)
     }
 }
@@ -355,14 +354,10 @@ fn feed(args: cli::FeedArgs) -> anyhow::Result<ExitCode> {
             rate_per_s: args.rate,
             connections: args.connections,
             sessions: args.sessions,
-            faults: Faults { malformed_every: args.malformed_every, drop_after: args.drop_after, drop_skip: args.drop_skip },
+            faults: Faults::default(),
         },
         port: args.port,
     };
-    if args.machine_readable {
-        process::feed_machine_main(&options)?;
-        return Ok(ExitCode::SUCCESS);
-    }
     let pace = args.rate.map_or("unpaced".to_string(), |r| format!("at {r} ticks/s"));
     let usage = process::feed_main(&options, |url| {
         println!("feed: {url} ({pace}, {} connection(s); Ctrl-C stops it)", args.connections);

@@ -71,13 +71,13 @@ pub struct RunOptions {
     pub calibrate: bool,
     /// Drop the page cache before every measurement (needs root; verified with fincore).
     pub cold: bool,
-    /// Binary to run measurements with (`None`: this executable).
+    /// Binary to run measurements with (`None`: found by `worker::locate`).
     #[serde(skip)]
     pub measure_binary: Option<PathBuf>,
     /// Hidden test option: slow this variant down by this fraction of its timed work (see `ChildSpec::busy_fraction`).
     #[serde(skip)]
     pub inject_slowdown: Option<(String, f64)>,
-    /// The command line, for provenance.
+    /// The command line, for provenance (the caller's: a library reads no process arguments).
     #[serde(skip)]
     pub command: Vec<String>,
 }
@@ -105,7 +105,7 @@ impl RunOptions {
             cold: false,
             measure_binary: None,
             inject_slowdown: None,
-            command: std::env::args().collect(),
+            command: Vec::new(),
         }
     }
 }
@@ -274,10 +274,7 @@ pub struct Side {
 
 /// Runs the plan for `options`, writing the result file after every measurement. Returns the final document.
 pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
-    let binary = match &options.measure_binary {
-        Some(b) => b.clone(),
-        None => std::env::current_exe().map_err(|e| Error::Config(format!("cannot locate the polaroid-bench binary: {e}")))?,
-    };
+    let binary = crate::worker::locate(options.measure_binary.as_deref())?;
     let side = Side { binary, out: options.out.clone(), inject_slowdown: options.inject_slowdown.clone() };
     let mut results = run_sides(options, &[side], None, observer)?;
     Ok(results.pop().expect("one side, one result"))

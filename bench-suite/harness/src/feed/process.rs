@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ const USAGE_PREFIX: &str = "POLAROID-FEED-USAGE ";
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Everything a feed process needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FeedOptions {
     /// Parquet files to replay, in order.
     pub files: Vec<PathBuf>,
@@ -67,7 +67,7 @@ pub fn feed_main(options: &FeedOptions, on_listening: impl FnOnce(&str)) -> Resu
     Ok(FeedUsage { cpu_s: own_cpu_seconds(), peak_rss_bytes: crate::measure::vm_hwm_bytes("/proc/self/status"), sessions })
 }
 
-/// Entry point of the hidden machine mode of `polaroid-bench feed`: prints the lines [`FeedProcess`] reads.
+/// The feed job of a worker process (`worker::Job::Feed`): prints the lines [`FeedProcess`] reads.
 pub fn feed_machine_main(options: &FeedOptions) -> Result<()> {
     crate::measure::child::die_with_parent();
     let usage = feed_main(options, |url| println!("{URL_PREFIX}{url}"))?;
@@ -86,35 +86,11 @@ pub struct FeedProcess {
 impl FeedProcess {
     /// Starts `binary feed` for `options` and waits until it listens.
     pub fn spawn(binary: &Path, options: &FeedOptions) -> Result<FeedProcess> {
-        let mut cmd = Command::new(binary);
-        cmd.arg("feed").arg("--machine-readable");
-        for f in &options.files {
-            cmd.arg("--input").arg(f);
-        }
-        if let Some(n) = options.ticks {
-            cmd.arg("--ticks").arg(n.to_string());
-        }
-        if let Some(r) = options.config.rate_per_s {
-            cmd.arg("--rate").arg(r.to_string());
-        }
-        if let Some(s) = options.config.sessions {
-            cmd.arg("--sessions").arg(s.to_string());
-        }
-        cmd.arg("--connections").arg(options.config.connections.to_string());
-        cmd.arg("--port").arg(options.port.to_string());
-        let f = &options.config.faults;
-        if let Some(n) = f.malformed_every {
-            cmd.arg("--malformed-every").arg(n.to_string());
-        }
-        if let Some(n) = f.drop_after {
-            cmd.arg("--drop-after").arg(n.to_string()).arg("--drop-skip").arg(f.drop_skip.to_string());
-        }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| Error::Config(format!("cannot start the feed process {}: {e}", binary.display())))?;
+        let job = crate::worker::Job::Feed(options.clone());
+        let mut child = crate::worker::start(binary, &job, |cmd| {
+            cmd.stderr(Stdio::inherit());
+        }, |_| Ok(()))
+        .map_err(|e| Error::Config(format!("cannot start the feed process: {e}")))?;
         let stdout = child.stdout.take().expect("stdout was piped");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {

@@ -33,7 +33,7 @@ const RECONNECT_WAIT: Duration = Duration::from_secs(10);
 const UNPACED_BURST: usize = 256;
 
 /// Faults to inject (tests of the client's robustness).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Faults {
     /// Before every n-th trade of a connection, send a message that is not valid JSON.
     pub malformed_every: Option<u64>,
@@ -44,7 +44,7 @@ pub struct Faults {
 }
 
 /// What to serve.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FeedConfig {
     /// Offered rate over all connections, trades per second; `None` for unpaced.
     pub rate_per_s: Option<f64>,

@@ -2,7 +2,6 @@
 //! engine (untimed), lets the workload's driver time the task, and prints one report line.
 #![allow(unsafe_code)]
 
-use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,22 +24,9 @@ pub fn die_with_parent() {
     }
 }
 
-/// Entry point of `polaroid-bench __measure`. Returns the process exit code.
-pub fn child_main() -> i32 {
-    die_with_parent();
-    let mut input = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-        eprintln!("measurement process: cannot read the task from stdin: {e}");
-        return 2;
-    }
-    let spec: ChildSpec = match serde_json::from_str(&input) {
-        Ok(spec) => spec,
-        Err(e) => {
-            eprintln!("measurement process: the task on stdin is not valid: {e}");
-            return 2;
-        }
-    };
-    let line = match measure(&spec) {
+/// The measurement job of a worker process (`worker::Job::Measure`): prints one report line. Returns the exit code.
+pub fn measure_main(spec: &ChildSpec) -> i32 {
+    let line = match measure(spec) {
         Ok(report) => format!("{REPORT_PREFIX}{}", serde_json::to_string(&report).expect("reports serialize")),
         Err(e) => {
             let failure = ChildFailure { unsupported: matches!(e, Error::Unsupported { .. }), message: error_chain(&e) };

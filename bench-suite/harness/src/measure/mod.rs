@@ -16,9 +16,8 @@
 pub mod cap;
 pub mod child;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
@@ -80,29 +79,13 @@ pub struct ChildRun {
 pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, timeout: Duration) -> Result<ChildRun> {
     let child_err = |message: String| Error::Child { key: key.to_string(), message };
     let start = Instant::now();
-    let mut child = Command::new(binary)
-        .arg("__measure")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| child_err(format!("cannot start {}: {e}", binary.display())))?;
+    // The worker blocks on stdin until it has its job, so it is capped before it allocates anything.
+    let job = crate::worker::Job::Measure(spec.clone());
+    let mut child = crate::worker::start(binary, &job, |_| {}, |pid| cap.attach(pid)).map_err(|e| match e {
+        Error::Config(message) => child_err(message),
+        other => other,
+    })?;
     let pid = child.id();
-    // The child blocks on stdin until it has its spec, so it is capped before it allocates anything.
-    if let Err(e) = cap.attach(pid) {
-        kill(pid);
-        reap(pid, false);
-        return Err(e);
-    }
-    let mut stdin = child.stdin.take().expect("stdin was piped");
-    let spec_json = serde_json::to_vec(spec)?;
-    let write_result = stdin.write_all(&spec_json).and_then(|_| stdin.flush());
-    drop(stdin);
-    if let Err(e) = write_result {
-        kill(pid);
-        reap(pid, false);
-        return Err(child_err(format!("cannot send the task: {e}")));
-    }
     let stdout = drain(child.stdout.take().expect("stdout was piped"));
     let stderr = drain(child.stderr.take().expect("stderr was piped"));
 

@@ -210,7 +210,7 @@ fn a_runner_killed_outright_leaves_no_measurement_process_behind() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let measuring = loop {
         assert!(Instant::now() < deadline, "no measurement process started");
-        if let Some(pid) = children(runner.id(), "__measure").first() {
+        if let Some(pid) = children(runner.id(), "__worker").first() {
             break *pid;
         }
         std::thread::sleep(Duration::from_millis(20));
