@@ -20,7 +20,8 @@ pub struct Cli {
 
 const EXIT_CODES: &str = "Exit codes: 0 every measurement finished (oom and timeout are findings, not failures); \
 1 the run could not be made (bad option, unreadable input, unwritable output); 2 bad command line; \
-3 the run finished but a measurement failed with an error or a wrong answer.";
+3 the run finished but a measurement failed with an error or a wrong answer; 130 interrupted by Ctrl-C or SIGTERM \
+(finished measurements are in the result file; `run --out FILE --resume` finishes the run).";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -17,9 +17,16 @@ use polaroid_results::{table, units};
 
 use cli::{Cli, Command};
 
+/// Exit code of a run stopped by Ctrl-C or SIGTERM (its finished measurements are kept; `--resume` finishes it).
+const INTERRUPTED: u8 = 130;
+
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
+        Err(err) if matches!(err.downcast_ref::<polaroid_bench::Error>(), Some(polaroid_bench::Error::Cancelled)) => {
+            eprintln!("interrupted: {err}");
+            ExitCode::from(INTERRUPTED)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(1)
@@ -117,6 +124,16 @@ fn run_benchmarks(args: cli::RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A cancel flag that Ctrl-C and SIGTERM set: the runner then kills the running measurement and stops.
+fn interrupt_cancels() -> runner::Cancel {
+    let cancel = runner::Cancel::default();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registration fails only for signals that cannot be caught; these two can.
+        let _ = signal_hook::flag::register(signal, cancel.flag());
+    }
+    cancel
+}
+
 /// Runs `f` with the observer `progress` asks for.
 fn observed<T>(progress: cli::ProgressArg, f: impl FnOnce(&dyn polaroid_bench::Observer) -> T) -> T {
     match progress {
@@ -154,6 +171,7 @@ fn run_options(data: &cli::DataArgs, select: &cli::SelectArgs, out: PathBuf, res
         clients: select.clients.clone(),
         calibrate: !select.no_calibrate,
         cold: select.cold,
+        cancel: interrupt_cancels(),
         // This binary makes its own measurement processes; the command line is the run's provenance.
         measure_binary: std::env::current_exe().ok(),
         command: std::env::args().collect(),

@@ -33,6 +33,33 @@ use crate::workloads::{self, ChildSpec, Params, Settings, Size, Workload, concur
 /// How long the feed may take to finish its last session and report its usage after the consumer is done.
 const FEED_EXIT_WAIT: Duration = Duration::from_secs(10);
 
+/// Stops a run from another thread: set it, and the runner kills the running measurement's process and returns
+/// [`Error::Cancelled`], keeping every finished measurement in the result file. Clones share the flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// Asks the run to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether it was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The shared flag itself (e.g. for a signal handler to set).
+    pub fn flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.0.clone()
+    }
+
+    /// `Err(Cancelled)` once cancelled.
+    pub fn check(&self) -> Result<()> {
+        if self.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+    }
+}
+
 /// What the user asked for (validated by [`plan`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct RunOptions {
@@ -77,6 +104,9 @@ pub struct RunOptions {
     /// Hidden test option: slow this variant down by this fraction of its timed work (see `ChildSpec::busy_fraction`).
     #[serde(skip)]
     pub inject_slowdown: Option<(String, f64)>,
+    /// Set from another thread to stop the run (see [`Cancel`]).
+    #[serde(skip)]
+    pub cancel: Cancel,
     /// The command line, for provenance (the caller's: a library reads no process arguments).
     #[serde(skip)]
     pub command: Vec<String>,
@@ -105,6 +135,7 @@ impl RunOptions {
             cold: false,
             measure_binary: None,
             inject_slowdown: None,
+            cancel: Cancel::default(),
             command: Vec::new(),
         }
     }
@@ -381,6 +412,7 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         states.push(SideState { result, references });
     }
 
+    options.cancel.check()?;
     if options.calibrate && states.iter().any(|s| s.result.calibration.is_none()) {
         message(observer, "calibrating: memory bandwidth and Parquet decode throughput".into());
         let calibration = calibrate::calibrate(&sides[0].binary, &datasets[0])?;
@@ -412,6 +444,7 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
                 if parts[i].last().is_some_and(|m| !matches!(m.outcome, Outcome::Ok)) {
                     continue;
                 }
+                options.cancel.check()?;
                 if options.cold {
                     calibrate::drop_page_cache(&dataset.files)?;
                 }
@@ -550,7 +583,7 @@ fn measure_one(
     let cap = enforcer.cap(item.settings.memory_cap_bytes)?;
     let spec = ChildSpec { rlimit_bytes: cap.rlimit_bytes(), ..spec };
     let timeout = Duration::from_secs_f64(item.settings.timeout_s);
-    let mut run = run_child(binary, &item.key, &spec, &cap, timeout);
+    let mut run = run_child(binary, &item.key, &spec, &cap, timeout, &options.cancel);
     // A file the task wrote is read back here, outside the measured process and its cap.
     if let Ok(ChildRun { end: ChildEnd::Report(report), .. }) = &mut run
         && let Some(path) = report.written.take()

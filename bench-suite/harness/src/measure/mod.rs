@@ -75,8 +75,9 @@ pub struct ChildRun {
     pub wall: Duration,
 }
 
-/// Runs one measurement in a child process of `binary` under `cap`, killing it after `timeout`.
-pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, timeout: Duration) -> Result<ChildRun> {
+/// Runs one measurement in a child process of `binary` under `cap`, killing it after `timeout`, or at once when
+/// `cancel` is set (then `Err(Cancelled)`).
+pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, timeout: Duration, cancel: &crate::runner::Cancel) -> Result<ChildRun> {
     let child_err = |message: String| Error::Child { key: key.to_string(), message };
     let start = Instant::now();
     // The worker blocks on stdin until it has its job, so it is capped before it allocates anything.
@@ -109,6 +110,12 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
                 rss_bytes: p.memory(),
                 cpu_percent: p.cpu_usage(),
             });
+        }
+        if cancel.is_cancelled() {
+            kill(pid);
+            let _ = reap(pid, false);
+            let _ = (stdout.join(), stderr.join());
+            return Err(Error::Cancelled);
         }
         if start.elapsed() > timeout {
             timed_out = true;

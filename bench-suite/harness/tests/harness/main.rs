@@ -4,6 +4,7 @@
 mod bad_input;
 mod datagen;
 mod gate;
+mod library;
 mod measurement;
 mod streaming;
 mod util;

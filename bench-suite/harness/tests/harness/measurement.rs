@@ -280,3 +280,32 @@ fn list_json_is_the_catalog_with_roles() {
     let text = String::from_utf8(s.command().arg("list").output().unwrap().stdout).unwrap();
     assert!(text.contains("polaroid             engine"), "{text}");
 }
+
+#[test]
+fn ctrl_c_stops_a_run_keeps_its_measurements_and_resume_completes_it() {
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let args = ["--workload", "batch-read", "--engine", "mock", "--runs", "150"];
+    let mut cmd = s.command();
+    cmd.args(["run", "--suite", "smoke", "--no-calibrate", "--data-dir"]).arg(s.data()).arg("--out").arg(&out).args(args);
+    let runner = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "no measurement was written in time");
+        if polaroid_results::RunResult::load(&out).is_ok_and(|r| !r.measurements.is_empty()) && !children(runner.id(), "__worker").is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let worker = children(runner.id(), "__worker")[0];
+    std::process::Command::new("kill").args(["-INT", &runner.id().to_string()]).status().unwrap();
+    let o = runner.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "interrupted: {}", stderr(&o));
+    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+    assert!(!alive(worker), "the running measurement was killed");
+    let kept = load(&out);
+    assert!(!kept.measurements.is_empty() && kept.measurements.len() < 4, "{}", kept.measurements.len());
+    let o = s.run(&out, &[&args[..], &["--resume"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(load(&out).measurements.len(), 4);
+}
