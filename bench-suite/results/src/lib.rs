@@ -6,8 +6,12 @@
 //!
 //! - [`model`]: the versioned JSON document (`RunResult`) and its parts; every field is described in
 //!   `docs/result-schema.md`.
-//! - [`stats`]: median, spread and a bootstrap confidence interval of the median.
-//! - [`table`]: the end-of-run summary table (median, CI, peak memory, ratio to the best variant).
+//! - [`stats`]: statistics with the measurement process as the unit: summaries, the t-test, Holm, and the one
+//!   rule ([`stats::judge`]) every verdict uses.
+//! - [`compare`]: the CI gate (two runs); [`table`]: the summary table and a task's standing (wins, ties);
+//!   [`rows`]: one flat row per measurement.
+//! - [`report`], [`chart`], [`history`]: Markdown and HTML reports (also as an embeddable fragment), SVG charts.
+//! - [`events`]: a run's progress as typed events; [`catalog`]: what a harness binary can measure.
 //! - [`units`]: human formatting of seconds, bytes and rates.
 #![warn(missing_docs)]
 
@@ -19,6 +23,7 @@ pub mod events;
 pub mod history;
 pub mod model;
 pub mod report;
+pub mod rows;
 pub mod stats;
 pub mod table;
 pub mod units;

@@ -197,3 +197,23 @@ fn the_headline_names_wins_ties_and_where_polaroid_loses_by_the_compare_rule() {
     let table_line = verdict_line("large-dataset/aggregate/smoke");
     assert!(table_line.contains("tie: ") && table_line.contains("3.00x behind ["), "{table_line}");
 }
+
+#[test]
+fn the_fragment_scopes_every_style_rule_and_has_no_script() {
+    let runs = [("smoke.json".to_string(), fixture())];
+    let f = report::build_fragment("t", &runs, "polaroid-bench report smoke.json").unwrap();
+    assert!(f.starts_with(&format!("<div class=\"{}\">", report::FRAGMENT_CLASS)) && f.trim_end().ends_with("</div>"));
+    assert!(!f.contains("<script") && !f.contains("<html") && !f.contains("<body"));
+    let style = f.split("<style>").nth(1).unwrap().split("</style>").next().unwrap();
+    let rules: Vec<&str> = style.lines().filter(|l| l.contains('{')).collect();
+    assert!(rules.len() >= 8, "{style}");
+    for rule in rules {
+        let selectors = rule.split('{').next().unwrap();
+        for sel in selectors.split(',') {
+            assert!(sel.trim().starts_with(&format!(".{}", report::FRAGMENT_CLASS)), "unscoped rule: {rule}");
+        }
+    }
+    let charts = report::charts(&runs).unwrap();
+    assert_eq!(f.matches("<svg").count(), charts.len());
+    assert!(charts.iter().all(|c| !c.caption.is_empty() && c.svg.contains("<svg")));
+}
