@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use polaroid_bench::Size;
+use polaroid_bench::runner::{Cancel, RunOptions};
 
 /// Benchmarks dataframe engines (Polars variants and the polaroid async engine) on the same Parquet data.
 ///
@@ -402,5 +403,58 @@ mod tests {
         assert_eq!(parse_bytes("1000"), Ok(1000));
         assert!(parse_bytes("lots").is_err());
         assert!(parse_bytes("3 parsecs").is_err());
+    }
+}
+
+// Translation of arguments into library types: the only place that knows both.
+
+impl SelectArgs {
+    /// The run's options; `cancel` is set by Ctrl-C and SIGTERM.
+    pub fn options(&self, data: &DataArgs, out: PathBuf, resume: bool, cancel: Cancel) -> RunOptions {
+        RunOptions {
+            workloads: data.workloads.clone(),
+            engines: self.engines.clone(),
+            data_dir: data.data_dir.clone(),
+            input: self.input.clone(),
+            resume,
+            seed: data.seed,
+            processes: self.processes,
+            runs: self.runs,
+            warmup: self.warmup,
+            duration_s: self.duration,
+            timeout_s: self.timeout,
+            memory_cap_bytes: self.memory_cap,
+            clients: self.clients.clone(),
+            calibrate: !self.no_calibrate,
+            cold: self.cold,
+            cancel,
+            // This binary makes its own measurement processes; the command line is the run's provenance.
+            measure_binary: std::env::current_exe().ok(),
+            command: std::env::args().collect(),
+            ..RunOptions::new(data.suite.into(), out)
+        }
+    }
+}
+
+impl GateArgs {
+    /// The comparison's options (reads the noise file when one is named).
+    pub fn options(&self) -> anyhow::Result<polaroid_results::compare::CompareOptions> {
+        use polaroid_results::compare::{CompareOptions, FailOn, Noise};
+        let fail_on = match self.fail_on {
+            FailOnArg::Time => FailOn::Time,
+            FailOnArg::Memory => FailOn::Memory,
+            FailOnArg::Any => FailOn::Any,
+            FailOnArg::None => FailOn::None,
+        };
+        let noise = self.noise.as_deref().map(Noise::load).transpose()?;
+        Ok(CompareOptions { noise_floor: self.noise_floor, fail_on, noise })
+    }
+
+    /// The output format.
+    pub fn format(&self) -> polaroid_bench::gate::Format {
+        match self.format {
+            FormatArg::Markdown => polaroid_bench::gate::Format::Markdown,
+            FormatArg::Json => polaroid_bench::gate::Format::Json,
+        }
     }
 }

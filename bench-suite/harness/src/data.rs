@@ -322,3 +322,34 @@ fn check_schema(path: &Path) -> Result<(u64, u64)> {
     let df = ParquetReader::new(File::open(path).map_err(io_err("opening", path))?).finish()?;
     Ok((df.height() as u64, df.estimated_size() as u64))
 }
+
+/// The data directory to use: `dir` when given (it must exist), else the default one, created when missing.
+pub fn data_dir(dir: Option<&Path>) -> Result<std::path::PathBuf> {
+    match dir {
+        Some(d) if !d.is_dir() => Err(Error::MissingDataDir { path: d.to_path_buf() }),
+        Some(d) => Ok(d.to_path_buf()),
+        None => {
+            let d = crate::runner::default_data_dir();
+            std::fs::create_dir_all(&d).map_err(crate::error::io_err("creating data directory", &d))?;
+            Ok(d)
+        }
+    }
+}
+
+/// Generates (or verifies) the datasets of `workloads` (all when empty) at `suite` size, each once.
+pub fn provision(workloads: &[String], suite: crate::workloads::Size, seed: u64, dir: Option<&Path>) -> Result<Vec<(Dataset, Provisioned)>> {
+    let selected: Vec<&crate::workloads::Workload> = if workloads.is_empty() {
+        crate::workloads::WORKLOADS.to_vec()
+    } else {
+        workloads.iter().map(|w| crate::workloads::find(w)).collect::<Result<_>>()?
+    };
+    let dir = data_dir(dir)?;
+    let mut recipes: Vec<Recipe> = Vec::new();
+    for w in selected {
+        let r = (w.recipe)(suite, seed);
+        if !recipes.contains(&r) {
+            recipes.push(r);
+        }
+    }
+    recipes.iter().map(|r| ensure(r, &dir)).collect()
+}

@@ -22,6 +22,7 @@ pub mod data;
 pub mod engines;
 pub mod error;
 pub mod feed;
+pub mod gate;
 pub mod measure;
 pub mod observer;
 pub mod plans;

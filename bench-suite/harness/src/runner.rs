@@ -141,6 +141,17 @@ impl RunOptions {
     }
 }
 
+/// A UTC time stamp for default file names, e.g. `20261125T211530`.
+pub fn stamp() -> String {
+    let stamp = provenance::now().replace([':', '-'], "");
+    stamp.split('.').next().unwrap_or(&stamp).to_string()
+}
+
+/// Where a run writes its result when not told: `polaroid-results/<suite>-<UTC time>.json`.
+pub fn default_out(suite: Size) -> PathBuf {
+    PathBuf::from(format!("polaroid-results/{}-{}.json", suite.name(), stamp()))
+}
+
 /// The default data directory: `$POLAROID_DATA_DIR`, else `~/.cache/polaroid/data`.
 pub fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("POLAROID_DATA_DIR") {

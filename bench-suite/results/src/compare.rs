@@ -303,6 +303,19 @@ impl Noise {
         Some((z * spread * 2f64.sqrt() / (processes as f64).sqrt()).exp() - 1.0)
     }
 
+    /// The noise as a table for people: per measurement its spread, floor, what a `compare-run` with as many
+    /// processes detects in a comparison of `tests` tests, and the memory floor.
+    pub fn table(&self, tests: usize) -> String {
+        let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+        let mut s = format!("{:<72} {:>8} {:>8} {:>10} {:>12}\n", "measurement", "spread", "floor", "detectable", "memory floor");
+        for (key, k) in &self.keys {
+            let detectable = k.time_spread.and_then(|x| Noise::detectable(x, k.processes, tests));
+            s.push_str(&format!("{key:<72} {:>8} {:>8} {:>10} {:>12}\n", pct(k.time_spread), pct(k.time_floor), pct(detectable), pct(k.memory_floor)));
+        }
+        s.push_str("spread: between processes of one build; detectable: the slowdown a compare-run with these processes catches 4 times in 5\n");
+        s
+    }
+
     /// Reads a noise file.
     pub fn load(path: &Path) -> Result<Noise> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;

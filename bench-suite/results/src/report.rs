@@ -57,6 +57,29 @@ pub fn build(title: &str, runs: &[(String, RunResult)], command: &str) -> Result
 }
 
 impl Report {
+    /// Writes `index.md`, `index.html` and `charts/*.svg` into `out` (created when missing), and `charts/*.png` when
+    /// the `png` feature is on.
+    pub fn write_dir(&self, out: &std::path::Path) -> Result<()> {
+        let charts = out.join("charts");
+        let io = |path: &std::path::Path| {
+            let path = path.to_path_buf();
+            move |source| crate::Error::Io { action: "write", path, source }
+        };
+        std::fs::create_dir_all(&charts).map_err(io(&charts))?;
+        for (name, text) in [("index.md", &self.markdown), ("index.html", &self.html)] {
+            std::fs::write(out.join(name), text).map_err(io(&out.join(name)))?;
+        }
+        for (name, svg) in &self.charts {
+            std::fs::write(charts.join(name), svg).map_err(io(&charts.join(name)))?;
+            #[cfg(feature = "png")]
+            {
+                let path = charts.join(name.replace(".svg", ".png"));
+                std::fs::write(&path, crate::chart::png::from_svg(svg, 1.0)?).map_err(io(&path))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Renders blocks in both formats.
     pub fn from_blocks(title: &str, blocks: &[Block]) -> Report {
         let charts = blocks
