@@ -329,27 +329,18 @@ pub fn data_dir(dir: Option<&Path>) -> Result<std::path::PathBuf> {
         Some(d) if !d.is_dir() => Err(Error::MissingDataDir { path: d.to_path_buf() }),
         Some(d) => Ok(d.to_path_buf()),
         None => {
-            let d = crate::runner::default_data_dir();
+            let d = default_data_dir();
             std::fs::create_dir_all(&d).map_err(crate::error::io_err("creating data directory", &d))?;
             Ok(d)
         }
     }
 }
 
-/// Generates (or verifies) the datasets of `workloads` (all when empty) at `suite` size, each once.
-pub fn provision(workloads: &[String], suite: crate::workloads::Size, seed: u64, dir: Option<&Path>) -> Result<Vec<(Dataset, Provisioned)>> {
-    let selected: Vec<&crate::workloads::Workload> = if workloads.is_empty() {
-        crate::workloads::WORKLOADS.to_vec()
-    } else {
-        workloads.iter().map(|w| crate::workloads::find(w)).collect::<Result<_>>()?
-    };
-    let dir = data_dir(dir)?;
-    let mut recipes: Vec<Recipe> = Vec::new();
-    for w in selected {
-        let r = (w.recipe)(suite, seed);
-        if !recipes.contains(&r) {
-            recipes.push(r);
-        }
+/// The default data directory: `$POLAROID_DATA_DIR`, else `~/.cache/polaroid/data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("POLAROID_DATA_DIR") {
+        return PathBuf::from(dir);
     }
-    recipes.iter().map(|r| ensure(r, &dir)).collect()
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".cache/polaroid/data")
 }

@@ -17,6 +17,7 @@
 
 pub mod answer;
 pub mod calibrate;
+pub mod cancel;
 pub mod catalog;
 pub mod data;
 pub mod engines;
@@ -26,6 +27,7 @@ pub mod gate;
 pub mod measure;
 pub mod observer;
 pub mod plans;
+pub mod probe;
 pub mod provenance;
 pub mod remote;
 pub mod runner;

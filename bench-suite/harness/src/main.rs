@@ -52,14 +52,14 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::List { format: cli::ListFormat::Text } => print!("{}", polaroid_bench::catalog().text()),
         Command::List { format: cli::ListFormat::Json } => println!("{}", serde_json::to_string_pretty(&polaroid_bench::catalog())?),
         Command::Datagen(a) => {
-            for (d, status) in data::provision(&a.workloads, a.suite.into(), a.seed, a.data_dir.as_deref())? {
+            for (d, status) in runner::provision(&a.workloads, a.suite.into(), a.seed, a.data_dir.as_deref())? {
                 let i = &d.info;
                 let (file, mem) = (units::bytes(i.file_bytes), units::bytes(i.in_memory_bytes));
                 println!("{}: {status:?}; {} files, {} rows, {file} on disk, {mem} decoded; fingerprint {}", i.name, i.files, i.rows, i.fingerprint);
             }
         }
         Command::Calibrate(a) => {
-            let (dataset, _) = data::provision(&a.workloads, a.suite.into(), a.seed, a.data_dir.as_deref())?.remove(0);
+            let (dataset, _) = runner::provision(&a.workloads, a.suite.into(), a.seed, a.data_dir.as_deref())?.remove(0);
             let c = calibrate::calibrate(&std::env::current_exe()?, &dataset)?;
             println!("memory copy (1 thread):          {}", units::rate(c.memcpy_bytes_per_s, "B/s"));
             println!("Parquet decode, 1 thread:        {}", units::rate(c.decode_single_thread_bytes_per_s, "B/s"));
@@ -68,7 +68,7 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Feed(a) => {
             let files = if a.input.is_empty() {
-                data::provision(&["streaming".into()], a.suite.into(), a.seed, a.data_dir.as_deref())?.remove(0).0.files
+                runner::provision(&["streaming".into()], a.suite.into(), a.seed, a.data_dir.as_deref())?.remove(0).0.files
             } else {
                 a.input.iter().map(|p| Ok(data::user_dataset(p)?.files)).collect::<anyhow::Result<Vec<_>>>()?.concat()
             };

@@ -33,32 +33,7 @@ use crate::workloads::{self, ChildSpec, Params, Settings, Size, Workload, concur
 /// How long the feed may take to finish its last session and report its usage after the consumer is done.
 const FEED_EXIT_WAIT: Duration = Duration::from_secs(10);
 
-/// Stops a run from another thread: set it, and the runner kills the running measurement's process and returns
-/// [`Error::Cancelled`], keeping every finished measurement in the result file. Clones share the flag.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
-
-impl Cancel {
-    /// Asks the run to stop.
-    pub fn cancel(&self) {
-        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// Whether it was asked to stop.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// The shared flag itself (e.g. for a signal handler to set).
-    pub fn flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
-        self.0.clone()
-    }
-
-    /// `Err(Cancelled)` once cancelled.
-    pub fn check(&self) -> Result<()> {
-        if self.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
-    }
-}
+pub use crate::cancel::Cancel;
 
 /// What the user asked for (validated by [`plan`]).
 #[derive(Debug, Clone, Serialize)]
@@ -152,14 +127,7 @@ pub fn default_out(suite: Size) -> PathBuf {
     PathBuf::from(format!("polaroid-results/{}-{}.json", suite.name(), stamp()))
 }
 
-/// The default data directory: `$POLAROID_DATA_DIR`, else `~/.cache/polaroid/data`.
-pub fn default_data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("POLAROID_DATA_DIR") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    home.join(".cache/polaroid/data")
-}
+pub use crate::data::default_data_dir;
 
 /// One measurement to make.
 #[derive(Debug, Clone)]
@@ -707,4 +675,22 @@ fn save(result: &mut RunResult, out: &Path) -> Result<()> {
     result.provenance.updated_at = provenance::now();
     result.save(out)?;
     Ok(())
+}
+
+/// Generates (or verifies) the datasets of `workloads` (all when empty) at `suite` size, each once.
+pub fn provision(workloads: &[String], suite: crate::workloads::Size, seed: u64, dir: Option<&Path>) -> Result<Vec<(Dataset, Provisioned)>> {
+    let selected: Vec<&crate::workloads::Workload> = if workloads.is_empty() {
+        crate::workloads::WORKLOADS.to_vec()
+    } else {
+        workloads.iter().map(|w| crate::workloads::find(w)).collect::<Result<_>>()?
+    };
+    let dir = data::data_dir(dir)?;
+    let mut recipes: Vec<data::Recipe> = Vec::new();
+    for w in selected {
+        let r = (w.recipe)(suite, seed);
+        if !recipes.contains(&r) {
+            recipes.push(r);
+        }
+    }
+    recipes.iter().map(|r| data::ensure(r, &dir)).collect()
 }

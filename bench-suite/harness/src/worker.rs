@@ -66,7 +66,7 @@ pub fn start(binary: &Path, job: &Job, configure: impl FnOnce(&mut Command), bef
 
 /// The worker: reads one [`Job`] from stdin and does it. Returns the process exit code (2: no valid job).
 pub fn main() -> i32 {
-    crate::measure::child::die_with_parent();
+    crate::probe::die_with_parent();
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
         eprintln!("polaroid-bench worker: cannot read the job from stdin: {e}");

@@ -24,7 +24,7 @@ use polars::prelude::*;
 use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, concat, unsupported};
 use crate::feed::client::{ConnStats, Received, Visibility, consume};
 use crate::feed::{VWAP_WINDOW_NS, now_ns};
-use crate::workloads::streaming::BATCH_RECORDS;
+use crate::feed::BATCH_RECORDS;
 
 type ParquetBatchedWriter = polars::io::parquet::write::BatchedWriter<std::fs::File>;
 use crate::error::{Error, Result};

@@ -1,6 +1,6 @@
 //! `polars-microbatch` (streaming): a synchronous client that buffers ticks and turns every
-//! [`BATCH_RECORDS`](crate::workloads::streaming::BATCH_RECORDS) of them (or whatever arrived within
-//! [`BATCH_DELAY`](crate::workloads::streaming::BATCH_DELAY) of the oldest, using a socket read timeout) into one
+//! [`BATCH_RECORDS`](crate::feed::BATCH_RECORDS) of them (or whatever arrived within
+//! [`BATCH_DELAY`](crate::feed::BATCH_DELAY) of the oldest, using a socket read timeout) into one
 //! DataFrame, then updates the rolling VWAP. The same cut rule as the async engine's batcher; ticks are visible
 //! when their batch is applied.
 
@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::feed::check::RollingVwap;
 use crate::feed::client::{Received, Visibility, consume_blocking};
 use crate::feed::now_ns;
-use crate::workloads::streaming::{BATCH_DELAY, BATCH_RECORDS};
+use crate::feed::{BATCH_DELAY, BATCH_RECORDS};
 
 /// The micro-batching consumer.
 pub struct PolarsMicroBatchEngine;

@@ -152,3 +152,10 @@ mod tests {
         }
     }
 }
+
+/// Micro-batches hold at most this many ticks (engine and `polars-microbatch` alike).
+pub const BATCH_RECORDS: usize = 1024;
+
+/// `polars-microbatch` applies a batch that is not full once no tick has arrived for this long (a socket read
+/// timeout; the engine needs none: it sees when its queue is empty).
+pub const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(1);

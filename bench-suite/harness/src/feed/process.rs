@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::feed::server::{FeedConfig, serve};
-use crate::measure::own_cpu_seconds;
+use crate::probe::own_cpu_seconds;
 use crate::feed::load_ticks;
 
 const URL_PREFIX: &str = "POLAROID-FEED ";
@@ -64,12 +64,12 @@ pub fn feed_main(options: &FeedOptions, on_listening: impl FnOnce(&str)) -> Resu
         on_listening(&format!("ws://{addr}/feed"));
         serve(listener, &ticks, options.config.clone()).await
     })?;
-    Ok(FeedUsage { cpu_s: own_cpu_seconds(), peak_rss_bytes: crate::measure::vm_hwm_bytes("/proc/self/status"), sessions })
+    Ok(FeedUsage { cpu_s: own_cpu_seconds(), peak_rss_bytes: crate::probe::vm_hwm_bytes("/proc/self/status"), sessions })
 }
 
 /// The feed job of a worker process (`worker::Job::Feed`): prints the lines [`FeedProcess`] reads.
 pub fn feed_machine_main(options: &FeedOptions) -> Result<()> {
-    crate::measure::child::die_with_parent();
+    crate::probe::die_with_parent();
     let usage = feed_main(options, |url| println!("{URL_PREFIX}{url}"))?;
     println!("{USAGE_PREFIX}{}", serde_json::to_string(&usage)?);
     Ok(())

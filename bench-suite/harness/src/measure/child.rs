@@ -11,19 +11,6 @@ use crate::remote::RemoteStore;
 use crate::measure::{ChildFailure, FAILURE_PREFIX, REPORT_PREFIX};
 use crate::workloads::{self, ChildReport, ChildSpec};
 
-/// Makes the kernel kill this process when the process that started it dies, even by `kill -9`: a measurement
-/// (or a feed) must never outlive its runner. Exits at once if the parent is already gone.
-pub fn die_with_parent() {
-    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches no memory of ours; getppid cannot fail.
-    let parent_gone = unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-        libc::getppid() == 1
-    };
-    if parent_gone {
-        std::process::exit(2);
-    }
-}
-
 /// The measurement job of a worker process (`worker::Job::Measure`): prints one report line. Returns the exit code.
 pub fn measure_main(spec: &ChildSpec) -> i32 {
     let line = match measure(spec) {

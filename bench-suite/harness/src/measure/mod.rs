@@ -77,7 +77,7 @@ pub struct ChildRun {
 
 /// Runs one measurement in a child process of `binary` under `cap`, killing it after `timeout`, or at once when
 /// `cancel` is set (then `Err(Cancelled)`).
-pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, timeout: Duration, cancel: &crate::runner::Cancel) -> Result<ChildRun> {
+pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, timeout: Duration, cancel: &crate::cancel::Cancel) -> Result<ChildRun> {
     let child_err = |message: String| Error::Child { key: key.to_string(), message };
     let start = Instant::now();
     // The worker blocks on stdin until it has its job, so it is capped before it allocates anything.
@@ -102,7 +102,7 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
             break done;
         }
         sys.refresh_processes_specifics(ProcessesToUpdate::Some(&[spid]), true, refresh);
-        last_hwm = vm_hwm_bytes(&status_file).or(last_hwm);
+        last_hwm = crate::probe::vm_hwm_bytes(&status_file).or(last_hwm);
         // An exited, not yet reaped child reads as 0 bytes: not a sample of the running process.
         if let Some(p) = sys.process(spid).filter(|p| p.memory() > 0) {
             timeline.push(TimelinePoint {
@@ -158,31 +158,12 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
     Ok(ChildRun { end, peak_rss_bytes, cgroup_peak_bytes: cap.peak_bytes(), timeline: thin(timeline), wall })
 }
 
-/// `VmHWM` from a /proc status file, bytes.
-pub fn vm_hwm_bytes(status_file: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(status_file).ok()?;
-    let kib: u64 = text.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
-    Some(kib * 1024)
-}
-
 fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         let _ = r.read_to_end(&mut bytes);
         String::from_utf8_lossy(&bytes).into_owned()
     })
-}
-
-/// User + system CPU seconds this process has used so far (`getrusage(RUSAGE_SELF)`).
-pub fn own_cpu_seconds() -> f64 {
-    // SAFETY: rusage is plain old data; zeroed is valid, and getrusage only writes through the pointer.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid `who` and a pointer to a live local.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return 0.0;
-    }
-    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 /// `wait4` on our child; `None` when `nohang` and it is still running.

@@ -261,7 +261,7 @@ pub fn work_of(input: &Input, rows: u64, columns: Option<&[&str]>) -> Result<Wor
 
 /// The kernel's high-water mark of this process's resident memory (`VmHWM`), from /proc/self/status.
 pub fn own_peak_rss_bytes() -> Option<u64> {
-    crate::measure::vm_hwm_bytes("/proc/self/status")
+    crate::probe::vm_hwm_bytes("/proc/self/status")
 }
 
 /// Percentiles of a latency histogram (nanoseconds).

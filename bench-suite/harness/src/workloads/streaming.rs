@@ -10,8 +10,8 @@
 //! What could make it unfair, and what is done about it: every variant gets the same trades in the same order on
 //! the same connections; the feed runs in its own process, outside the consumer's memory cap, and its CPU time is
 //! recorded next to the consumer's (no CPU pinning: both share the machine's cores, which the result states); the
-//! two micro-batching variants cap batches at [`BATCH_RECORDS`] (the sync client cuts a partial batch after
-//! [`BATCH_DELAY`] without data, the engine when its queue is empty); after every
+//! two micro-batching variants cap batches at [`BATCH_RECORDS`](crate::feed::BATCH_RECORDS) (the sync client cuts a partial batch after
+//! [`BATCH_DELAY`](crate::feed::BATCH_DELAY) without data, the engine when its queue is empty); after every
 //! session a checker compares the stored ticks and the VWAP with the reference computed from the same trades, and
 //! a session that lost, duplicated or mispriced anything fails the measurement. `transport-ceiling` stores nothing:
 //! it is the limit of transport and parsing, and only its count is checked.
@@ -30,14 +30,9 @@ use crate::feed::client::Visibility;
 use crate::feed::process::FeedOptions;
 use crate::feed::server::{FeedConfig, Faults};
 use crate::feed::load_ticks;
-use crate::measure::own_cpu_seconds;
+use crate::probe::own_cpu_seconds;
 use crate::workloads::{ChildReport, ChildSpec, Params, Settings, Size, TaskDef, Workload, latency_of, safety_cap};
 
-/// Micro-batches hold at most this many ticks (engine and `polars-microbatch` alike).
-pub const BATCH_RECORDS: usize = 1024;
-/// `polars-microbatch` applies a batch that is not full once no tick has arrived for this long (a socket read
-/// timeout; the engine needs none: it sees when its queue is empty).
-pub const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The registry entry.
 pub static WORKLOAD: Workload = Workload {
