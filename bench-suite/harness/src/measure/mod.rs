@@ -1,5 +1,5 @@
 //! Process isolation: every measurement runs in a fresh child process (this same binary, hidden subcommand
-//! `__measure`), so peak memory comes from the kernel, thread settings take effect, a crash or an OOM kill costs
+//! `__worker`), so peak memory comes from the kernel, thread settings take effect, a crash or an OOM kill costs
 //! one measurement and nothing else, and no measurement warms the heap of the next.
 //!
 //! The parent ([`run_child`]) puts the child under its memory cap before sending it its task, samples its RSS and
