@@ -498,6 +498,7 @@ fn merge(mut parts: Vec<Measurement>) -> Measurement {
             p999_ns: med(|l| l.p999_ns),
             max_ns: latencies.iter().map(|l| l.max_ns).max().unwrap_or(0),
         });
+        m.process_latency = latencies.into_iter().cloned().collect();
     }
     if let Some(stream) = m.stream.as_mut() {
         let others: Vec<&StreamStats> = parts[1..].iter().filter_map(|p| p.stream.as_ref()).collect();
@@ -591,6 +592,7 @@ fn measure_one(
         outcome: Outcome::Ok,
         metric: None,
         latency: None,
+        process_latency: Vec::new(),
         work: None,
         memory: MemoryUsage {
             peak_rss_bytes: run.peak_rss_bytes,

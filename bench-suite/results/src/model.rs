@@ -253,8 +253,12 @@ pub struct Measurement {
     pub outcome: Outcome,
     /// The headline metric with raw samples and statistics (absent unless `outcome` is `ok`).
     pub metric: Option<Metric>,
-    /// Per-request latency, for workloads that issue requests.
+    /// Per-request latency, for workloads that issue requests (with several processes: the median of each
+    /// percentile over processes).
     pub latency: Option<Latency>,
+    /// Each process's latency, in order (what comparisons of latency test).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub process_latency: Vec<Latency>,
     /// Work done per timed iteration, from which throughputs are derived.
     pub work: Option<Work>,
     /// Memory figures from the kernel.

@@ -300,7 +300,7 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
         rows.push(vec![key.clone(), verdict, polaroid_text]);
     }
     b.push(Block::Para(format!(
-        "Per task, limits such as the transport ceiling left out, and the engine under evaluation in the last column: a variant wins only when it is significantly better than every other that finished, by the rule `polaroid-bench compare` uses (process-level t-test, Holm-adjusted over the task's comparisons, 95% interval clear of no change, beyond a {:.0}% floor); otherwise the variants not significantly behind the leader tie. A measurement made with one process cannot be tested, so it ties.",
+        "Per task, limits such as the transport ceiling left out, and the engine under evaluation in the last column: a variant wins only when it is significantly better than every other that finished, by the rule `polaroid-bench compare` uses (process-level t-test, Holm-adjusted over the task's comparisons, 95% interval clear of no change, beyond a {:.0}% floor); otherwise the variants not significantly behind the leader tie. At a paced streaming rate that every variant keeps up with, the p99 send-to-visible latency decides instead of the rate. A measurement made with one process cannot be tested, so it ties.",
         DEFAULT_NOISE_FLOOR * 100.0
     )));
     b.push(Block::Table(["task", "verdict", "engine"].map(String::from).to_vec(), rows));

@@ -92,17 +92,44 @@ impl Standing {
     }
 }
 
-/// Ranks a task's variants: the leader (best median) against each other finishing variant, tested with the
-/// process as the unit (Welch: different variants never run interleaved), Holm-adjusted over those tests, judged
-/// with `noise_floor`. `None` when no variant finished.
+/// What a task's variants are ranked on: the headline metric, except at a paced streaming rate that every finishing
+/// variant achieves (within 2%), where rates cannot differ and the p99 send-to-visible latency decides.
+/// Per measurement: samples by process, and whether higher is better.
+fn ranking(finished: &[&Measurement]) -> Vec<(Vec<Vec<f64>>, bool)> {
+    let keeps_pace = |m: &Measurement| match (m.stream.as_ref().and_then(|s| s.offered_per_s), &m.metric) {
+        (Some(offered), Some(x)) => x.summary.median >= 0.98 * offered && m.process_latency.len() == x.samples.len(),
+        _ => false,
+    };
+    if !finished.is_empty() && finished.iter().all(|m| keeps_pace(m)) {
+        finished.iter().map(|m| (m.process_latency.iter().map(|l| vec![l.p99_ns as f64]).collect(), false)).collect()
+    } else {
+        finished.iter().map(|m| m.metric.as_ref().map_or((Vec::new(), false), |x| (x.samples.clone(), x.higher_is_better))).collect()
+    }
+}
+
+/// Ranks a task's variants: the leader (best median of what they are ranked on, see `ranking`) against each other
+/// finishing variant, tested with the process as the unit (Welch: different variants never run interleaved),
+/// Holm-adjusted over those tests, judged with `noise_floor`. `None` when no variant finished.
 pub fn standing(group: &[&Measurement], noise_floor: f64) -> Option<Standing> {
-    let (best, _) = best_median(group)?;
-    let finished: Vec<(&Measurement, &Metric)> = group.iter().filter(|m| m.counts()).filter_map(|m| m.metric.as_ref().map(|x| (*m, x))).collect();
-    let (leader, lm) = *finished.iter().find(|(_, x)| x.summary.median == best)?;
+    let finished: Vec<&Measurement> = group.iter().copied().filter(|m| m.counts() && m.metric.is_some()).collect();
+    let ranked = ranking(&finished);
+    let median = |s: &[Vec<f64>]| {
+        let mut all = s.concat();
+        all.sort_by(f64::total_cmp);
+        (!all.is_empty()).then(|| crate::stats::median_of_sorted(&all))
+    };
+    let leader_index = (0..finished.len())
+        .filter(|&i| median(&ranked[i].0).is_some())
+        .reduce(|a, b| {
+            let (ma, mb) = (median(&ranked[a].0).unwrap_or(f64::NAN), median(&ranked[b].0).unwrap_or(f64::NAN));
+            if (mb > ma) == ranked[b].1 && mb != ma { b } else { a }
+        })?;
+    let (leader, (leader_samples, _)) = (finished[leader_index], &ranked[leader_index]);
     let others: Vec<(&Measurement, crate::compare::Change)> = finished
         .iter()
+        .zip(&ranked)
         .filter(|(m, _)| m.variant != leader.variant)
-        .map(|(m, x)| (*m, crate::compare::change(&lm.samples, &x.samples, x.higher_is_better, &x.unit, noise_floor, false)))
+        .map(|(m, (samples, higher))| (*m, crate::compare::change(leader_samples, samples, *higher, "", noise_floor, false)))
         .collect();
     let adjusted = crate::stats::holm(&others.iter().filter_map(|(_, c)| c.test.map(|t| t.p_value)).collect::<Vec<_>>());
     let mut adjusted = adjusted.into_iter();

@@ -217,3 +217,18 @@ fn the_fragment_scopes_every_style_rule_and_has_no_script() {
     assert_eq!(f.matches("<svg").count(), charts.len());
     assert!(charts.iter().all(|c| !c.caption.is_empty() && c.svg.contains("<svg")));
 }
+
+#[test]
+fn at_a_paced_rate_every_variant_keeps_the_p99_latency_decides() {
+    let mut f = fixture();
+    let task = "streaming/ingest/smoke[connections=1,rate_per_s=20000]";
+    with_processes(&mut f, &[]);
+    for m in f.measurements.iter_mut().filter(|m| m.key.starts_with(task)) {
+        let p99_ns = if m.variant == "polaroid" { 400_000 } else { 2_000_000 };
+        let l = m.latency.clone().unwrap();
+        m.process_latency = (0..5).map(|p| polaroid_results::Latency { p99_ns: p99_ns + p * 1_000, ..l.clone() }).collect();
+    }
+    let r = report::build("t", &[("f.json".into(), f)], "polaroid-bench report f.json").unwrap();
+    let line = r.markdown.lines().find(|l| l.starts_with(&format!("| {task} | "))  && (l.contains("wins") || l.contains("tie"))).unwrap();
+    assert!(line.contains("`polaroid` wins"), "{line}");
+}
