@@ -20,6 +20,9 @@ use crate::model::{Measurement, RunResult};
 use crate::stats::{self, ALPHA, Judgement, ProcessTest, median_of_sorted};
 use crate::units;
 
+mod markdown;
+pub use markdown::markdown;
+
 /// What fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -534,87 +537,6 @@ pub fn change(base: &[Vec<f64>], new: &[Vec<f64>], higher_is_better: bool, unit:
         adjusted_p: None,
         floor,
         verdict: if test.is_some() { Verdict::Unchanged } else { Verdict::Untested },
-    }
-}
-
-/// The comparison as Markdown, ready to paste as a pull-request comment.
-pub fn markdown(c: &Comparison) -> String {
-    let mut s = String::new();
-    let gate = if c.fails() { format!("❌ {}", c.gate_line()) } else { "✅ no significant regression".to_string() };
-    s.push_str(&format!("### polaroid-bench compare: {gate}\n\n"));
-    let floor = match &c.options.noise {
-        Some(n) => format!("per-measurement noise floors learned from {} ({:.0}% where it has none)", n.source, c.options.noise_floor * 100.0),
-        None => format!("a {:.0}% noise floor", c.options.noise_floor * 100.0),
-    };
-    s.push_str(&format!(
-        "`{}` → `{}`: {} regressed, {} improved, {} unchanged, {} untested, {} new, {} missing. \
-         Significant = Holm-adjusted p < {ALPHA} over this comparison's {} tests (time and memory), a 95% interval that excludes no change, and a change beyond {floor}. \
-         Each test compares per-process medians on a log scale ({}); change = geometric-mean ratio, positive is worse for times, throughputs and memory alike. Gate: `{}`.\n\n",
-        c.base,
-        c.new,
-        c.count(Verdict::Regressed),
-        c.count(Verdict::Improved),
-        c.count(Verdict::Unchanged),
-        c.count(Verdict::Untested),
-        c.count(Verdict::New),
-        c.count(Verdict::Missing),
-        c.tests,
-        if c.paired { "paired t-test: the runs were interleaved" } else { "Welch t-test: the runs were not interleaved" },
-        serde_json::to_value(c.options.fail_on).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-    ));
-    for w in &c.warnings {
-        s.push_str(&format!("> ⚠️ {w}\n\n"));
-    }
-    let header = "| measurement | time | base → new | change [95% CI] | memory | base → new | change [95% CI] |\n| --- | --- | ---: | --- | --- | ---: | --- |\n";
-    let cells = |c: &Option<Change>, bytes: bool| -> [String; 3] {
-        match c {
-            None => ["-".into(), "-".into(), "-".into()],
-            Some(c) => {
-                let fmt = |v: f64| if bytes { units::bytes(v as u64) } else { value(v, &c.unit) };
-                let pct = |r: f64| format!("{:+.1}%", (r - 1.0) * 100.0);
-                let change = match &c.test {
-                    Some(t) => format!("{} [{}, {}]", pct(c.slowdown), pct(t.ci_low), pct(t.ci_high)),
-                    None => format!("{} (untested)", pct(c.slowdown)),
-                };
-                [c.verdict.label().into(), format!("{} → {}", fmt(c.base_median), fmt(c.new_median)), change]
-            }
-        }
-    };
-    let line = |r: &Row| -> String {
-        if r.time.is_none() && r.memory.is_none() {
-            return format!("| `{}` | {} | {} → {} | {} | | | |\n", r.key, r.verdict.label(), r.outcomes.0, r.outcomes.1, r.note);
-        }
-        let [tv, tb, tc] = cells(&r.time, false);
-        let [mv, mb, mc] = cells(&r.memory, true);
-        format!("| `{}` | {tv} | {tb} | {tc} | {mv} | {mb} | {mc} |\n", r.key)
-    };
-    let quiet = |r: &&Row| matches!(r.verdict, Verdict::Unchanged | Verdict::Untested);
-    let mut changed: Vec<&Row> = c.rows.iter().filter(|r| !quiet(r)).collect();
-    if changed.is_empty() {
-        s.push_str("No measurement changed significantly.\n");
-    } else {
-        s.push_str(header);
-        changed.sort_by_key(|r| r.verdict);
-        for r in changed {
-            s.push_str(&line(r));
-        }
-    }
-    let unchanged: Vec<&Row> = c.rows.iter().filter(quiet).collect();
-    if !unchanged.is_empty() {
-        s.push_str(&format!("\n<details><summary>{} unchanged or untested</summary>\n\n{header}", unchanged.len()));
-        for r in unchanged {
-            s.push_str(&line(r));
-        }
-        s.push_str("\n</details>\n");
-    }
-    s
-}
-
-fn value(v: f64, unit: &str) -> String {
-    match unit {
-        "s" => units::seconds(v),
-        "queries/s" => units::rate(v, "q/s"),
-        u => units::rate(v, u),
     }
 }
 
