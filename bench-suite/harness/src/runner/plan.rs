@@ -1,0 +1,269 @@
+//! What to run: the user's options, validated and resolved into a plan (measurements, datasets, settings), and the
+//! datasets provisioned.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use polaroid_results::task_key;
+
+use crate::cancel::Cancel;
+use crate::data::{self, Dataset, Provisioned};
+use crate::engines::EngineKind;
+use crate::error::{Error, Result};
+use crate::provenance;
+use crate::workloads::{self, Params, Settings, Size, Workload};
+
+pub use crate::data::default_data_dir;
+
+/// What the user asked for (validated by [`plan`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOptions {
+    /// Suite size.
+    pub suite: Size,
+    /// Workloads to run (empty: all).
+    pub workloads: Vec<String>,
+    /// Engine variants to run (empty: each workload's own list).
+    pub engines: Vec<String>,
+    /// Where datasets live (`None`: the default data directory, created when missing).
+    pub data_dir: Option<PathBuf>,
+    /// User-supplied Parquet file or directory to use instead of generated data.
+    pub input: Option<PathBuf>,
+    /// Result file.
+    pub out: PathBuf,
+    /// Continue the run in `out` instead of starting over.
+    #[serde(skip)]
+    pub resume: bool,
+    /// Seed of generated data and request mixes.
+    pub seed: u64,
+    /// Override of measurement processes per measurement.
+    pub processes: Option<usize>,
+    /// Override of timed runs per process.
+    pub runs: Option<usize>,
+    /// Override of warm-up runs.
+    pub warmup: Option<usize>,
+    /// Override of the closed-loop run duration (concurrent-query).
+    pub duration_s: Option<f64>,
+    /// Override of the per-measurement timeout.
+    pub timeout_s: Option<f64>,
+    /// Override of large-dataset's memory cap.
+    pub memory_cap_bytes: Option<u64>,
+    /// Override of concurrent-query's client counts.
+    pub clients: Option<Vec<u64>>,
+    /// Measure the machine's limits first.
+    pub calibrate: bool,
+    /// Drop the page cache before every measurement (needs root; verified with fincore).
+    pub cold: bool,
+    /// Binary to run measurements with (`None`: found by `worker::locate`).
+    #[serde(skip)]
+    pub measure_binary: Option<PathBuf>,
+    /// Hidden test option: slow this variant down by this fraction of its timed work (see `ChildSpec::busy_fraction`).
+    #[serde(skip)]
+    pub inject_slowdown: Option<(String, f64)>,
+    /// Set from another thread to stop the run (see [`Cancel`]).
+    #[serde(skip)]
+    pub cancel: Cancel,
+    /// The command line, for provenance (the caller's: a library reads no process arguments).
+    #[serde(skip)]
+    pub command: Vec<String>,
+}
+
+impl RunOptions {
+    /// Defaults for a suite, writing to `out`.
+    pub fn new(suite: Size, out: impl Into<PathBuf>) -> Self {
+        RunOptions {
+            suite,
+            workloads: Vec::new(),
+            engines: Vec::new(),
+            data_dir: None,
+            input: None,
+            out: out.into(),
+            resume: false,
+            seed: 42,
+            processes: None,
+            runs: None,
+            warmup: None,
+            duration_s: None,
+            timeout_s: None,
+            memory_cap_bytes: None,
+            clients: None,
+            calibrate: true,
+            cold: false,
+            measure_binary: None,
+            inject_slowdown: None,
+            cancel: Cancel::default(),
+            command: Vec::new(),
+        }
+    }
+}
+
+/// A UTC time stamp for default file names, e.g. `20261125T211530`.
+pub fn stamp() -> String {
+    let stamp = provenance::now().replace([':', '-'], "");
+    stamp.split('.').next().unwrap_or(&stamp).to_string()
+}
+
+/// Where a run writes its result when not told: `polaroid-results/<suite>-<UTC time>.json`.
+pub fn default_out(suite: Size) -> PathBuf {
+    PathBuf::from(format!("polaroid-results/{}-{}.json", suite.name(), stamp()))
+}
+
+/// One measurement to make.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// Unique key, as in the result.
+    pub key: String,
+    /// Workload.
+    pub workload: &'static Workload,
+    /// Task name.
+    pub task: &'static str,
+    /// Engine variant.
+    pub engine: EngineKind,
+    /// Sweep parameters.
+    pub params: Params,
+    /// Settings after overrides.
+    pub settings: Settings,
+    /// Index into [`Plan::datasets`].
+    pub dataset: usize,
+}
+
+/// The resolved plan.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Measurements in run order.
+    pub items: Vec<Planned>,
+    /// Datasets the measurements read (provisioned by [`run`]).
+    pub datasets: Vec<DatasetPlan>,
+    /// Data directory.
+    pub data_dir: PathBuf,
+}
+
+/// A dataset the plan needs.
+#[derive(Debug, Clone)]
+pub enum DatasetPlan {
+    /// To be generated (or reused) from a recipe.
+    Generated(data::Recipe),
+    /// The user's files, already validated.
+    User(Dataset),
+}
+
+/// Validates options and resolves them into a plan. Errors name the option to fix.
+pub fn plan(options: &RunOptions) -> Result<Plan> {
+    let selected: Vec<&'static Workload> = if options.workloads.is_empty() {
+        workloads::WORKLOADS.to_vec()
+    } else {
+        options.workloads.iter().map(|w| workloads::find(w)).collect::<Result<_>>()?
+    };
+    let engines: Vec<EngineKind> = options.engines.iter().map(|e| EngineKind::from_name(e)).collect::<Result<_>>()?;
+    let data_dir = match &options.data_dir {
+        Some(dir) if !dir.is_dir() => return Err(Error::MissingDataDir { path: dir.clone() }),
+        Some(dir) => dir.clone(),
+        None => default_data_dir(),
+    };
+    if options.runs == Some(0) {
+        return Err(Error::Config("--runs must be at least 1".into()));
+    }
+    if options.processes == Some(0) {
+        return Err(Error::Config("--processes must be at least 1 (2 or more for `compare` to test a change)".into()));
+    }
+    if let Some((variant, fraction)) = &options.inject_slowdown {
+        EngineKind::from_name(variant)?;
+        if !(*fraction > 0.0 && *fraction < 10.0) {
+            return Err(Error::Config(format!("--inject-slowdown needs a fraction in (0, 10), got {fraction}")));
+        }
+    }
+    if options.clients.as_ref().is_some_and(|c| c.is_empty() || c.contains(&0)) {
+        return Err(Error::Config("--clients needs one or more client counts, each at least 1".into()));
+    }
+    let user = options.input.as_deref().map(data::user_dataset).transpose()?;
+
+    let mut datasets: Vec<DatasetPlan> = Vec::new();
+    let mut items = Vec::new();
+    for workload in selected {
+        let dataset = match &user {
+            Some(d) => DatasetPlan::User(d.clone()),
+            None => DatasetPlan::Generated((workload.recipe)(options.suite, options.seed)),
+        };
+        let index = match datasets.iter().position(|d| same_dataset(d, &dataset)) {
+            Some(i) => i,
+            None => {
+                datasets.push(dataset);
+                datasets.len() - 1
+            }
+        };
+        let settings = resolve_settings(workload, options);
+        let variants: Vec<EngineKind> = if engines.is_empty() { workload.engines.to_vec() } else { engines.clone() };
+        for task in workload.tasks {
+            for params in &settings.sweep {
+                for engine in &variants {
+                    let key = format!("{}/{}", task_key(workload.name, task.name, options.suite.name(), params), engine.name());
+                    items.push(Planned {
+                        key,
+                        workload,
+                        task: task.name,
+                        engine: *engine,
+                        params: params.clone(),
+                        settings: settings.clone(),
+                        dataset: index,
+                    });
+                }
+            }
+        }
+    }
+    if items.is_empty() {
+        return Err(Error::EmptyPlan("the selected workloads and engines give no measurements".into()));
+    }
+    Ok(Plan { items, datasets, data_dir })
+}
+
+fn same_dataset(a: &DatasetPlan, b: &DatasetPlan) -> bool {
+    match (a, b) {
+        (DatasetPlan::Generated(x), DatasetPlan::Generated(y)) => x == y,
+        (DatasetPlan::User(x), DatasetPlan::User(y)) => x.info.fingerprint == y.info.fingerprint,
+        _ => false,
+    }
+}
+
+fn resolve_settings(workload: &Workload, options: &RunOptions) -> Settings {
+    let mut s = (workload.settings)(options.suite);
+    if let Some(runs) = options.runs {
+        s.runs = runs;
+    }
+    if let Some(processes) = options.processes {
+        s.processes = processes;
+    }
+    if let Some(warmup) = options.warmup {
+        s.warmup = warmup;
+    }
+    if let Some(d) = options.duration_s {
+        s.run_duration_s = d;
+    }
+    if let Some(t) = options.timeout_s {
+        s.timeout_s = t;
+    }
+    if let (Some(cap), "large-dataset") = (options.memory_cap_bytes, workload.name) {
+        s.memory_cap_bytes = cap;
+    }
+    if let (Some(clients), "concurrent-query") = (&options.clients, workload.name) {
+        s.sweep = clients.iter().map(|c| Params::from([("clients".to_string(), serde_json::json!(c))])).collect();
+    }
+    s
+}
+
+/// Generates (or verifies) the datasets of `workloads` (all when empty) at `suite` size, each once.
+pub fn provision(workloads: &[String], suite: crate::workloads::Size, seed: u64, dir: Option<&Path>) -> Result<Vec<(Dataset, Provisioned)>> {
+    let selected: Vec<&crate::workloads::Workload> = if workloads.is_empty() {
+        crate::workloads::WORKLOADS.to_vec()
+    } else {
+        workloads.iter().map(|w| crate::workloads::find(w)).collect::<Result<_>>()?
+    };
+    let dir = data::data_dir(dir)?;
+    let mut recipes: Vec<data::Recipe> = Vec::new();
+    for w in selected {
+        let r = (w.recipe)(suite, seed);
+        if !recipes.contains(&r) {
+            recipes.push(r);
+        }
+    }
+    recipes.iter().map(|r| data::ensure(r, &dir)).collect()
+}
