@@ -66,7 +66,8 @@ pub struct FinishedSummary {
     pub key: String,
     /// Outcome label: `ok`, `oom`, `timeout`, `error`, `unsupported`.
     pub outcome: String,
-    /// Whether the answer agreed with the other variants (false also when it could not be checked).
+    /// False when the answer disagreed with another variant's (its timing does not count); true otherwise,
+    /// including variants with nothing to compare (the transport ceiling).
     pub answer_ok: bool,
     /// Unit of the metric (`s`, `queries/s`, `ticks/s`), when it finished.
     pub unit: Option<String>,
@@ -87,7 +88,7 @@ impl FinishedSummary {
         FinishedSummary {
             key: m.key.clone(),
             outcome: m.outcome.label().into(),
-            answer_ok: m.counts() && !matches!(m.answer_check, crate::model::AnswerCheck::Unchecked),
+            answer_ok: !matches!(m.answer_check, crate::model::AnswerCheck::Mismatch { .. }),
             unit: metric.map(|x| x.unit.clone()),
             median: metric.map(|x| x.summary.median),
             ci: metric.map(|x| (x.summary.ci_low, x.summary.ci_high)),

@@ -322,6 +322,11 @@ impl Measurement {
         }
     }
 
+    /// Whether the variant competes for wins and ties (limits and test doubles do not; no role: it competes).
+    pub fn competes(&self) -> bool {
+        self.role.is_none_or(|r| r.competes())
+    }
+
     /// Whether the timing can be trusted: the run ended `ok` and its answer did not disagree with another variant.
     pub fn counts(&self) -> bool {
         matches!(self.outcome, Outcome::Ok) && !matches!(self.answer_check, AnswerCheck::Mismatch { .. })

@@ -65,7 +65,7 @@ pub fn rows(result: &RunResult) -> Vec<Row> {
     let mut out = Vec::new();
     for m in &result.measurements {
         let group = groups.iter().find(|((_, k), _)| *k == m.task_key()).map(|(_, g)| g.clone()).unwrap_or_default();
-        let competitors: Vec<&Measurement> = group.iter().copied().filter(|x| x.role.is_none_or(|r| r.competes())).collect();
+        let competitors: Vec<&Measurement> = group.iter().copied().filter(|x| x.competes()).collect();
         let verdict = match (m.counts(), m.role) {
             (false, _) => None,
             (true, Some(r)) if !r.competes() => Some("limit".to_string()),

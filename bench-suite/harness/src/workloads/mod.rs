@@ -193,7 +193,9 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
     for _ in 0..spec.settings.runs {
         let start = Instant::now();
         let output = engine.execute(input, op)?;
-        busy_for(start.elapsed().mul_f64(spec.busy_fraction));
+        if spec.busy_fraction > 0.0 {
+            busy_for(start.elapsed().mul_f64(spec.busy_fraction));
+        }
         samples.push(start.elapsed().as_secs_f64());
         drop(output);
     }

@@ -46,11 +46,6 @@ pub struct Report {
     pub charts: Vec<(String, String)>,
 }
 
-/// Whether a measurement competes for wins and ties (limits and test doubles do not; no role: it competes).
-fn competes(m: &Measurement) -> bool {
-    m.role.is_none_or(|r| r.competes())
-}
-
 /// The variant of the engine under evaluation in a task, if any.
 fn engine_of<'a>(competitors: &[&'a Measurement]) -> Option<&'a Measurement> {
     competitors.iter().copied().find(|m| m.role == Some(crate::model::Role::Engine))
@@ -280,7 +275,7 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
     let mut ties = 0;
     let mut rows = Vec::new();
     for ((_, key), group) in &groups {
-        let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| competes(m)).collect();
+        let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| m.competes()).collect();
         let Some(st) = standing(&competitors, DEFAULT_NOISE_FLOOR) else { continue };
         let verdict = if st.leader_wins() {
             *wins.entry(st.leader.clone()).or_default() += 1;
@@ -355,12 +350,12 @@ fn headlines(groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Vec<Strin
         .into_iter()
         .map(|workload| {
             let (mut tasks, mut ties) = (0, 0);
-            let mut wins: BTreeMap<&str, usize> = BTreeMap::new();
+            let mut wins: BTreeMap<String, usize> = BTreeMap::new();
             let (mut polaroid_wins, mut polaroid_ties) = (Vec::new(), 0);
             let mut polaroid_behind: Vec<(String, f64, Option<(f64, f64)>)> = Vec::new();
             let mut engine_name: Option<&str> = None;
             for ((_, key), group) in groups.iter().filter(|(_, g)| g[0].workload == workload) {
-                let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| competes(m)).collect();
+                let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| m.competes()).collect();
                 let Some(st) = standing(&competitors, DEFAULT_NOISE_FLOOR) else { continue };
                 let engine = engine_of(&competitors).map(|m| m.variant.as_str());
                 if let Some(e) = engine {
@@ -369,7 +364,7 @@ fn headlines(groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Vec<Strin
                 tasks += 1;
                 let task = key.strip_prefix(&format!("{workload}/")).unwrap_or(key).to_string();
                 if st.leader_wins() {
-                    *wins.entry(competitors.iter().find(|m| m.variant == st.leader).map_or("", |m| m.variant.as_str())).or_default() += 1;
+                    *wins.entry(st.leader.clone()).or_default() += 1;
                     if engine == Some(st.leader.as_str()) {
                         let margin = st.behind.iter().min_by(|a, b| a.ratio.total_cmp(&b.ratio));
                         polaroid_wins.push((task.clone(), margin.map(|m| (m.ratio, m.ci))));
