@@ -11,7 +11,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::admission::{Admission, AdmissionStats};
 use crate::cache::{Cache, CacheStats, Handle, Source};
-use crate::config::{Config, EngineBuilder};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{Ingest, IngestStats, Tick};
 use crate::read::{self, ReadSpec};
@@ -101,11 +101,6 @@ impl Inner {
 }
 
 impl Engine {
-    /// A builder with defaults sized for this machine.
-    pub fn builder() -> EngineBuilder {
-        EngineBuilder::default()
-    }
-
     pub(crate) fn start(config: Config, store: Option<Arc<dyn ObjectStore>>, _runtime: tokio::runtime::Handle) -> Engine {
         let inner = Arc::new(Inner {
             cache: Mutex::new(Cache::new(config.cache_budget_bytes, config.handle_ttl)),

@@ -18,8 +18,17 @@ use polars::prelude::*;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::config::IngestHook;
 use crate::error::{Error, Result};
+
+/// A callback on applied ingest micro-batches (see [`EngineBuilder::on_ingest_applied`](crate::EngineBuilder::on_ingest_applied)).
+#[derive(Clone)]
+pub struct IngestHook(pub Arc<dyn Fn(&[Tick]) + Send + Sync>);
+
+impl std::fmt::Debug for IngestHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IngestHook(..)")
+    }
+}
 
 /// One trade, as a feed delivers it.
 #[derive(Debug, Clone, PartialEq)]

@@ -17,6 +17,7 @@
 //! `reports/` for what it found, losses included.
 
 pub mod admission;
+mod builder;
 pub mod cache;
 mod config;
 mod engine;
@@ -27,10 +28,11 @@ pub mod stream;
 
 pub use admission::AdmissionStats;
 pub use cache::{CacheStats, Handle};
-pub use config::{Config, EngineBuilder, IngestHook};
+pub use builder::EngineBuilder;
+pub use config::Config;
 pub use engine::{Engine, ShutdownReport};
 pub use error::{Error, Overload, Result};
-pub use ingest::{IngestStats, Tick};
+pub use ingest::{IngestHook, IngestStats, Tick};
 pub use stream::{FrameStream, StreamSource};
 
 /// Re-exported so callers use the same Polars and object_store versions as the engine.

@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use polaroid_bench::feed::client::{ConnStats, Received, Visibility, consume};
+use polaroid_bench::feed::client::{ConnStats, consume};
+use polaroid_bench::feed::latency::Visibility;
+use polaroid_bench::feed::wire::Received;
 use polaroid_bench::feed::{VWAP_WINDOW_NS, now_ns};
 
 #[tokio::main]

@@ -47,8 +47,8 @@ pub fn memcpy_bandwidth() -> f64 {
 }
 
 fn decode_in_child(binary: &Path, files: &[PathBuf], threads: usize) -> Result<f64> {
-    let job = crate::worker::Job::CalibrateDecode { files: files.to_vec() };
-    let child = crate::worker::start(binary, &job, |cmd| {
+    let job = crate::protocol::Job::CalibrateDecode { files: files.to_vec() };
+    let child = crate::protocol::start(binary, &job, |cmd| {
         cmd.env("POLARS_MAX_THREADS", threads.to_string());
     }, |_| Ok(()))?;
     let output = child.wait_with_output().map_err(|e| Error::Config(format!("calibration process {}: {e}", binary.display())))?;

@@ -4,7 +4,7 @@
 use polaroid_results::catalog::{Catalog, SizeInfo, TaskInfo, VariantInfo, WorkloadInfo};
 
 use crate::engines::EngineKind;
-use crate::workloads::{Size, WORKLOADS};
+use crate::workloads::{Params, Size, WORKLOADS};
 
 /// Every workload (tasks, default variants, settings per size) and every variant with its role.
 pub fn catalog() -> Catalog {
@@ -30,7 +30,7 @@ pub fn catalog() -> Catalog {
                         run_duration_s: (st.run_duration_s > 0.0).then_some(st.run_duration_s),
                         timeout_s: st.timeout_s,
                         memory_cap_bytes: st.memory_cap_bytes,
-                        sweep: st.sweep.clone(),
+                        sweep: st.sweep.iter().map(Params::to_map).collect(),
                     }
                 })
                 .collect(),

@@ -77,7 +77,7 @@ pub enum Error {
         /// Task.
         task: String,
     },
-    /// The run was cancelled (Ctrl-C, SIGTERM, or a library caller's [`crate::runner::Cancel`]); every measurement
+    /// The run was cancelled (Ctrl-C, SIGTERM, or a library caller's `Cancel`); every measurement
     /// finished before is in the result file, and `--resume` finishes the run.
     #[error("the run was interrupted; the measurements finished before are in the result file, and --resume finishes the run")]
     Cancelled,

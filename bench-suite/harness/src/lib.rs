@@ -10,6 +10,8 @@
 //! - [`measure`]: process isolation, memory caps, peak memory, the sysinfo sampler, the child side.
 //! - [`answer`]: order-independent answer digests.
 //! - [`runner`]: options -> plan -> measurements -> result file (rewritten after each one; resumable).
+//! - [`protocol`] (a leaf: the jobs and types sent to worker processes, and how to start one), [`worker`] (what a
+//!   worker process does with its job).
 //! - [`calibrate`], [`provenance`], [`observer`]: machine limits, where results come from, progress hooks.
 //!
 //! The result model, statistics and rendering live in `polaroid-results`, which does not link Polars.
@@ -28,6 +30,7 @@ pub mod measure;
 pub mod observer;
 pub mod plans;
 pub mod probe;
+pub mod protocol;
 pub mod provenance;
 pub mod remote;
 pub mod runner;

@@ -1,21 +1,15 @@
-//! `polaroid-bench`: parse, convert to library types (cli.rs), run, print. The work is in the library.
+//! `polaroid-bench`: parse (cli.rs), dispatch to one function per subcommand (commands.rs), exit with its code.
+//! The work is in the library.
 
 mod cli;
+mod commands;
 mod progress;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use polaroid_bench::feed::process::{FeedOptions, feed_main};
-use polaroid_bench::feed::server::{Faults, FeedConfig};
-use polaroid_bench::runner::{self, Cancel, Side};
-use polaroid_bench::{Observer, calibrate, data, gate, observer};
-use polaroid_results::{RunResult, history, report, table, units};
-
-use cli::{Cli, Command, ProgressArg};
+use cli::{Cli, Command};
 
 /// Exit code of a run stopped by Ctrl-C or SIGTERM (its finished measurements are kept; `--resume` finishes it).
 const INTERRUPTED: u8 = 130;
@@ -35,167 +29,26 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
+    // Provenance of reports: the command line that made them.
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     match Cli::parse().command {
-        Command::Run(a) => {
-            let out = a.out.clone().unwrap_or_else(|| runner::default_out(a.data.suite.into()));
-            let options = runner::RunOptions { inject_slowdown: a.inject_slowdown.clone(), ..a.select.options(&a.data, out.clone(), a.resume, interrupt()) };
-            let result = observed(a.select.progress, |o| runner::run(&options, o))?;
-            let mut say = say(a.select.progress);
-            writeln!(say, "{}\nresults: {}", table::summary_table(&result), out.display())?;
-            let failed = result.measurements.iter().filter(|m| polaroid_results::events::failed(m)).count();
-            if failed > 0 {
-                eprintln!("{failed} measurement(s) failed with an error or a wrong answer; see the result file for details");
-                return Ok(ExitCode::from(3));
-            }
+        Command::Run(a) => commands::run(a),
+        Command::List { format: cli::ListFormat::Text } => {
+            print!("{}", polaroid_bench::catalog().text());
+            Ok(ExitCode::SUCCESS)
         }
-        Command::List { format: cli::ListFormat::Text } => print!("{}", polaroid_bench::catalog().text()),
-        Command::List { format: cli::ListFormat::Json } => println!("{}", serde_json::to_string_pretty(&polaroid_bench::catalog())?),
-        Command::Datagen(a) => {
-            for (d, status) in runner::provision(&a.workloads, a.suite.into(), a.seed, a.data_dir.as_deref())? {
-                let i = &d.info;
-                let (file, mem) = (units::bytes(i.file_bytes), units::bytes(i.in_memory_bytes));
-                println!("{}: {status:?}; {} files, {} rows, {file} on disk, {mem} decoded; fingerprint {}", i.name, i.files, i.rows, i.fingerprint);
-            }
+        Command::List { format: cli::ListFormat::Json } => {
+            println!("{}", serde_json::to_string_pretty(&polaroid_bench::catalog())?);
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Calibrate(a) => {
-            let (dataset, _) = runner::provision(&a.workloads, a.suite.into(), a.seed, a.data_dir.as_deref())?.remove(0);
-            let c = calibrate::calibrate(&std::env::current_exe()?, &dataset)?;
-            println!("memory copy (1 thread):          {}", units::rate(c.memcpy_bytes_per_s, "B/s"));
-            println!("Parquet decode, 1 thread:        {}", units::rate(c.decode_single_thread_bytes_per_s, "B/s"));
-            println!("Parquet decode, {} cores:         {}", c.cores, units::rate(c.decode_all_cores_bytes_per_s, "B/s"));
-            println!("(compressed {} bytes per second, decoded from memory; dataset {})", c.compression, c.dataset);
-        }
-        Command::Feed(a) => {
-            let files = if a.input.is_empty() {
-                runner::provision(&["streaming".into()], a.suite.into(), a.seed, a.data_dir.as_deref())?.remove(0).0.files
-            } else {
-                a.input.iter().map(|p| Ok(data::user_dataset(p)?.files)).collect::<anyhow::Result<Vec<_>>>()?.concat()
-            };
-            let config = FeedConfig { rate_per_s: a.rate, connections: a.connections, sessions: a.sessions, faults: Faults::default() };
-            let pace = a.rate.map_or("unpaced".to_string(), |r| format!("at {r} ticks/s"));
-            let usage = feed_main(&FeedOptions { files, ticks: a.ticks, config, port: a.port }, |url| {
-                println!("feed: {url} ({pace}, {} connection(s); Ctrl-C stops it)", a.connections);
-                println!("try:  cargo run --release -p polaroid-bench --example feed_client -- {url}");
-            })?;
-            eprintln!("served {} session(s); feed CPU {:.2} s", usage.sessions, usage.cpu_s);
-        }
-        Command::Compare(a) => {
-            let loaded = (|| Ok::<_, anyhow::Error>((a.gate.options()?, RunResult::load(&a.base)?, RunResult::load(&a.new)?)))();
-            return Ok(match loaded {
-                Ok((options, base, new)) => {
-                    let result = gate::compare_and_write(&base, &new, (&label(&a.base), &label(&a.new)), options, a.gate.format(), a.out.as_deref());
-                    verdict(result, false)
-                }
-                Err(e) => refused(e),
-            });
-        }
-        Command::CompareRun(a) => {
-            let options = match a.gate.options() {
-                Ok(o) => o,
-                Err(e) => return Ok(refused(e)),
-            };
-            let dir = a.out_dir.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/compare-{}", runner::stamp())));
-            let new = a.new.clone().map_or_else(std::env::current_exe, Ok)?;
-            for (flag, bin) in [("--base", &a.base), ("--new", &new)] {
-                anyhow::ensure!(bin.is_file(), "{flag} {} is not a file; give the path of a built polaroid-bench binary", bin.display());
-            }
-            let sides = [(a.base.clone(), "base.json", None), (new, "new.json", a.inject_slowdown.clone())];
-            let (base, new) = interleaved(&a.data, &a.select, &dir, a.resume, sides)?;
-            eprintln!("results: {} and {}", dir.join("base.json").display(), dir.join("new.json").display());
-            let result = gate::compare_and_write(&base, &new, ("base.json", "new.json"), options, a.gate.format(), Some(&dir.join("compare.md")));
-            return Ok(verdict(result, a.select.progress == ProgressArg::Jsonl));
-        }
-        Command::Noise(a) => {
-            let dir = a.out_dir.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/noise-{}", runner::stamp())));
-            let (a_run, b_run, source) = match &a.from {
-                Some(f) => (RunResult::load(&f[0])?, RunResult::load(&f[1])?, format!("{} and {}", f[0].display(), f[1].display())),
-                None => {
-                    let bin = a.binary.clone().map_or_else(std::env::current_exe, Ok)?;
-                    let (x, y) = interleaved(&a.data, &a.select, &dir, false, [(bin.clone(), "a.json", None), (bin, "b.json", None)])?;
-                    (x, y, dir.display().to_string())
-                }
-            };
-            write!(say(a.select.progress), "{}", gate::learn_noise(&a_run, &b_run, &source, &dir)?.text())?;
-        }
-        Command::Report(a) => {
-            let runs = a.results.iter().map(|p| Ok((label(p), RunResult::load(p)?))).collect::<anyhow::Result<Vec<_>>>()?;
-            let out = a.out.unwrap_or_else(|| PathBuf::from("reports").join(a.results[0].file_stem().unwrap_or_default()));
-            let r = report::build(&a.title, &runs, &command)?;
-            r.write_dir(&out)?;
-            println!("report: {} ({} charts)", out.join("index.html").display(), r.charts.len());
-        }
-        Command::History(a) => {
-            let (mut runs, skipped) = history::load_dir(&a.dir)?;
-            skipped.iter().for_each(|s| eprintln!("skipping {s}"));
-            anyhow::ensure!(!runs.is_empty(), "no result files (*.json written by `polaroid-bench run`) in {}", a.dir.display());
-            let out = a.out.unwrap_or_else(|| a.dir.join("history"));
-            history::build(&mut runs, &command)?.write_dir(&out)?;
-            println!("history of {} runs: {}", runs.len(), out.join("index.html").display());
-        }
-        Command::Worker => return Ok(ExitCode::from(polaroid_bench::worker::main() as u8)),
+        Command::Datagen(a) => commands::datagen(a),
+        Command::Calibrate(a) => commands::calibrate(a),
+        Command::Feed(a) => commands::feed(a),
+        Command::Compare(a) => Ok(commands::compare(a)),
+        Command::CompareRun(a) => commands::compare_run(a),
+        Command::Noise(a) => commands::noise(a),
+        Command::Report(a) => commands::report(a, &command),
+        Command::History(a) => commands::history(a, &command),
+        Command::Worker => Ok(ExitCode::from(polaroid_bench::worker::main() as u8)),
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs two sides interleaved into `dir`: `(binary, file name, injected slowdown)` each.
-fn interleaved(data: &cli::DataArgs, select: &cli::SelectArgs, dir: &Path, resume: bool, sides: [(PathBuf, &str, Option<(String, f64)>); 2]) -> anyhow::Result<(RunResult, RunResult)> {
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}; choose another --out-dir", dir.display()))?;
-    let options = select.options(data, dir.to_path_buf(), resume, interrupt());
-    let [a, b] = sides.map(|(binary, name, inject_slowdown)| Side { binary, out: dir.join(name), inject_slowdown });
-    Ok(observed(select.progress, |o| runner::run_interleaved(&options, a, b, o))?)
-}
-
-/// Prints a comparison (unless `quiet`: stdout belongs to `--progress jsonl`) and turns it into the exit code.
-fn verdict(result: polaroid_bench::Result<(polaroid_results::compare::Comparison, String)>, quiet: bool) -> ExitCode {
-    match result {
-        Ok((c, text)) => {
-            if !quiet {
-                print!("{text}");
-            }
-            c.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
-            eprintln!("gate: {}", c.gate_line());
-            ExitCode::from(c.exit_code())
-        }
-        Err(e) => refused(e.into()),
-    }
-}
-
-/// A comparison that cannot be made: exit 2.
-fn refused(e: anyhow::Error) -> ExitCode {
-    eprintln!("error: {e:#}");
-    ExitCode::from(2)
-}
-
-/// A cancel flag that Ctrl-C and SIGTERM set: the runner then kills the running measurement and stops.
-fn interrupt() -> Cancel {
-    let cancel = Cancel::default();
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // Registration fails only for signals that cannot be caught; these two can.
-        let _ = signal_hook::flag::register(signal, cancel.flag());
-    }
-    cancel
-}
-
-/// Runs `f` with the observer `progress` asks for.
-fn observed<T>(progress: ProgressArg, f: impl FnOnce(&dyn Observer) -> T) -> T {
-    match progress {
-        ProgressArg::Bar => {
-            let bar = progress::ProgressObserver::new();
-            let result = f(&bar);
-            bar.finish();
-            result
-        }
-        ProgressArg::Jsonl => f(&observer::JsonlObserver),
-        ProgressArg::None => f(&polaroid_bench::NoopObserver),
-    }
-}
-
-/// Where text for people goes: stdout, or stderr when stdout carries `--progress jsonl` events.
-fn say(progress: ProgressArg) -> Box<dyn Write> {
-    if progress == ProgressArg::Jsonl { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) }
-}
-
-fn label(p: &Path) -> String {
-    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
 }

@@ -98,10 +98,6 @@ impl FinishedSummary {
     }
 }
 
-/// Whether a measurement counts as failed for a run's exit code: an error, or an answer that disagreed.
-pub fn failed(m: &Measurement) -> bool {
-    matches!(m.outcome, crate::model::Outcome::Error { .. }) || matches!(m.answer_check, crate::model::AnswerCheck::Mismatch { .. })
-}
 
 #[cfg(test)]
 mod tests {

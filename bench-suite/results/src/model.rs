@@ -32,6 +32,11 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// Measurements that failed (an error or a wrong answer); a run with any exits non-zero.
+    pub fn failures(&self) -> usize {
+        self.measurements.iter().filter(|m| m.failed()).count()
+    }
+
     /// Reads a result document, upgrading version 1 documents and refusing unknown versions with a message that says what to do.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;
@@ -229,6 +234,22 @@ pub struct Calibration {
     pub dataset: String,
 }
 
+impl Calibration {
+    /// The figures as lines for people.
+    pub fn text(&self) -> String {
+        let rate = |r| crate::units::rate(r, "B/s");
+        format!(
+            "memory copy (1 thread):          {}\nParquet decode, 1 thread:        {}\nParquet decode, {} cores:         {}\n(compressed {} bytes per second, decoded from memory; dataset {})\n",
+            rate(self.memcpy_bytes_per_s),
+            rate(self.decode_single_thread_bytes_per_s),
+            self.cores,
+            rate(self.decode_all_cores_bytes_per_s),
+            self.compression,
+            self.dataset
+        )
+    }
+}
+
 /// One (workload, task, variant, size, parameters) measurement, made in its own process.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Measurement {
@@ -307,6 +328,11 @@ pub struct StreamStats {
 }
 
 impl Measurement {
+    /// Whether it counts as failed for a run's exit code: an error, or an answer that disagreed.
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, Outcome::Error { .. }) || matches!(self.answer_check, AnswerCheck::Mismatch { .. })
+    }
+
     /// The identity of the task this measures, without the variant: measurements sharing it must agree on answers
     /// and are compared with each other in tables.
     pub fn task_key(&self) -> String {

@@ -140,7 +140,7 @@ pub struct Ingested {
     /// Sequence numbers received, when nothing is stored.
     pub seqs: Vec<u64>,
     /// When each tick became visible (in the VWAP, or parsed for the ceiling) against when it was sent.
-    pub visibility: crate::feed::client::Visibility,
+    pub visibility: crate::feed::latency::Visibility,
     /// What the connections saw (gaps, malformed messages, reconnects).
     pub connections: ConnStats,
 }
@@ -156,7 +156,7 @@ impl Ingested {
 /// the connections saw added up.
 pub(crate) fn on_connection_threads<F>(session: &FeedSession, per_connection: F) -> Result<Ingested>
 where
-    F: Fn(usize) -> Result<(ConnStats, crate::feed::client::Visibility)> + Sync,
+    F: Fn(usize) -> Result<(ConnStats, crate::feed::latency::Visibility)> + Sync,
 {
     let per_connection = &per_connection;
     let results: Vec<Result<_>> = std::thread::scope(|scope| {

@@ -22,7 +22,9 @@ use polaroid::{Engine as AsyncEngine, Handle};
 use polars::prelude::*;
 
 use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, concat, unsupported};
-use crate::feed::client::{ConnStats, Received, Visibility, consume};
+use crate::feed::client::{ConnStats, consume};
+use crate::feed::latency::Visibility;
+use crate::feed::wire::Received;
 use crate::feed::{VWAP_WINDOW_NS, now_ns};
 use crate::feed::BATCH_RECORDS;
 

@@ -13,7 +13,9 @@ use crate::engines::polars_naive::tick_frame;
 use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, concat, on_connection_threads, unsupported};
 use crate::error::Result;
 use crate::feed::check::RollingVwap;
-use crate::feed::client::{Received, Visibility, consume_blocking};
+use crate::feed::client::consume_blocking;
+use crate::feed::latency::Visibility;
+use crate::feed::wire::Received;
 use crate::feed::now_ns;
 use crate::feed::{BATCH_DELAY, BATCH_RECORDS};
 

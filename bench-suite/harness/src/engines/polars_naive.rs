@@ -9,7 +9,8 @@ use polars::prelude::*;
 use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, on_connection_threads, unsupported};
 use crate::error::Result;
 use crate::feed::check::RollingVwap;
-use crate::feed::client::{Visibility, consume_blocking};
+use crate::feed::client::consume_blocking;
+use crate::feed::latency::Visibility;
 use crate::feed::now_ns;
 
 /// The naive consumer.

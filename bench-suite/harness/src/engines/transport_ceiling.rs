@@ -6,7 +6,9 @@ use tokio::task::JoinSet;
 
 use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output, unsupported};
 use crate::error::{Error, Result};
-use crate::feed::client::{Received, Visibility, consume};
+use crate::feed::client::consume;
+use crate::feed::latency::Visibility;
+use crate::feed::wire::Received;
 use crate::feed::now_ns;
 
 /// The ceiling consumer, with its runtime (one worker per core).

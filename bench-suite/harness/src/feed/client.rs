@@ -1,22 +1,19 @@
-//! Consuming the feed: message parsing, per-connection bookkeeping (gaps, malformed messages, reconnects), and
-//! the two connection loops every consumer variant is built on: [`consume`] (tokio-tungstenite, for async
+//! Consuming the feed: per-connection bookkeeping (gaps, malformed messages, reconnects) and the two connection
+//! loops every consumer variant is built on: [`consume`] (tokio-tungstenite, for async
 //! consumers) and [`consume_blocking`] (tungstenite on a blocking socket, for synchronous clients).
 //!
 //! A connection that drops before its `end` message is reconnected with exponential backoff
 //! ([`RECONNECT_BACKOFF`] doubling up to [`RECONNECT_MAX_BACKOFF`], at most [`RECONNECT_ATTEMPTS`] failed attempts in a
 //! row); trades the feed sent meanwhile are not replayed, and show up as a gap in `cseq`.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-
 use futures::StreamExt;
-use serde::Deserialize;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::error::{Error, Result};
+use crate::feed::wire::{Event, Received, parse};
 
 /// First wait before reconnecting.
 pub const RECONNECT_BACKOFF: Duration = Duration::from_millis(10);
@@ -26,77 +23,6 @@ pub const RECONNECT_MAX_BACKOFF: Duration = Duration::from_secs(1);
 pub const RECONNECT_ATTEMPTS: u32 = 8;
 /// Messages an async consumer takes at once when they are already waiting (no waiting for more).
 pub const READY_CHUNK: usize = 1024;
-
-/// A trade as received.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Received {
-    /// The trade, as the engine's record type.
-    pub tick: polaroid::Tick,
-    /// Message number on its connection.
-    pub cseq: u64,
-    /// Feed's wall clock when it sent the message, ns.
-    pub sent_ns: i64,
-}
-
-/// A parsed message.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// A trade.
-    Trade(Received),
-    /// The connection's last message: `ticks` trades were meant for it.
-    End {
-        /// Trades meant for this connection.
-        ticks: u64,
-    },
-}
-
-#[derive(Deserialize)]
-struct Wire<'a> {
-    #[serde(borrow)]
-    e: Cow<'a, str>,
-    seq: Option<u64>,
-    cseq: Option<u64>,
-    #[serde(borrow)]
-    s: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    p: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    q: Option<Cow<'a, str>>,
-    #[serde(rename = "T")]
-    t: Option<i64>,
-    sent_ns: Option<i64>,
-}
-
-/// Parses one message; the error is the reason it is malformed (a short category, used as a counter key).
-pub fn parse(text: &str) -> Result<Event, &'static str> {
-    let w: Wire = serde_json::from_str(text).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => "wrong fields",
-        _ => "invalid JSON",
-    })?;
-    match w.e.as_ref() {
-        "trade" => {
-            let symbol = w.s.ok_or("missing symbol")?;
-            let price: f64 = w.p.ok_or("missing price")?.parse().map_err(|_| "bad price")?;
-            let quantity: i64 = w.q.ok_or("missing quantity")?.parse().map_err(|_| "bad quantity")?;
-            if !price.is_finite() || price <= 0.0 {
-                return Err("bad price");
-            }
-            Ok(Event::Trade(Received {
-                tick: polaroid::Tick {
-                    seq: w.seq.ok_or("missing seq")?,
-                    symbol: symbol.into_owned(),
-                    price,
-                    quantity,
-                    ts_ns: w.t.ok_or("missing trade time")?.saturating_mul(1_000),
-                },
-                cseq: w.cseq.ok_or("missing cseq")?,
-                sent_ns: w.sent_ns.ok_or("missing sent_ns")?,
-            }))
-        }
-        "end" => Ok(Event::End { ticks: w.cseq.ok_or("missing cseq")? }),
-        _ => Err("unknown event type"),
-    }
-}
 
 /// What one connection saw over a session.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -307,68 +233,9 @@ fn feed_err(url: &str, attempts: u32, e: &tungstenite::Error) -> Error {
     ))
 }
 
-/// When ticks became visible, against when the feed sent them: an HDR histogram of the difference (ns, 3
-/// significant digits) and the span from the first send to the last visible tick (the achieved rate's clock).
-#[derive(Debug, Clone)]
-pub struct Visibility {
-    /// Send-to-visible latency, nanoseconds.
-    pub latency: Histogram<u64>,
-    /// Ticks recorded.
-    pub count: u64,
-    /// Earliest send time seen, ns since the epoch.
-    pub first_sent_ns: i64,
-    /// Latest visibility time seen, ns since the epoch.
-    pub last_visible_ns: i64,
-}
-
-impl Default for Visibility {
-    fn default() -> Self {
-        Visibility {
-            latency: Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("constant bounds are valid"),
-            count: 0,
-            first_sent_ns: i64::MAX,
-            last_visible_ns: i64::MIN,
-        }
-    }
-}
-
-impl Visibility {
-    /// A tick sent at `sent_ns` became visible at `visible_ns` (both from [`crate::feed::now_ns`]).
-    pub fn record(&mut self, sent_ns: i64, visible_ns: i64) {
-        self.latency.saturating_record((visible_ns - sent_ns).max(1) as u64);
-        self.count += 1;
-        self.first_sent_ns = self.first_sent_ns.min(sent_ns);
-        self.last_visible_ns = self.last_visible_ns.max(visible_ns);
-    }
-
-    /// Adds another recorder's ticks.
-    pub fn merge(&mut self, other: &Visibility) {
-        let _ = self.latency.add(&other.latency); // same bounds on both sides: cannot fail
-        self.count += other.count;
-        self.first_sent_ns = self.first_sent_ns.min(other.first_sent_ns);
-        self.last_visible_ns = self.last_visible_ns.max(other.last_visible_ns);
-    }
-
-    /// Ticks per second from the first send to the last visible tick.
-    pub fn achieved_per_s(&self) -> f64 {
-        let span_ns = self.last_visible_ns.saturating_sub(self.first_sent_ns);
-        if self.count == 0 || span_ns <= 0 { 0.0 } else { self.count as f64 * 1e9 / span_ns as f64 }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn malformed_messages_get_a_reason() {
-        assert_eq!(parse("{not json"), Err("invalid JSON"));
-        assert_eq!(parse(r#"{"e":"trade","seq":"x"}"#), Err("wrong fields"));
-        assert_eq!(parse(r#"{"e":"kline"}"#), Err("unknown event type"));
-        assert_eq!(parse(r#"{"e":"trade","seq":1,"cseq":0,"s":"A","p":"abc","q":"1","T":1,"sent_ns":1}"#), Err("bad price"));
-        assert_eq!(parse(r#"{"e":"trade","seq":1,"cseq":0,"s":"A","p":"1.5","T":1,"sent_ns":1}"#), Err("missing quantity"));
-        assert_eq!(parse(r#"{"e":"end","cseq":5}"#), Ok(Event::End { ticks: 5 }));
-    }
 
     #[test]
     fn the_tracker_records_gaps_and_a_short_end() {

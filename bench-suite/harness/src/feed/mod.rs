@@ -8,24 +8,15 @@
 //!   tracking, malformed-message accounting and reconnection with backoff.
 //! - [`check`]: the rolling VWAP reference and the checker (count, gaps, VWAP values).
 //! - [`process`]: starting the feed process and reading back its own CPU and memory use.
-//!
-//! ## Wire format
-//! One text message per trade, shaped like an exchange's trade stream (field names follow Binance's, plus the
-//! sequence numbers and send time this benchmark needs):
-//!
-//! ```text
-//! {"e":"trade","seq":17,"cseq":3,"s":"SYM042","t":17,"p":"101.25","q":"300","m":true,"T":1767623400017512,"sent_ns":1795000000123456789}
-//! ```
-//! `seq` is the trade's row in the dataset (unique over the session), `cseq` counts messages on this connection
-//! from 0 (a jump is a gap), `p` and `q` are decimal strings, `T` is the trade time in microseconds and `sent_ns` the
-//! feed's wall clock (`CLOCK_REALTIME`, nanoseconds) when the message was written to the socket. The last message
-//! of a connection is `{"e":"end","cseq":N}`: N trades were meant for it. Trades are partitioned over connections
-//! by symbol, so every symbol's trades arrive in order on one connection.
+//! - [`wire`]: the messages, as the feed writes them and as consumers parse them.
+//! - [`latency`]: the send-to-visible latency recorder every consumer variant fills.
 
 pub mod check;
 pub mod client;
+pub mod latency;
 pub mod process;
 pub mod server;
+pub mod wire;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -68,14 +59,6 @@ impl FeedTick {
             quantity: self.quantity,
             ts_ns: self.ts_us * NS_PER_US,
         }
-    }
-
-    /// The message without its closing send time: `...,"sent_ns":` (the sender appends the clock and `}`).
-    pub fn message_prefix(&self, cseq: u64) -> String {
-        format!(
-            r#"{{"e":"trade","seq":{},"cseq":{},"s":"{}","t":{},"p":"{}","q":"{}","m":{},"T":{},"sent_ns":"#,
-            self.seq, cseq, self.symbol, self.seq, self.price, self.quantity, self.buyer_maker, self.ts_us
-        )
     }
 }
 
@@ -121,36 +104,6 @@ pub fn load_ticks(files: &[impl AsRef<Path>], limit: u64) -> Result<Vec<FeedTick
 /// Wall-clock nanoseconds since the Unix epoch: the clock both the feed and its consumers read.
 pub fn now_ns() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_message_parses_back_to_the_same_trade() {
-        let t = FeedTick { seq: 7, symbol: "SYM001".into(), price: 101.25, quantity: 300, ts_us: 1_767_623_400_017_512, buyer_maker: true };
-        let text = format!("{}{}}}", t.message_prefix(3), 1_795_000_000_123_456_789i64);
-        let got = client::parse(&text).expect("a well-formed trade");
-        match got {
-            client::Event::Trade(r) => {
-                assert_eq!(r.tick, t.to_tick());
-                assert_eq!(r.cseq, 3);
-                assert_eq!(r.sent_ns, 1_795_000_000_123_456_789);
-            }
-            other => panic!("expected a trade, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn prices_survive_the_decimal_text_round_trip() {
-        for p in [0.01, 1.1, 99.99, 123.45, 4567.89, 1e-7, 12345678.91] {
-            let t = FeedTick { seq: 0, symbol: "S".into(), price: p, quantity: 1, ts_us: 0, buyer_maker: false };
-            let text = format!("{}0}}", t.message_prefix(0));
-            let client::Event::Trade(r) = client::parse(&text).unwrap() else { panic!("trade") };
-            assert_eq!(r.tick.price.to_bits(), p.to_bits());
-        }
-    }
 }
 
 /// Micro-batches hold at most this many ticks (engine and `polars-microbatch` alike).

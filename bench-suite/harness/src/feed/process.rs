@@ -5,15 +5,16 @@
 //! `POLAROID-FEED <url>` once it listens, and `POLAROID-FEED-USAGE <json>` ([`FeedUsage`]) when it is done.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::feed::server::{FeedConfig, serve};
+pub use crate::protocol::{FeedOptions, FeedUsage};
+
+use crate::feed::server::serve;
 use crate::probe::own_cpu_seconds;
 use crate::feed::load_ticks;
 
@@ -22,29 +23,6 @@ const USAGE_PREFIX: &str = "POLAROID-FEED-USAGE ";
 /// How long the feed may take to load its trades and start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Everything a feed process needs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FeedOptions {
-    /// Parquet files to replay, in order.
-    pub files: Vec<PathBuf>,
-    /// Trades per session (the first ones of the files); `None` for all.
-    pub ticks: Option<u64>,
-    /// What to serve.
-    pub config: FeedConfig,
-    /// Port on 127.0.0.1; 0 picks a free one.
-    pub port: u16,
-}
-
-/// The feed's own resource use, as it reports it on exit.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
-pub struct FeedUsage {
-    /// User + system CPU seconds.
-    pub cpu_s: f64,
-    /// Its `VmHWM`, bytes.
-    pub peak_rss_bytes: Option<u64>,
-    /// Sessions served.
-    pub sessions: u64,
-}
 
 /// The feed process: loads the trades (untimed), listens, prints its URL, serves, prints its usage.
 pub fn feed_main(options: &FeedOptions, on_listening: impl FnOnce(&str)) -> Result<FeedUsage> {
@@ -86,8 +64,8 @@ pub struct FeedProcess {
 impl FeedProcess {
     /// Starts `binary feed` for `options` and waits until it listens.
     pub fn spawn(binary: &Path, options: &FeedOptions) -> Result<FeedProcess> {
-        let job = crate::worker::Job::Feed(options.clone());
-        let mut child = crate::worker::start(binary, &job, |cmd| {
+        let job = crate::protocol::Job::Feed(options.clone());
+        let mut child = crate::protocol::start(binary, &job, |cmd| {
             cmd.stderr(Stdio::inherit());
         }, |_| Ok(()))
         .map_err(|e| Error::Config(format!("cannot start the feed process: {e}")))?;

@@ -32,29 +32,7 @@ const RECONNECT_WAIT: Duration = Duration::from_secs(10);
 /// Messages written between flushes when unpaced.
 const UNPACED_BURST: usize = 256;
 
-/// Faults to inject (tests of the client's robustness).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Faults {
-    /// Before every n-th trade of a connection, send a message that is not valid JSON.
-    pub malformed_every: Option<u64>,
-    /// Drop each connection once, abruptly, after it has sent this many trades in the session...
-    pub drop_after: Option<u64>,
-    /// ...and skip this many of its trades before the client is back (they are lost: a gap).
-    pub drop_skip: u64,
-}
-
-/// What to serve.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct FeedConfig {
-    /// Offered rate over all connections, trades per second; `None` for unpaced.
-    pub rate_per_s: Option<f64>,
-    /// Connections per session.
-    pub connections: usize,
-    /// Sessions to serve before returning; `None` for as many as come.
-    pub sessions: Option<u64>,
-    /// Injected faults.
-    pub faults: Faults,
-}
+pub use crate::protocol::{Faults, FeedConfig};
 
 type Ws = WebSocketStream<TcpStream>;
 
@@ -229,7 +207,7 @@ async fn send_partition(
     while let Ok(next_session) = takeover.try_recv() {
         drop(next_session); // raced the close: the client sees a drop and reconnects into the next session
     }
-    let _ = ws.send(Message::text(format!(r#"{{"e":"end","cseq":{}}}"#, items.len()))).await;
+    let _ = ws.send(Message::text(crate::feed::wire::end_message(items.len()))).await;
     let _ = ws.close(None).await;
     // Wait for the client's close so the `end` message is not lost to a reset.
     let _ = tokio::time::timeout(Duration::from_secs(2), async {

@@ -31,7 +31,7 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
     let workload = workloads::find(&spec.workload)?;
     let mut engine = EngineKind::from_name(&spec.engine)?.create();
     // The simulated object store is filled before anything is timed, and shared by nothing else.
-    let latency_ms = spec.params.get("latency_ms").and_then(|v| v.as_u64()).unwrap_or(0);
+    let latency_ms = spec.params.latency_ms.unwrap_or(0);
     let remote = match latency_ms {
         0 => None,
         ms => Some(Arc::new(RemoteStore::load(&spec.files, Duration::from_millis(ms))?)),

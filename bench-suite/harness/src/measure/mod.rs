@@ -81,8 +81,8 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
     let child_err = |message: String| Error::Child { key: key.to_string(), message };
     let start = Instant::now();
     // The worker blocks on stdin until it has its job, so it is capped before it allocates anything.
-    let job = crate::worker::Job::Measure(spec.clone());
-    let mut child = crate::worker::start(binary, &job, |_| {}, |pid| cap.attach(pid)).map_err(|e| match e {
+    let job = crate::protocol::Job::Measure(spec.clone());
+    let mut child = crate::protocol::start(binary, &job, |_| {}, |pid| cap.attach(pid)).map_err(|e| match e {
         Error::Config(message) => child_err(message),
         other => other,
     })?;

@@ -25,7 +25,7 @@ use crate::measure::{ChildEnd, ChildRun, run_child};
 use crate::observer::{Event, FinishedSummary, Observer};
 use crate::provenance;
 use crate::feed::process::FeedProcess;
-use crate::workloads::{self, ChildSpec, concurrent_query, streaming};
+use crate::workloads::{self, ChildSpec, Extra, concurrent_query, streaming};
 
 /// How long the feed may take to finish its last session and report its usage after the consumer is done.
 const FEED_EXIT_WAIT: Duration = Duration::from_secs(10);
@@ -33,7 +33,7 @@ const FEED_EXIT_WAIT: Duration = Duration::from_secs(10);
 pub use crate::cancel::Cancel;
 
 mod plan;
-pub use plan::{DatasetPlan, Plan, Planned, RunOptions, default_data_dir, default_out, plan, provision, stamp};
+pub use plan::{DatasetPlan, Plan, Planned, RunOptions, default_data_dir, default_out, feed_files, plan, provision, stamp};
 
 /// One side of a run: the binary whose processes make the measurements, and the result file they go to.
 #[derive(Debug, Clone)]
@@ -209,7 +209,7 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
     observer.on(&Event::RunFinished {
         results: sides.iter().map(|s| s.out.display().to_string()).collect(),
         measurements: states.iter().map(|s| s.result.measurements.len()).sum(),
-        failed: states.iter().flat_map(|s| &s.result.measurements).filter(|m| polaroid_results::events::failed(m)).count(),
+        failed: states.iter().flat_map(|s| &s.result.measurements).filter(|m| m.failed()).count(),
     });
     Ok(states.into_iter().map(|s| s.result).collect())
 }
@@ -299,16 +299,16 @@ fn measure_one(
     // Workload companions: concurrent-query's request pool; streaming's feed, a process of its own.
     let mut feed = None;
     let extra = match item.workload.name {
-        "concurrent-query" => serde_json::json!({ "requests": concurrent_query::request_pool(dataset, options.seed)? }),
+        "concurrent-query" => Extra::Requests { requests: serde_json::to_value(concurrent_query::request_pool(dataset, options.seed)?)? },
         "streaming" => {
             let feed_options = streaming::feed_options(&item.params, &item.settings, &dataset.files, dataset.info.rows);
             let ticks = feed_options.ticks;
             let process = FeedProcess::spawn(binary, &feed_options)?;
             let url = process.url.clone();
             feed = Some(process);
-            serde_json::json!({ "url": url, "ticks": ticks })
+            Extra::Feed { url, ticks: ticks.unwrap_or(u64::MAX) }
         }
-        _ => serde_json::Value::Null,
+        _ => Extra::None,
     };
     let spec = ChildSpec {
         workload: item.workload.name.into(),
@@ -351,7 +351,7 @@ fn measure_one(
         variant: item.engine.name().into(),
         role: Some(item.engine.role()),
         size: options.suite.name().into(),
-        params: item.params.clone(),
+        params: item.params.to_map(),
         dataset: dataset.info.name.clone(),
         outcome: Outcome::Ok,
         metric: None,

@@ -196,7 +196,7 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
         for task in workload.tasks {
             for params in &settings.sweep {
                 for engine in &variants {
-                    let key = format!("{}/{}", task_key(workload.name, task.name, options.suite.name(), params), engine.name());
+                    let key = format!("{}/{}", task_key(workload.name, task.name, options.suite.name(), &params.to_map()), engine.name());
                     items.push(Planned {
                         key,
                         workload,
@@ -245,7 +245,7 @@ fn resolve_settings(workload: &Workload, options: &RunOptions) -> Settings {
         s.memory_cap_bytes = cap;
     }
     if let (Some(clients), "concurrent-query") = (&options.clients, workload.name) {
-        s.sweep = clients.iter().map(|c| Params::from([("clients".to_string(), serde_json::json!(c))])).collect();
+        s.sweep = clients.iter().map(|c| Params { clients: Some(*c), ..Params::default() }).collect();
     }
     s
 }
@@ -266,4 +266,13 @@ pub fn provision(workloads: &[String], suite: crate::workloads::Size, seed: u64,
         }
     }
     recipes.iter().map(|r| data::ensure(r, &dir)).collect()
+}
+
+/// The trades a feed replays: the user's Parquet files (validated) when `input` names any, else the streaming
+/// workload's dataset for `suite`, provisioned like a run's.
+pub fn feed_files(input: &[PathBuf], suite: crate::workloads::Size, seed: u64, dir: Option<&Path>) -> Result<Vec<PathBuf>> {
+    if input.is_empty() {
+        return Ok(provision(&["streaming".into()], suite, seed, dir)?.remove(0).0.files);
+    }
+    Ok(input.iter().map(|p| Ok(data::user_dataset(p)?.files)).collect::<Result<Vec<_>>>()?.concat())
 }

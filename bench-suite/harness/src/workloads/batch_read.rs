@@ -59,7 +59,7 @@ fn settings(size: Size) -> Settings {
     };
     // latency_ms = 0 reads local files; above that, every variant reads through the same simulated object store
     // that answers each GET after that many milliseconds (see `remote`).
-    let sweep = latencies_ms.iter().map(|ms| Params::from([("latency_ms".to_string(), serde_json::json!(ms))])).collect();
+    let sweep = latencies_ms.iter().map(|ms| Params { latency_ms: Some(*ms), ..Params::default() }).collect();
     Settings { processes, warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: safety_cap(), sweep }
 }
 

@@ -24,7 +24,7 @@ use crate::data::{Dataset, Recipe, symbol_table};
 use crate::engines::{Engine, EngineKind, Input, Op};
 use crate::error::{Error, Result};
 use crate::plans::Query;
-use crate::workloads::{ChildReport, ChildSpec, Params, Settings, Size, TaskDef, Workload, digest_output, latency_of, safety_cap};
+use crate::workloads::{ChildReport, ChildSpec, Extra, Params, Settings, Size, TaskDef, Workload, digest_output, latency_of, safety_cap};
 
 /// The registry entry.
 pub static WORKLOAD: Workload = Workload {
@@ -69,7 +69,7 @@ fn settings(size: Size) -> Settings {
         run_duration_s: duration,
         timeout_s,
         memory_cap_bytes: safety_cap(),
-        sweep: clients.iter().map(|c| Params::from([("clients".to_string(), serde_json::json!(c))])).collect(),
+        sweep: clients.iter().map(|c| Params { clients: Some(*c), ..Params::default() }).collect(),
     }
 }
 
@@ -103,8 +103,11 @@ pub fn request_pool(dataset: &Dataset, seed: u64) -> Result<Vec<Query>> {
 }
 
 fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {
-    let pool: Vec<Query> = serde_json::from_value(spec.extra["requests"].clone())?;
-    let clients = spec.params.get("clients").and_then(|c| c.as_u64()).unwrap_or(1) as usize;
+    let Extra::Requests { requests } = &spec.extra else {
+        return Err(Error::Config("concurrent-query: the job carries no request pool".into()));
+    };
+    let pool: Vec<Query> = serde_json::from_value(requests.clone())?;
+    let clients = spec.params.clients.unwrap_or(1) as usize;
     if pool.is_empty() || clients == 0 {
         return Err(Error::Config("concurrent-query needs a request pool and at least one client".into()));
     }

@@ -7,14 +7,12 @@ pub mod concurrent_query;
 pub mod large_dataset;
 pub mod streaming;
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use hdrhistogram::Histogram;
-use polaroid_results::{Answer, Latency, StreamStats, Work};
+use polaroid_results::{Answer, Latency, Work};
 
 use crate::answer;
 use crate::data::Recipe;
@@ -22,8 +20,7 @@ use crate::engines::{Engine, EngineKind, Input, Op, Output};
 use crate::error::{Error, Result};
 use crate::plans;
 
-/// Sweep parameters of one measurement (e.g. `clients = 10`).
-pub type Params = BTreeMap<String, serde_json::Value>;
+pub use crate::protocol::{ChildReport, ChildSpec, Extra, Params, Rate, Settings};
 
 /// Suite sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,26 +57,6 @@ pub struct TaskDef {
     pub about: &'static str,
 }
 
-/// How a workload is measured at a given size.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Settings {
-    /// Independent measurement processes per measurement, each with its own warm-up and timed runs: the unit the
-    /// statistics replicate over (whole processes differ more than iterations inside one).
-    pub processes: usize,
-    /// Untimed iterations (or runs) before the timed ones; the first also produces the checked answer.
-    pub warmup: usize,
-    /// Timed iterations (or runs) per process.
-    pub runs: usize,
-    /// For closed-loop workloads: seconds per timed run.
-    pub run_duration_s: f64,
-    /// The measurement process is killed after this long and recorded as `timeout`.
-    pub timeout_s: f64,
-    /// Memory cap of the measurement process.
-    pub memory_cap_bytes: u64,
-    /// One measurement per entry (an empty map when there is no sweep).
-    pub sweep: Vec<Params>,
-}
-
 /// A workload in the registry.
 #[derive(Debug)]
 pub struct Workload {
@@ -111,67 +88,6 @@ pub fn find(name: &str) -> Result<&'static Workload> {
         name: name.into(),
         valid: WORKLOADS.iter().map(|w| w.name).collect::<Vec<_>>().join(", "),
     })
-}
-
-/// What the measurement process is asked to do (sent as JSON on its stdin).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ChildSpec {
-    /// Workload name.
-    pub workload: String,
-    /// Task name.
-    pub task: String,
-    /// Engine variant name.
-    pub engine: String,
-    /// Input files.
-    pub files: Vec<PathBuf>,
-    /// Rows over all input files.
-    pub dataset_rows: u64,
-    /// Sweep parameters.
-    pub params: Params,
-    /// Measurement settings.
-    pub settings: Settings,
-    /// A directory the measurement may write to (sink outputs).
-    pub scratch_dir: PathBuf,
-    /// Address-space limit to set on itself, when the cap is enforced by rlimit.
-    pub rlimit_bytes: Option<u64>,
-    /// Seed for anything random in the driver (query mixes).
-    pub seed: u64,
-    /// Extra workload data computed by the parent (e.g. the concurrent-query request pool).
-    pub extra: serde_json::Value,
-    /// Hidden test option: busy work added inside the timer, as a fraction of each timed iteration (0: none).
-    /// How the gate's power is checked on real runs (a known slowdown of one variant).
-    #[serde(default)]
-    pub busy_fraction: f64,
-}
-
-/// What the measurement process reports back.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ChildReport {
-    /// `time` or `throughput`.
-    pub metric_name: String,
-    /// `s` or `queries/s`.
-    pub unit: String,
-    /// Whether larger samples are better.
-    pub higher_is_better: bool,
-    /// Untimed warm-up iterations made.
-    pub warmup_runs: usize,
-    /// Timed samples.
-    pub samples: Vec<f64>,
-    /// Request latency, for request workloads.
-    pub latency: Option<Latency>,
-    /// Work per iteration.
-    pub work: Option<Work>,
-    /// Digest of the answer (`None` for a variant whose output is not comparable, e.g. the transport ceiling).
-    pub answer: Option<Answer>,
-    /// `VmHWM` of the measurement process at the end, bytes.
-    pub peak_rss_bytes: Option<u64>,
-    /// Feed figures, for the streaming workload.
-    #[serde(default)]
-    pub stream: Option<StreamStats>,
-    /// A file the task wrote (large-dataset's sink): the parent digests it after this process has exited, so
-    /// reading it back is not charged to the variant's peak memory or cap.
-    #[serde(default)]
-    pub written: Option<PathBuf>,
 }
 
 /// The driver shared by workloads that time whole iterations of one op (batch-read, large-dataset): warm-up runs
@@ -281,7 +197,7 @@ pub(crate) fn latency_of(h: &Histogram<u64>, errors: u64) -> Latency {
 
 /// One sweep entry with no parameters.
 pub(crate) fn no_sweep() -> Vec<Params> {
-    vec![Params::new()]
+    vec![Params::default()]
 }
 
 pub(crate) const GIB: u64 = 1 << 30;

@@ -26,12 +26,12 @@ use crate::data::Recipe;
 use crate::engines::{Engine, EngineKind, FeedSession, Ingested, Input, Op, Output};
 use crate::error::{Error, Result};
 use crate::feed::check::{Reference, check};
-use crate::feed::client::Visibility;
+use crate::feed::latency::Visibility;
 use crate::feed::process::FeedOptions;
 use crate::feed::server::{FeedConfig, Faults};
 use crate::feed::load_ticks;
 use crate::probe::own_cpu_seconds;
-use crate::workloads::{ChildReport, ChildSpec, Params, Settings, Size, TaskDef, Workload, latency_of, safety_cap};
+use crate::workloads::{ChildReport, ChildSpec, Extra, Params, Rate, Settings, Size, TaskDef, Workload, latency_of, safety_cap};
 
 
 /// The registry entry.
@@ -62,8 +62,8 @@ fn settings(size: Size) -> Settings {
     };
     let mut sweep = Vec::new();
     for &c in connections {
-        for rate in rates.iter().map(|r| serde_json::json!(r)).chain([serde_json::json!("unpaced")]) {
-            sweep.push(Params::from([("rate_per_s".to_string(), rate), ("connections".to_string(), serde_json::json!(c))]));
+        for &rate in rates.iter().map(|r| Rate::PerS(*r)).collect::<Vec<_>>().iter().chain([Rate::UNPACED].iter()) {
+            sweep.push(Params { rate_per_s: Some(rate), connections: Some(c), ..Params::default() });
         }
     }
     Settings { processes, warmup: 1, runs, run_duration_s: duration_s, timeout_s, memory_cap_bytes: safety_cap(), sweep }
@@ -71,11 +71,11 @@ fn settings(size: Size) -> Settings {
 
 /// The offered rate of a sweep entry; `None` for unpaced.
 pub fn offered_rate(params: &Params) -> Option<f64> {
-    params.get("rate_per_s").and_then(|v| v.as_f64())
+    params.rate_per_s.and_then(Rate::per_s)
 }
 
 fn connections(params: &Params) -> usize {
-    params.get("connections").and_then(|v| v.as_u64()).unwrap_or(1).max(1) as usize
+    params.connections.unwrap_or(1).max(1) as usize
 }
 
 /// Ticks an unpaced session sends per second of `run_duration_s` (so an unpaced session is sized like a paced one
@@ -104,8 +104,10 @@ pub fn feed_options(params: &Params, settings: &Settings, files: &[PathBuf], dat
 }
 
 fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {
-    let url = spec.extra.get("url").and_then(|v| v.as_str()).ok_or_else(|| Error::Config("streaming: no feed URL".into()))?;
-    let ticks = spec.extra.get("ticks").and_then(|v| v.as_u64()).ok_or_else(|| Error::Config("streaming: no tick count".into()))?;
+    let Extra::Feed { url, ticks } = &spec.extra else {
+        return Err(Error::Config("streaming: the job names no feed".into()));
+    };
+    let ticks = *ticks;
     // The reference, from the same trades the feed replays (untimed).
     let reference = Reference::of(&load_ticks(&spec.files, ticks)?);
     let op = Op::Ingest(FeedSession { url: url.to_string(), connections: connections(&spec.params), ticks });

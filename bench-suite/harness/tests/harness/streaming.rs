@@ -60,7 +60,7 @@ fn a_dropped_connection_is_reconnected_and_its_gap_recorded() {
             let url = f.url.clone();
             all_stats.push(tokio::spawn(async move {
                 let mut seqs = Vec::new();
-                let stats = consume(&url, conn, |trades: Vec<polaroid_bench::feed::client::Received>| {
+                let stats = consume(&url, conn, |trades: Vec<polaroid_bench::feed::wire::Received>| {
                     seqs.extend(trades.into_iter().map(|r| r.tick.seq));
                     std::future::ready(Ok(()))
                 })

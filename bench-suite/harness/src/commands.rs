@@ -1,0 +1,181 @@
+//! One function per subcommand: library calls on converted arguments, then printing. Nothing here measures,
+//! compares or renders; that is the library's (polaroid_bench, polaroid_results).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use polaroid_bench::feed::process::{FeedOptions, feed_main};
+use polaroid_bench::feed::server::{Faults, FeedConfig};
+use polaroid_bench::runner::{self, Cancel, Side};
+use polaroid_bench::{Observer, calibrate, gate, observer};
+use polaroid_results::{RunResult, history, report, table, units};
+
+use crate::cli::{self, ProgressArg};
+
+/// Exit code of a run with a failed measurement (an error or a wrong answer); every other result is kept.
+const FAILED_MEASUREMENTS: u8 = 3;
+
+pub fn run(a: cli::RunArgs) -> anyhow::Result<ExitCode> {
+    let out = a.out.clone().unwrap_or_else(|| runner::default_out(a.data.suite.into()));
+    let options = runner::RunOptions { inject_slowdown: a.inject_slowdown.clone(), ..a.select.options(&a.data, out.clone(), a.resume, interrupt()) };
+    let result = observed(a.select.progress, |o| runner::run(&options, o))?;
+    writeln!(say(a.select.progress), "{}\nresults: {}", table::summary_table(&result), out.display())?;
+    match result.failures() {
+        0 => Ok(ExitCode::SUCCESS),
+        n => {
+            eprintln!("{n} measurement(s) failed with an error or a wrong answer; see the result file for details");
+            Ok(ExitCode::from(FAILED_MEASUREMENTS))
+        }
+    }
+}
+
+pub fn datagen(a: cli::DataArgs) -> anyhow::Result<ExitCode> {
+    for (d, status) in runner::provision(&a.workloads, a.suite.into(), a.seed, a.data_dir.as_deref())? {
+        let i = &d.info;
+        let (file, mem) = (units::bytes(i.file_bytes), units::bytes(i.in_memory_bytes));
+        println!("{}: {status:?}; {} files, {} rows, {file} on disk, {mem} decoded; fingerprint {}", i.name, i.files, i.rows, i.fingerprint);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn calibrate(a: cli::DataArgs) -> anyhow::Result<ExitCode> {
+    let (dataset, _) = runner::provision(&a.workloads, a.suite.into(), a.seed, a.data_dir.as_deref())?.remove(0);
+    print!("{}", calibrate::calibrate(&std::env::current_exe()?, &dataset)?.text());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn feed(a: cli::FeedArgs) -> anyhow::Result<ExitCode> {
+    let files = runner::feed_files(&a.input, a.suite.into(), a.seed, a.data_dir.as_deref())?;
+    let config = FeedConfig { rate_per_s: a.rate, connections: a.connections, sessions: a.sessions, faults: Faults::default() };
+    let pace = a.rate.map_or("unpaced".to_string(), |r| format!("at {r} ticks/s"));
+    let usage = feed_main(&FeedOptions { files, ticks: a.ticks, config, port: a.port }, |url| {
+        println!("feed: {url} ({pace}, {} connection(s); Ctrl-C stops it)", a.connections);
+        println!("try:  cargo run --release -p polaroid-bench --example feed_client -- {url}");
+    })?;
+    eprintln!("served {} session(s); feed CPU {:.2} s", usage.sessions, usage.cpu_s);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn compare(a: cli::CompareArgs) -> ExitCode {
+    let loaded = (|| Ok::<_, anyhow::Error>((a.gate.options()?, RunResult::load(&a.base)?, RunResult::load(&a.new)?)))();
+    match loaded {
+        Ok((options, base, new)) => {
+            let labels = (label(&a.base), label(&a.new));
+            verdict(gate::compare_and_write(&base, &new, (&labels.0, &labels.1), options, a.gate.format(), a.out.as_deref()), false)
+        }
+        Err(e) => refused(e),
+    }
+}
+
+pub fn compare_run(a: cli::CompareRunArgs) -> anyhow::Result<ExitCode> {
+    let options = match a.gate.options() {
+        Ok(o) => o,
+        Err(e) => return Ok(refused(e)),
+    };
+    let dir = a.out_dir.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/compare-{}", runner::stamp())));
+    let new = a.new.clone().map_or_else(std::env::current_exe, Ok)?;
+    for (flag, bin) in [("--base", &a.base), ("--new", &new)] {
+        anyhow::ensure!(bin.is_file(), "{flag} {} is not a file; give the path of a built polaroid-bench binary", bin.display());
+    }
+    let sides = [(a.base.clone(), "base.json", None), (new, "new.json", a.inject_slowdown.clone())];
+    let (base, new) = interleaved(&a.data, &a.select, &dir, a.resume, sides)?;
+    eprintln!("results: {} and {}", dir.join("base.json").display(), dir.join("new.json").display());
+    let result = gate::compare_and_write(&base, &new, ("base.json", "new.json"), options, a.gate.format(), Some(&dir.join("compare.md")));
+    Ok(verdict(result, a.select.progress == ProgressArg::Jsonl))
+}
+
+pub fn noise(a: cli::NoiseArgs) -> anyhow::Result<ExitCode> {
+    let dir = a.out_dir.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/noise-{}", runner::stamp())));
+    let (a_run, b_run, source) = match &a.from {
+        Some(f) => (RunResult::load(&f[0])?, RunResult::load(&f[1])?, format!("{} and {}", f[0].display(), f[1].display())),
+        None => {
+            let bin = a.binary.clone().map_or_else(std::env::current_exe, Ok)?;
+            let (x, y) = interleaved(&a.data, &a.select, &dir, false, [(bin.clone(), "a.json", None), (bin, "b.json", None)])?;
+            (x, y, dir.display().to_string())
+        }
+    };
+    write!(say(a.select.progress), "{}", gate::learn_noise(&a_run, &b_run, &source, &dir)?.text())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn report(a: cli::ReportArgs, command: &str) -> anyhow::Result<ExitCode> {
+    let runs = a.results.iter().map(|p| Ok((label(p), RunResult::load(p)?))).collect::<anyhow::Result<Vec<_>>>()?;
+    let out = a.out.unwrap_or_else(|| PathBuf::from("reports").join(a.results[0].file_stem().unwrap_or_default()));
+    let r = report::build(&a.title, &runs, command)?;
+    r.write_dir(&out)?;
+    println!("report: {} ({} charts)", out.join("index.html").display(), r.charts.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn history(a: cli::HistoryArgs, command: &str) -> anyhow::Result<ExitCode> {
+    let (mut runs, skipped) = history::load_dir(&a.dir)?;
+    skipped.iter().for_each(|s| eprintln!("skipping {s}"));
+    anyhow::ensure!(!runs.is_empty(), "no result files (*.json written by `polaroid-bench run`) in {}", a.dir.display());
+    let out = a.out.unwrap_or_else(|| a.dir.join("history"));
+    history::build(&mut runs, command)?.write_dir(&out)?;
+    println!("history of {} runs: {}", runs.len(), out.join("index.html").display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs two sides interleaved into `dir`: `(binary, file name, injected slowdown)` each.
+fn interleaved(data: &cli::DataArgs, select: &cli::SelectArgs, dir: &Path, resume: bool, sides: [(PathBuf, &str, Option<(String, f64)>); 2]) -> anyhow::Result<(RunResult, RunResult)> {
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}; choose another --out-dir", dir.display()))?;
+    let options = select.options(data, dir.to_path_buf(), resume, interrupt());
+    let [a, b] = sides.map(|(binary, name, inject_slowdown)| Side { binary, out: dir.join(name), inject_slowdown });
+    Ok(observed(select.progress, |o| runner::run_interleaved(&options, a, b, o))?)
+}
+
+/// Prints a comparison (unless `quiet`: stdout belongs to `--progress jsonl`) and turns it into the exit code.
+fn verdict(result: polaroid_bench::Result<(polaroid_results::compare::Comparison, String)>, quiet: bool) -> ExitCode {
+    match result {
+        Ok((c, text)) => {
+            if !quiet {
+                print!("{text}");
+            }
+            c.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+            eprintln!("gate: {}", c.gate_line());
+            ExitCode::from(c.exit_code())
+        }
+        Err(e) => refused(e.into()),
+    }
+}
+
+/// A comparison that cannot be made: exit 2.
+fn refused(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::from(2)
+}
+
+/// A cancel flag that Ctrl-C and SIGTERM set: the runner then kills the running measurement and stops.
+fn interrupt() -> Cancel {
+    let cancel = Cancel::default();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registration fails only for signals that cannot be caught; these two can.
+        let _ = signal_hook::flag::register(signal, cancel.flag());
+    }
+    cancel
+}
+
+/// Runs `f` with the observer `progress` asks for.
+fn observed<T>(progress: ProgressArg, f: impl FnOnce(&dyn Observer) -> T) -> T {
+    match progress {
+        ProgressArg::Bar => {
+            let bar = crate::progress::ProgressObserver::new();
+            let result = f(&bar);
+            bar.finish();
+            result
+        }
+        ProgressArg::Jsonl => f(&observer::JsonlObserver),
+        ProgressArg::None => f(&polaroid_bench::NoopObserver),
+    }
+}
+
+/// Where text for people goes: stdout, or stderr when stdout carries `--progress jsonl` events.
+fn say(progress: ProgressArg) -> Box<dyn Write> {
+    if progress == ProgressArg::Jsonl { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) }
+}
+
+fn label(p: &Path) -> String {
+    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+}

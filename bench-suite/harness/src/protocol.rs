@@ -1,0 +1,321 @@
+//! The worker protocol: how the harness library makes a process of the `polaroid-bench` binary do one job, and
+//! every type that crosses that process boundary.
+//!
+//! Every process the runner starts (a measurement, the decode calibration, the streaming feed) is
+//! `polaroid-bench __worker` with one [`Job`] as JSON on its stdin; the binary's hidden subcommand calls
+//! `worker::main`, which does the job. Front ends that link the library (a Rust program, a Jupyter kernel)
+//! are not that binary: they name it, and [`locate`] finds it when they do not.
+//!
+//! This module is a leaf: it names no other room of the harness, so measurement, feed and calibration code can
+//! start workers without importing each other.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+use polaroid_results::{Answer, Latency, StreamStats, Work};
+
+use crate::error::{Error, Result};
+
+/// The hidden subcommand of `polaroid-bench` that runs [`main`].
+pub const SUBCOMMAND: &str = "__worker";
+
+/// Where [`locate`] looks for the binary when it is not named, after `$POLAROID_BENCH_BIN` and `PATH`.
+pub const ENV_VAR: &str = "POLAROID_BENCH_BIN";
+
+/// One job for a worker process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    /// One measurement process: prints one report line (see `measure`).
+    Measure(ChildSpec),
+    /// Parquet decode throughput of these files, in compressed bytes per second, printed as one number. Thread
+    /// count from `POLARS_MAX_THREADS` in the worker's environment.
+    CalibrateDecode {
+        /// Files to decode.
+        files: Vec<PathBuf>,
+    },
+    /// The streaming workload's tick feed: prints its URL, serves, prints its usage (see `feed::process`).
+    Feed(FeedOptions),
+}
+
+/// Starts `binary __worker`, hands it `job` on stdin (after `before_job` ran with the child's pid, e.g. to move it
+/// into a cgroup before it allocates anything) and returns the running child with stdout and stderr piped.
+pub fn start(binary: &Path, job: &Job, configure: impl FnOnce(&mut Command), before_job: impl FnOnce(u32) -> Result<()>) -> Result<Child> {
+    let mut cmd = Command::new(binary);
+    cmd.arg(SUBCOMMAND).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    configure(&mut cmd);
+    let mut child = cmd.spawn().map_err(|e| Error::Config(format!("cannot start {} {SUBCOMMAND}: {e}", binary.display())))?;
+    let kill = |child: &mut Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    if let Err(e) = before_job(child.id()) {
+        kill(&mut child);
+        return Err(e);
+    }
+    let mut stdin = child.stdin.take().expect("stdin was piped");
+    let written = serde_json::to_vec(job).map_err(Error::from).and_then(|bytes| {
+        stdin.write_all(&bytes).and_then(|_| stdin.flush()).map_err(|e| Error::Config(format!("cannot send the job to the worker: {e}")))
+    });
+    drop(stdin);
+    if let Err(e) = written {
+        kill(&mut child);
+        return Err(e);
+    }
+    Ok(child)
+}
+
+/// Finds the `polaroid-bench` binary for the worker processes: `explicit` if given, else `$POLAROID_BENCH_BIN`,
+/// else `polaroid-bench` on `PATH`, else the release build of the repository's scripts
+/// (`$CARGO_TARGET_DIR` or `~/.cache/polaroid/target`, then `release/polaroid-bench`). The error names every place
+/// and the command that builds it.
+pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = explicit {
+        return if p.is_file() { Ok(p.to_path_buf()) } else { Err(not_found(&[format!("{} (given)", p.display())])) };
+    }
+    let mut tried = Vec::new();
+    if let Some(p) = std::env::var_os(ENV_VAR).map(PathBuf::from) {
+        if p.is_file() {
+            return Ok(p);
+        }
+        tried.push(format!("{} (${ENV_VAR})", p.display()));
+    } else {
+        tried.push(format!("${ENV_VAR} (not set)"));
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("polaroid-bench")).find(|p| p.is_file()));
+    if let Some(p) = on_path {
+        return Ok(p);
+    }
+    tried.push("polaroid-bench on PATH".into());
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/polaroid/target")));
+    if let Some(p) = target.map(|t| t.join("release/polaroid-bench")) {
+        if p.is_file() {
+            return Ok(p);
+        }
+        tried.push(format!("{} (the scripts' release build)", p.display()));
+    }
+    Err(not_found(&tried))
+}
+
+fn not_found(tried: &[String]) -> Error {
+    Error::Config(format!(
+        "cannot find the polaroid-bench binary; looked at: {}. Build it with `scripts/bench --version` in the polaroid repository (or `cargo build --release -p polaroid-bench`), or set ${ENV_VAR}",
+        tried.join("; ")
+    ))
+}
+
+/// How a workload is measured at a given size.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    /// Independent measurement processes per measurement, each with its own warm-up and timed runs: the unit the
+    /// statistics replicate over (whole processes differ more than iterations inside one).
+    pub processes: usize,
+    /// Untimed iterations (or runs) before the timed ones; the first also produces the checked answer.
+    pub warmup: usize,
+    /// Timed iterations (or runs) per process.
+    pub runs: usize,
+    /// For closed-loop workloads: seconds per timed run.
+    pub run_duration_s: f64,
+    /// The measurement process is killed after this long and recorded as `timeout`.
+    pub timeout_s: f64,
+    /// Memory cap of the measurement process.
+    pub memory_cap_bytes: u64,
+    /// One measurement per entry (an empty map when there is no sweep).
+    pub sweep: Vec<Params>,
+}
+
+/// Sweep parameters of one measurement, one field per parameter a workload sweeps; absent fields are not part of
+/// the measurement's key. Written to results as a map (`connections`, `clients`, `latency_ms`, `rate_per_s`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// concurrent-query: closed-loop clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clients: Option<u64>,
+    /// streaming: WebSocket connections the feed splits its trades over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<u64>,
+    /// batch-read: per-request latency of the simulated object store, milliseconds (0: local files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    /// streaming: the feed's offered rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<Rate>,
+}
+
+/// The streaming feed's offered rate: ticks per second over all connections, or as fast as the consumer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Rate {
+    /// Ticks per second.
+    PerS(u64),
+    /// Unpaced (written `"unpaced"`).
+    Unpaced(Unpaced),
+}
+
+/// The word `unpaced` in a sweep entry.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unpaced {
+    /// Unpaced.
+    Unpaced,
+}
+
+impl Rate {
+    /// Unpaced.
+    pub const UNPACED: Rate = Rate::Unpaced(Unpaced::Unpaced);
+
+    /// Ticks per second; `None` when unpaced.
+    pub fn per_s(self) -> Option<f64> {
+        match self {
+            Rate::PerS(r) => Some(r as f64),
+            Rate::Unpaced(_) => None,
+        }
+    }
+}
+
+impl Params {
+    /// As the map results store (and measurement keys are made of).
+    pub fn to_map(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m.into_iter().collect(),
+            _ => unreachable!("Params serializes to a JSON object"),
+        }
+    }
+}
+
+/// Workload data the parent computes for a measurement process.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Extra {
+    /// Nothing.
+    #[default]
+    None,
+    /// concurrent-query: the request pool every variant answers (the workload's own `Query` type, as JSON).
+    Requests {
+        /// The pool.
+        requests: serde_json::Value,
+    },
+    /// streaming: the feed process to read from.
+    Feed {
+        /// Its WebSocket URL.
+        url: String,
+        /// Trades per session.
+        ticks: u64,
+    },
+}
+
+/// What the measurement process is asked to do (sent as JSON on its stdin).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChildSpec {
+    /// Workload name.
+    pub workload: String,
+    /// Task name.
+    pub task: String,
+    /// Engine variant name.
+    pub engine: String,
+    /// Input files.
+    pub files: Vec<PathBuf>,
+    /// Rows over all input files.
+    pub dataset_rows: u64,
+    /// Sweep parameters.
+    pub params: Params,
+    /// Measurement settings.
+    pub settings: Settings,
+    /// A directory the measurement may write to (sink outputs).
+    pub scratch_dir: PathBuf,
+    /// Address-space limit to set on itself, when the cap is enforced by rlimit.
+    pub rlimit_bytes: Option<u64>,
+    /// Seed for anything random in the driver (query mixes).
+    pub seed: u64,
+    /// Workload data computed by the parent (the concurrent-query request pool, the streaming feed's address).
+    pub extra: Extra,
+    /// Hidden test option: busy work added inside the timer, as a fraction of each timed iteration (0: none).
+    /// How the gate's power is checked on real runs (a known slowdown of one variant).
+    #[serde(default)]
+    pub busy_fraction: f64,
+}
+
+/// What the measurement process reports back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChildReport {
+    /// `time` or `throughput`.
+    pub metric_name: String,
+    /// `s` or `queries/s`.
+    pub unit: String,
+    /// Whether larger samples are better.
+    pub higher_is_better: bool,
+    /// Untimed warm-up iterations made.
+    pub warmup_runs: usize,
+    /// Timed samples.
+    pub samples: Vec<f64>,
+    /// Request latency, for request workloads.
+    pub latency: Option<Latency>,
+    /// Work per iteration.
+    pub work: Option<Work>,
+    /// Digest of the answer (`None` for a variant whose output is not comparable, e.g. the transport ceiling).
+    pub answer: Option<Answer>,
+    /// `VmHWM` of the measurement process at the end, bytes.
+    pub peak_rss_bytes: Option<u64>,
+    /// Feed figures, for the streaming workload.
+    #[serde(default)]
+    pub stream: Option<StreamStats>,
+    /// A file the task wrote (large-dataset's sink): the parent digests it after this process has exited, so
+    /// reading it back is not charged to the variant's peak memory or cap.
+    #[serde(default)]
+    pub written: Option<PathBuf>,
+}
+
+/// Everything a feed process needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeedOptions {
+    /// Parquet files to replay, in order.
+    pub files: Vec<PathBuf>,
+    /// Trades per session (the first ones of the files); `None` for all.
+    pub ticks: Option<u64>,
+    /// What to serve.
+    pub config: FeedConfig,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+}
+
+/// Faults to inject (tests of the client's robustness).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Faults {
+    /// Before every n-th trade of a connection, send a message that is not valid JSON.
+    pub malformed_every: Option<u64>,
+    /// Drop each connection once, abruptly, after it has sent this many trades in the session...
+    pub drop_after: Option<u64>,
+    /// ...and skip this many of its trades before the client is back (they are lost: a gap).
+    pub drop_skip: u64,
+}
+
+/// What to serve.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeedConfig {
+    /// Offered rate over all connections, trades per second; `None` for unpaced.
+    pub rate_per_s: Option<f64>,
+    /// Connections per session.
+    pub connections: usize,
+    /// Sessions to serve before returning; `None` for as many as come.
+    pub sessions: Option<u64>,
+    /// Injected faults.
+    pub faults: Faults,
+}
+
+/// The feed's own resource use, as it reports it on exit.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct FeedUsage {
+    /// User + system CPU seconds.
+    pub cpu_s: f64,
+    /// Its `VmHWM`, bytes.
+    pub peak_rss_bytes: Option<u64>,
+    /// Sessions served.
+    pub sessions: u64,
+}
+
