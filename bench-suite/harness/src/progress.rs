@@ -6,7 +6,6 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use polaroid_bench::observer::{Event, Observer};
-use polaroid_results::units;
 
 pub struct ProgressObserver {
     bar: ProgressBar,
@@ -41,17 +40,8 @@ impl Observer for ProgressObserver {
                 }
             }
             Event::Started { key, .. } => self.bar.set_message(key.clone()),
-            Event::Finished { side, summary: s, .. } => {
-                let what = match (s.median, s.unit.as_deref()) {
-                    (Some(m), Some("s")) => format!("median {}", units::seconds(m)),
-                    (Some(m), Some("queries/s")) => format!("median {}", units::rate(m, "q/s")),
-                    (Some(m), Some(unit)) => format!("median {}", units::rate(m, unit)),
-                    _ => s.outcome.clone(),
-                };
-                let peak = s.peak_rss_bytes.map(units::bytes).unwrap_or_else(|| "-".into());
-                let check = if s.outcome == "ok" && !s.answer_ok { "  WRONG ANSWER" } else { "" };
-                let prefix = side.as_ref().map(|s| format!("[{s}] ")).unwrap_or_default();
-                self.line(&format!("{prefix}{:<70} {what}, peak RSS {peak}{check}", s.key));
+            Event::Finished { side, summary, .. } => {
+                self.line(&summary.line(side.as_deref()));
                 self.bar.inc(1);
             }
             Event::Message { text } => self.line(text),

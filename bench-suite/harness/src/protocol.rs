@@ -22,8 +22,7 @@ use crate::error::{Error, Result};
 /// The hidden subcommand of `polaroid-bench` that runs [`main`].
 pub const SUBCOMMAND: &str = "__worker";
 
-/// Where [`locate`] looks for the binary when it is not named, after `$POLAROID_BENCH_BIN` and `PATH`.
-pub const ENV_VAR: &str = "POLAROID_BENCH_BIN";
+pub use polaroid_results::binary::ENV_VAR;
 
 /// One job for a worker process.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,45 +67,10 @@ pub fn start(binary: &Path, job: &Job, configure: impl FnOnce(&mut Command), bef
     Ok(child)
 }
 
-/// Finds the `polaroid-bench` binary for the worker processes: `explicit` if given, else `$POLAROID_BENCH_BIN`,
-/// else `polaroid-bench` on `PATH`, else the release build of the repository's scripts
-/// (`$CARGO_TARGET_DIR` or `~/.cache/polaroid/target`, then `release/polaroid-bench`). The error names every place
-/// and the command that builds it.
+/// Finds the `polaroid-bench` binary for the worker processes (see [`polaroid_results::binary::locate`], shared
+/// with every front end).
 pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
-    if let Some(p) = explicit {
-        return if p.is_file() { Ok(p.to_path_buf()) } else { Err(not_found(&[format!("{} (given)", p.display())])) };
-    }
-    let mut tried = Vec::new();
-    if let Some(p) = std::env::var_os(ENV_VAR).map(PathBuf::from) {
-        if p.is_file() {
-            return Ok(p);
-        }
-        tried.push(format!("{} (${ENV_VAR})", p.display()));
-    } else {
-        tried.push(format!("${ENV_VAR} (not set)"));
-    }
-    let on_path = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("polaroid-bench")).find(|p| p.is_file()));
-    if let Some(p) = on_path {
-        return Ok(p);
-    }
-    tried.push("polaroid-bench on PATH".into());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/polaroid/target")));
-    if let Some(p) = target.map(|t| t.join("release/polaroid-bench")) {
-        if p.is_file() {
-            return Ok(p);
-        }
-        tried.push(format!("{} (the scripts' release build)", p.display()));
-    }
-    Err(not_found(&tried))
-}
-
-fn not_found(tried: &[String]) -> Error {
-    Error::Config(format!(
-        "cannot find the polaroid-bench binary; looked at: {}. Build it with `scripts/bench --version` in the polaroid repository (or `cargo build --release -p polaroid-bench`), or set ${ENV_VAR}",
-        tried.join("; ")
-    ))
+    polaroid_results::binary::locate(explicit, &[]).map_err(|e| Error::Config(e.to_string()))
 }
 
 /// How a workload is measured at a given size.

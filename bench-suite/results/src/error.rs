@@ -52,4 +52,12 @@ pub enum Error {
         /// The backend's error.
         message: String,
     },
+    /// The `polaroid-bench` binary is nowhere `binary::locate` looked.
+    #[error(
+        "cannot find the polaroid-bench binary; looked at: {tried}. Build it with `scripts/bench --version` in the polaroid repository (or `cargo build --release -p polaroid-bench`), install the polaroid-bench wheel, or set $POLAROID_BENCH_BIN"
+    )]
+    BinaryNotFound {
+        /// Every place looked at, `; `-separated.
+        tried: String,
+    },
 }

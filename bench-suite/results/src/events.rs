@@ -96,6 +96,22 @@ impl FinishedSummary {
             peak_rss_bytes: m.memory.peak_rss_bytes,
         }
     }
+
+    /// One line for people: key, median (or outcome), peak memory, a wrong answer called out; `side` (`base` or
+    /// `new`) in an interleaved run. Every front end prints progress with it.
+    pub fn line(&self, side: Option<&str>) -> String {
+        use crate::units;
+        let what = match (self.median, self.unit.as_deref()) {
+            (Some(m), Some("s")) => format!("median {}", units::seconds(m)),
+            (Some(m), Some("queries/s")) => format!("median {}", units::rate(m, "q/s")),
+            (Some(m), Some(unit)) => format!("median {}", units::rate(m, unit)),
+            _ => self.outcome.clone(),
+        };
+        let peak = self.peak_rss_bytes.map(units::bytes).unwrap_or_else(|| "-".into());
+        let check = if self.outcome == "ok" && !self.answer_ok { "  WRONG ANSWER" } else { "" };
+        let prefix = side.map(|s| format!("[{s}] ")).unwrap_or_default();
+        format!("{prefix}{:<70} {what}, peak RSS {peak}{check}", self.key)
+    }
 }
 
 
@@ -114,6 +130,9 @@ mod tests {
             side: None,
             summary: FinishedSummary { key: "k".into(), outcome: "ok".into(), answer_ok: true, unit: Some("s".into()), median: Some(1.0), ci: Some((0.9, 1.1)), processes: 2, peak_rss_bytes: Some(5) },
         };
+        let Event::Finished { summary, .. } = &f else { unreachable!() };
+        let text = summary.line(Some("new"));
+        assert!(text.starts_with("[new] k ") && text.contains("median 1.00 s") && text.contains("peak RSS 5 B"), "{text}");
         let line = serde_json::to_string(&f).unwrap();
         assert!(line.starts_with(r#"{"event":"finished","index":0,"summary":{"#), "{line}");
         assert_eq!(serde_json::from_str::<Event>(&line).unwrap(), f);

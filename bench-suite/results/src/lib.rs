@@ -12,9 +12,10 @@
 //!   [`rows`]: one flat row per measurement.
 //! - [`report`], [`chart`], [`history`]: Markdown and HTML reports (also as an embeddable fragment), SVG charts.
 //! - [`events`]: a run's progress as typed events; [`catalog`]: what a harness binary can measure.
-//! - [`units`]: human formatting of seconds, bytes and rates.
+//! - [`units`]: human formatting of seconds, bytes and rates; [`binary`]: where the `polaroid-bench` binary is.
 #![warn(missing_docs)]
 
+pub mod binary;
 pub mod catalog;
 pub mod chart;
 pub mod compare;

@@ -50,6 +50,8 @@ pub struct Row {
     pub p99_ns: Option<u64>,
     /// Largest peak RSS over the processes, bytes.
     pub peak_rss_bytes: Option<u64>,
+    /// The memory cap the processes ran under, bytes (large-dataset; a guard elsewhere).
+    pub memory_cap_bytes: Option<u64>,
     /// How many times worse than the best variant of the task (1.0: the best).
     pub vs_best: Option<f64>,
     /// `wins`, `tie` or `behind` (by the rule `compare` uses), `limit` for ceilings, absent when it did not finish.
@@ -102,6 +104,7 @@ pub fn rows(result: &RunResult) -> Vec<Row> {
             p50_ns: m.latency.as_ref().map(|l| l.p50_ns),
             p99_ns: m.latency.as_ref().map(|l| l.p99_ns),
             peak_rss_bytes: m.memory.peak_rss_bytes,
+            memory_cap_bytes: m.memory.cap_bytes,
             vs_best: ratio_to_best(m, best_median(&competitors)),
             verdict,
             of_limit: fraction_of_limit(m, limit),

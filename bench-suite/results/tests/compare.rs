@@ -58,6 +58,20 @@ fn the_markdown_summary_of_a_doctored_pair() {
     assert_eq!(c.exit_code(), 1);
     // Timings and memory vary between machines and runs; the snapshot covers the layout on this fixed input.
     insta::assert_snapshot!(markdown(&c));
+
+    // The notebook's view of the same comparison: the chart of the change has one point per timed key, coloured by
+    // verdict, and the fragment carries the same tables under its scoped root.
+    let svg = polaroid_results::chart::change::render(&c).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let timed = c.rows.iter().filter(|r| r.time.is_some()).count();
+    // Filled circles are the points (an error bar marks its centre with an unfilled one).
+    let points = doc.descendants().filter(|n| n.has_tag_name("circle") && n.attribute("fill") != Some("none")).count();
+    assert_eq!(points, timed, "one point per measurement with a time");
+    let reds = doc.descendants().filter(|n| n.has_tag_name("circle") && n.attribute("fill") == Some("#D62728")).count();
+    assert_eq!(reds, c.count(Verdict::Regressed), "regressions are red");
+    let fragment = polaroid_results::report::comparison_fragment(&c).unwrap();
+    assert!(fragment.contains("polaroid-report") && fragment.contains(&slower) && fragment.contains("<svg"));
+    assert!(!fragment.contains("<script"));
 }
 
 #[test]

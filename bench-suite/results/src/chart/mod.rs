@@ -8,10 +8,12 @@
 //! - [`latency_cdf`]: the streaming latency distribution per variant (from its recorded percentiles).
 //! - [`rate`]: achieved against offered tick rate.
 //! - [`trend`]: one task's medians across many runs.
+//! - [`change`]: a comparison's change per measurement with its interval and verdict.
 //!
 //! With the `png` feature, `png::from_svg` rasterizes any of them (resvg); the CLI writes both formats.
 
 pub mod bars;
+pub mod change;
 pub mod latency_cdf;
 pub mod memory;
 #[cfg(feature = "png")]

@@ -6,17 +6,49 @@ use crate::units;
 
 /// The comparison as Markdown, ready to paste as a pull-request comment.
 pub fn markdown(c: &Comparison) -> String {
-    let mut s = String::new();
-    let gate = if c.fails() { format!("❌ {}", c.gate_line()) } else { "✅ no significant regression".to_string() };
-    s.push_str(&format!("### polaroid-bench compare: {gate}\n\n"));
+    let mut s = format!("### polaroid-bench compare: {}\n\n{}\n\n", gate(c), summary(c));
+    for w in &c.warnings {
+        s.push_str(&format!("> ⚠️ {w}\n\n"));
+    }
+    let (changed, quiet) = tables(c);
+    let table = |rows: &[Vec<String>]| -> String {
+        let mut t = format!("| {} |\n| --- | --- | ---: | --- | --- | ---: | --- |\n", HEADER.join(" | "));
+        for r in rows {
+            t.push('|');
+            for cell in r {
+                t.push_str(&if cell.is_empty() { " |".to_string() } else { format!(" {cell} |") });
+            }
+            t.push('\n');
+        }
+        t
+    };
+    if changed.is_empty() {
+        s.push_str("No measurement changed significantly.\n");
+    } else {
+        s.push_str(&table(&changed));
+    }
+    if !quiet.is_empty() {
+        s.push_str(&format!("\n<details><summary>{} unchanged or untested</summary>\n\n{}\n</details>\n", quiet.len(), table(&quiet)));
+    }
+    s
+}
+
+pub(crate) const HEADER: [&str; 7] = ["measurement", "time", "base → new", "change [95% CI]", "memory", "base → new", "change [95% CI]"];
+
+pub(crate) fn gate(c: &Comparison) -> String {
+    if c.fails() { format!("❌ {}", c.gate_line()) } else { "✅ no significant regression".to_string() }
+}
+
+/// What was compared, the counts, and how significance was decided.
+pub(crate) fn summary(c: &Comparison) -> String {
     let floor = match &c.options.noise {
         Some(n) => format!("per-measurement noise floors learned from {} ({:.0}% where it has none)", n.source, c.options.noise_floor * 100.0),
         None => format!("a {:.0}% noise floor", c.options.noise_floor * 100.0),
     };
-    s.push_str(&format!(
+    format!(
         "`{}` → `{}`: {} regressed, {} improved, {} unchanged, {} untested, {} new, {} missing. \
          Significant = Holm-adjusted p < {ALPHA} over this comparison's {} tests (time and memory), a 95% interval that excludes no change, and a change beyond {floor}. \
-         Each test compares per-process medians on a log scale ({}); change = geometric-mean ratio, positive is worse for times, throughputs and memory alike. Gate: `{}`.\n\n",
+         Each test compares per-process medians on a log scale ({}); change = geometric-mean ratio, positive is worse for times, throughputs and memory alike. Gate: `{}`.",
         c.base,
         c.new,
         c.count(Verdict::Regressed),
@@ -28,11 +60,11 @@ pub fn markdown(c: &Comparison) -> String {
         c.tests,
         if c.paired { "paired t-test: the runs were interleaved" } else { "Welch t-test: the runs were not interleaved" },
         serde_json::to_value(c.options.fail_on).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-    ));
-    for w in &c.warnings {
-        s.push_str(&format!("> ⚠️ {w}\n\n"));
-    }
-    let header = "| measurement | time | base → new | change [95% CI] | memory | base → new | change [95% CI] |\n| --- | --- | ---: | --- | --- | ---: | --- |\n";
+    )
+}
+
+/// The table rows ([`HEADER`]'s columns): measurements that changed (regressions first), then the quiet ones.
+pub(crate) fn tables(c: &Comparison) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let cells = |c: &Option<Change>, bytes: bool| -> [String; 3] {
         match c {
             None => ["-".into(), "-".into(), "-".into()],
@@ -47,34 +79,19 @@ pub fn markdown(c: &Comparison) -> String {
             }
         }
     };
-    let line = |r: &Row| -> String {
+    let line = |r: &Row| -> Vec<String> {
         if r.time.is_none() && r.memory.is_none() {
-            return format!("| `{}` | {} | {} → {} | {} | | | |\n", r.key, r.verdict.label(), r.outcomes.0, r.outcomes.1, r.note);
+            let outcomes = format!("{} → {}", r.outcomes.0, r.outcomes.1);
+            return vec![format!("`{}`", r.key), r.verdict.label().into(), outcomes, r.note.clone(), String::new(), String::new(), String::new()];
         }
         let [tv, tb, tc] = cells(&r.time, false);
         let [mv, mb, mc] = cells(&r.memory, true);
-        format!("| `{}` | {tv} | {tb} | {tc} | {mv} | {mb} | {mc} |\n", r.key)
+        vec![format!("`{}`", r.key), tv, tb, tc, mv, mb, mc]
     };
     let quiet = |r: &&Row| matches!(r.verdict, Verdict::Unchanged | Verdict::Untested);
     let mut changed: Vec<&Row> = c.rows.iter().filter(|r| !quiet(r)).collect();
-    if changed.is_empty() {
-        s.push_str("No measurement changed significantly.\n");
-    } else {
-        s.push_str(header);
-        changed.sort_by_key(|r| r.verdict);
-        for r in changed {
-            s.push_str(&line(r));
-        }
-    }
-    let unchanged: Vec<&Row> = c.rows.iter().filter(quiet).collect();
-    if !unchanged.is_empty() {
-        s.push_str(&format!("\n<details><summary>{} unchanged or untested</summary>\n\n{header}", unchanged.len()));
-        for r in unchanged {
-            s.push_str(&line(r));
-        }
-        s.push_str("\n</details>\n");
-    }
-    s
+    changed.sort_by_key(|r| r.verdict);
+    (changed.into_iter().map(line).collect(), c.rows.iter().filter(quiet).map(line).collect())
 }
 
 fn value(v: f64, unit: &str) -> String {

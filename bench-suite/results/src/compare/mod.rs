@@ -20,7 +20,7 @@ use crate::model::{Measurement, RunResult};
 use crate::stats::{self, ALPHA, Judgement, ProcessTest, median_of_sorted};
 use crate::units;
 
-mod markdown;
+pub(crate) mod markdown;
 pub use markdown::markdown;
 
 /// What fails the gate.

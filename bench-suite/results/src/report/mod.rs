@@ -14,8 +14,10 @@ use crate::compare::DEFAULT_NOISE_FLOOR;
 use crate::table::{best_median, limit_text, metric_text, outcome_text, ratio_text, standing, tasks_in_order};
 use crate::units;
 
+mod comparison;
 mod html;
 mod markdown;
+pub use comparison::{comparison_blocks, comparison_fragment};
 pub use html::{FRAGMENT_CLASS, fragment};
 use html::html;
 use markdown::markdown;
@@ -42,6 +44,8 @@ pub struct Report {
     pub markdown: String,
     /// `index.html`, self-contained.
     pub html: String,
+    /// The same content as an HTML fragment safe to embed in a notebook page (see [`fragment`]).
+    pub fragment: String,
     /// `(file name, SVG)` of every chart, for `charts/`.
     pub charts: Vec<(String, String)>,
 }
@@ -89,7 +93,7 @@ impl Report {
             _ => None,
         })
         .collect();
-        Report { markdown: markdown(blocks), html: html(title, blocks), charts }
+        Report { markdown: markdown(blocks), html: html(title, blocks), fragment: fragment(blocks), charts }
     }
 }
 

@@ -1,0 +1,296 @@
+"""Results as Python objects: a run, its rows, charts and report; a comparison; a history; the catalog.
+
+Each object is a thin wrapper over the native module (crate ``polaroid-results``): the figures, verdicts, charts and
+HTML come from Rust, the same code the CLI's ``report`` and ``compare`` run. Every object displays itself in a
+notebook (``_repr_mimebundle_``: an HTML fragment whose CSS is scoped to its own root element, plain text, JSON).
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from polaroid import _native
+from polaroid._binary import locate_binary
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its file stem, what it shows, and the SVG document (displays inline)."""
+
+    name: str
+    caption: str
+    svg: str
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"image/svg+xml": self.svg, "text/plain": f"<Chart {self.name}: {self.caption}>"}
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Writes the SVG to ``path``."""
+        p = Path(path)
+        p.write_text(self.svg, encoding="utf-8")
+        return p
+
+
+class Charts(list):
+    """A list of :class:`Chart` that displays as the charts, each with its caption."""
+
+    def _repr_html_(self) -> str:
+        return "".join(
+            f'<figure style="margin:0 0 1em 0">{c.svg}<figcaption>{html.escape(c.caption)}</figcaption></figure>'
+            for c in self
+        )
+
+    def __repr__(self) -> str:
+        return "Charts([" + ", ".join(c.name for c in self) + "])"
+
+
+class Run:
+    """A result document: what one ``polaroid-bench run`` measured.
+
+    Made by :func:`polaroid.run` or :func:`polaroid.load`. ``interrupted`` is true when the run was stopped before
+    it finished (the measurements made until then are here, and ``polaroid.run(out=..., resume=True)`` finishes it).
+    """
+
+    def __init__(self, native: Any, path: Path | None, *, interrupted: bool = False, command: Sequence[str] = ()):
+        self._native = native
+        self.path = path
+        self.interrupted = interrupted
+        self.command = list(command)
+
+    @property
+    def measurements(self) -> int:
+        """Measurements in the document."""
+        return self._native.measurements
+
+    @property
+    def failures(self) -> int:
+        """Measurements that failed with an error or a wrong answer."""
+        return self._native.failures
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per measurement: key, workload, task, variant, role, sweep parameters, outcome, unit, median,
+        its 95% interval, processes, p50/p99 latency, peak RSS and the cap, ratio to the best, verdict (``wins``, ``tie``,
+        ``behind``, ``limit``) and fraction of the calibrated decode limit."""
+        return json.loads(self._native.rows_json())
+
+    def to_polars(self) -> Any:
+        """The rows as a polars DataFrame, one row per measurement, with typed columns."""
+        import polars as pl
+
+        schema = {
+            "key": pl.String, "workload": pl.String, "task": pl.String, "variant": pl.String, "role": pl.String,
+            "size": pl.String, "latency_ms": pl.UInt64, "clients": pl.UInt64, "connections": pl.UInt64,
+            "rate_per_s": pl.Float64, "unpaced": pl.Boolean, "outcome": pl.String, "unit": pl.String,
+            "median": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "processes": pl.UInt32,
+            "p50_ns": pl.UInt64, "p99_ns": pl.UInt64, "peak_rss_bytes": pl.UInt64, "memory_cap_bytes": pl.UInt64,
+            "vs_best": pl.Float64,
+            "verdict": pl.String, "of_limit": pl.Float64,
+        }
+        return pl.DataFrame(self.rows(), schema=schema)
+
+    def charts(self) -> Charts:
+        """The charts the report shows (medians with intervals, scaling, memory timelines, latency CDFs)."""
+        return Charts(Chart(n, c, s) for n, c, s in self._native.charts())
+
+    def summary(self) -> str:
+        """The summary table the CLI prints at the end of a run."""
+        return self._native.summary()
+
+    def report(self, out_dir: str | os.PathLike[str], title: str = "polaroid benchmark report") -> Path:
+        """Writes index.md, a self-contained index.html and charts/*.svg into ``out_dir``; returns index.html."""
+        out = Path(out_dir)
+        self._native.write_report(out, title, self._command_text())
+        return out / "index.html"
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole document (schema 2) as Python data."""
+        return json.loads(self._native.to_json())
+
+    def _command_text(self) -> str:
+        if self.command:
+            return " ".join(self.command)
+        return f"polaroid.load({str(self.path)!r})" if self.path else "polaroid"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        title = f"polaroid run: {self._native.label}" + (" (interrupted)" if self.interrupted else "")
+        return {
+            "text/html": self._native.fragment(title, self._command_text()),
+            "text/plain": repr(self) + "\n" + self.summary(),
+            "application/json": {"path": str(self.path), "measurements": self.measurements, "failures": self.failures,
+                                 "interrupted": self.interrupted},
+        }
+
+    def __repr__(self) -> str:
+        state = ", interrupted" if self.interrupted else ""
+        return f"<polaroid.Run {self.path}: {self.measurements} measurements, {self.failures} failed{state}>"
+
+
+def load(path: str | os.PathLike[str]) -> Run:
+    """Reads a result file written by ``polaroid-bench run`` (``.json`` or ``.json.gz``; schema 1 is upgraded)."""
+    p = Path(path)
+    if p.suffix == ".gz":
+        try:
+            data = gzip.decompress(p.read_bytes())
+        except (OSError, EOFError) as e:
+            raise _native.PolaroidError(f"cannot read {p}: {e}") from e
+        return Run(_native.load_bytes(data, p), p)
+    return Run(_native.load(p), p)
+
+
+def _run_of(x: Run | str | os.PathLike[str]) -> Run:
+    return x if isinstance(x, Run) else load(x)
+
+
+class Comparison:
+    """Two runs compared by the rule the CI gate uses (``polaroid-bench compare``): per measurement, a t-test on
+    per-process medians, Holm-adjusted over the comparison, an interval clear of no change and a change beyond the
+    noise floor; anything else is unchanged."""
+
+    def __init__(self, native: Any):
+        self._native = native
+
+    @property
+    def fails(self) -> bool:
+        """Whether the gate fails (by ``fail_on``)."""
+        return self._native.fails
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code ``polaroid-bench compare`` gives: 0 pass, 1 time regression, 3 memory regression only."""
+        return self._native.exit_code
+
+    @property
+    def gate_line(self) -> str:
+        """The gate's verdict in one line."""
+        return self._native.gate_line
+
+    @property
+    def warnings(self) -> list[str]:
+        """What makes the comparison weaker (different machines, untestable measurements)."""
+        return list(self._native.warnings)
+
+    @property
+    def markdown(self) -> str:
+        """Markdown for a pull-request comment."""
+        return self._native.markdown()
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per measurement key: verdict, outcomes, and the time and memory changes with their tests."""
+        return json.loads(self._native.to_json())["rows"]
+
+    @property
+    def regressions(self) -> list[dict[str, Any]]:
+        """The rows whose verdict is ``regressed``."""
+        return [r for r in self.rows() if r["verdict"] == "regressed"]
+
+    def to_polars(self) -> Any:
+        """One row per measurement: key, verdict, and per quantity (time, memory) base and new medians, change,
+        its 95% interval, adjusted p-value and verdict."""
+        import polars as pl
+
+        flat = []
+        for r in self.rows():
+            row: dict[str, Any] = {"key": r["key"], "verdict": r["verdict"], "outcome_base": r["outcomes"][0],
+                                   "outcome_new": r["outcomes"][1]}
+            for q in ("time", "memory"):
+                c = r.get(q) or {}
+                t = c.get("test") or {}
+                row |= {f"{q}_unit": c.get("unit"), f"{q}_base": c.get("base_median"), f"{q}_new": c.get("new_median"),
+                        f"{q}_change": (c["slowdown"] - 1.0) if c else None,
+                        f"{q}_ci_low": (t["ci_low"] - 1.0) if t else None,
+                        f"{q}_ci_high": (t["ci_high"] - 1.0) if t else None,
+                        f"{q}_p_adjusted": c.get("adjusted_p"), f"{q}_verdict": c.get("verdict")}
+            flat.append(row)
+        schema = {"key": pl.String, "verdict": pl.String, "outcome_base": pl.String, "outcome_new": pl.String}
+        for q in ("time", "memory"):
+            schema |= {f"{q}_unit": pl.String, f"{q}_base": pl.Float64, f"{q}_new": pl.Float64,
+                       f"{q}_change": pl.Float64, f"{q}_ci_low": pl.Float64, f"{q}_ci_high": pl.Float64,
+                       f"{q}_p_adjusted": pl.Float64, f"{q}_verdict": pl.String}
+        return pl.DataFrame(flat, schema=schema)
+
+    def chart(self) -> Chart | None:
+        """The change of each measurement with its interval, coloured by verdict (``None``: nothing timed)."""
+        svg = self._native.change_chart()
+        return None if svg is None else Chart("change", "change per measurement", svg)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self._native.fragment(), "text/plain": self.markdown,
+                "application/json": {"fails": self.fails, "exit_code": self.exit_code, "gate": self.gate_line}}
+
+    def __repr__(self) -> str:
+        return f"<polaroid.Comparison: {self.gate_line}>"
+
+
+def compare(base: Run | str | os.PathLike[str], new: Run | str | os.PathLike[str], noise_floor: float = 0.05,
+            fail_on: str = "time", noise: str | os.PathLike[str] | None = None) -> Comparison:
+    """Compares two runs (result files or :class:`Run`) the way ``polaroid-bench compare`` does.
+
+    ``fail_on``: ``"time"`` (default), ``"memory"``, ``"any"`` or ``"none"``. ``noise``: a ``noise.json`` from
+    ``polaroid-bench noise``, for per-measurement floors.
+    """
+    b, n = _run_of(base), _run_of(new)
+    return Comparison(_native.compare_runs(b._native, n._native, noise_floor, fail_on,
+                                           None if noise is None else Path(noise)))
+
+
+class History:
+    """Per-task trends over the result files of a directory."""
+
+    def __init__(self, fragment: str, charts: list[tuple[str, str]], runs: int, skipped: list[str]):
+        self._fragment = fragment
+        self.charts = Charts(Chart(n.removesuffix(".svg"), n.removesuffix(".svg"), s) for n, s in charts)
+        self.runs = runs
+        self.skipped = skipped
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self._fragment, "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        return f"<polaroid.History: {self.runs} runs, {len(self.charts)} charts, {len(self.skipped)} files skipped>"
+
+
+def history(directory: str | os.PathLike[str]) -> History:
+    """The history of every result file in ``directory`` (files that are not results are skipped and listed)."""
+    return History(*_native.history_of(Path(directory), f"polaroid.history({str(directory)!r})"))
+
+
+class Workloads:
+    """What the binary can measure: workloads, their tasks, variants (with roles), sizes and sweeps."""
+
+    def __init__(self, catalog: dict[str, Any]):
+        self.catalog = catalog
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.catalog["workloads"])
+
+    def names(self) -> list[str]:
+        """Workload names, in run order."""
+        return [w["name"] for w in self]
+
+    def variants(self) -> list[str]:
+        """Every variant name, with its role in ``catalog["variants"]``."""
+        return [v["name"] for v in self.catalog["variants"]]
+
+    def __repr__(self) -> str:
+        return _native.catalog_text(json.dumps(self.catalog))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/plain": repr(self), "application/json": self.catalog}
+
+
+def workloads(binary: str | os.PathLike[str] | None = None) -> Workloads:
+    """The catalog of the ``polaroid-bench`` binary (``polaroid-bench list --format json``)."""
+    exe = locate_binary(binary)
+    done = subprocess.run([str(exe), "list", "--format", "json"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise _native.PolaroidError(f"{exe} list failed: {done.stderr.strip()}")
+    return Workloads(json.loads(done.stdout))

@@ -1,0 +1,265 @@
+"""Running the benchmark: ``polaroid-bench run --progress jsonl`` as a child process, its events shown as they come.
+
+In a notebook the progress is one display that is updated in place and ends as the run's final state (what the
+saved notebook keeps); elsewhere it is one line per finished measurement on stderr. Ctrl-C (the notebook's
+interrupt) or cancelling :func:`run_async`'s task sends the binary SIGINT: it kills the running measurement, keeps
+every finished one in the result file and exits; the finished part is returned (or stays in the file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+from polaroid import _native
+from polaroid._binary import locate_binary
+from polaroid._results import Run, load
+
+# Exit codes of `polaroid-bench run` (docs/progress.md): 3 some measurement failed (the rest is kept), 130 stopped
+# by SIGINT/SIGTERM (finished measurements kept).
+_FAILED_MEASUREMENTS = 3
+_INTERRUPTED = 130
+# How long the binary may take to stop its measurement and write its file after SIGINT before it is killed.
+_STOP_TIMEOUT_S = 60.0
+
+
+def _argv(exe: Path, suite: str, workloads: Sequence[str] | None, engines: Sequence[str] | None, runs: int | None,
+          out: Path, resume: bool, overrides: dict[str, Any]) -> list[str]:
+    args = [str(exe), "run", "--suite", suite, "--progress", "jsonl", "--out", str(out)]
+    for flag, values in (("--workload", workloads), ("--engine", engines)):
+        for v in [values] if isinstance(values, str) else (values or []):
+            args += [flag, v]
+    if runs is not None:
+        args += ["--runs", str(runs)]
+    if resume:
+        args.append("--resume")
+    for name, value in overrides.items():
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            args.append(flag)
+        elif value is False or value is None:
+            continue
+        elif isinstance(value, (list, tuple)):
+            args += [flag, ",".join(str(v) for v in value)]
+        else:
+            args += [flag, str(value)]
+    return args
+
+
+def _default_out(suite: str) -> Path:
+    return Path("polaroid-results") / f"{suite}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the binary gets SIGTERM if this Python process dies (even by kill -9), so no run
+    outlives its kernel. Linux only; elsewhere a no-op."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class _Progress:
+    """Shows a run's events: an updated display in a notebook, lines on stderr elsewhere."""
+
+    def __init__(self, argv: Sequence[str], notebook: bool):
+        self.notebook = notebook
+        self.total: int | None = None
+        self.done = 0
+        self.current: str | None = None
+        self.lines: list[str] = []
+        self.state = "starting"
+        self.started = time.monotonic()
+        self.handle = None
+        if notebook:
+            from IPython.display import display
+
+            self.handle = display(self, display_id=True)
+        else:
+            print(f"polaroid: {' '.join(argv)}", file=sys.stderr)
+
+    def event(self, raw: str) -> None:
+        raw = raw.strip()
+        if not raw:
+            return
+        try:
+            event = json.loads(raw)
+            line = _native.event_line(raw)
+        except (ValueError, _native.PolaroidError):
+            return  # not an event (the binary writes nothing else to stdout); never fail a run over display
+        kind = event.get("event")
+        if kind == "planned":
+            self.total, self.done = event["total"], event["skipped"]
+        elif kind == "started":
+            self.current = event["key"]
+        elif kind == "finished":
+            self.done += 1
+            self.current = None
+        if line is not None:
+            self.lines.append(line)
+            if not self.notebook:
+                print(line, file=sys.stderr, flush=True)
+        self.state = "running"
+        self._update()
+
+    def finish(self, state: str) -> None:
+        self.state = state
+        self.current = None
+        if not self.notebook:
+            print(f"polaroid: {state}", file=sys.stderr, flush=True)
+        self._update()
+
+    def _update(self) -> None:
+        if self.handle is not None:
+            self.handle.update(self)
+
+    def _head(self) -> str:
+        count = f"{self.done}/{self.total}" if self.total is not None else f"{self.done}"
+        elapsed = time.monotonic() - self.started
+        now = f"; now {self.current}" if self.current else ""
+        return f"polaroid run: {count} measurements, {elapsed:.0f} s, {self.state}{now}"
+
+    def __repr__(self) -> str:
+        return "\n".join([self._head(), *self.lines])
+
+    def _repr_html_(self) -> str:
+        body = html.escape("\n".join(self.lines))
+        return (f'<div class="polaroid-progress"><div style="font-weight:bold">{html.escape(self._head())}</div>'
+                f'<pre style="max-height:18em;overflow:auto;margin:0.3em 0">{body}</pre></div>')
+
+
+def _failure(code: int, stderr: list[str]) -> _native.PolaroidError:
+    errors = [l for l in stderr if l.startswith("error:")]
+    message = "\n".join(errors or stderr[-5:]) or f"polaroid-bench exited with code {code}"
+    return _native.PolaroidError(message.removeprefix("error: "))
+
+
+def _finished(code: int, out: Path, stderr: list[str], argv: list[str], progress: _Progress, interrupted: bool) -> Run:
+    interrupted = interrupted or code == _INTERRUPTED
+    if not interrupted and code not in (0, _FAILED_MEASUREMENTS):
+        progress.finish(f"failed (exit {code})")
+        raise _failure(code, stderr)
+    if not out.exists():
+        progress.finish("interrupted before any measurement finished")
+        raise _native.PolaroidError(f"the run was interrupted before any measurement finished; nothing was written to {out}")
+    run = load(out)
+    run.interrupted, run.command = interrupted, argv
+    state = f"{'interrupted' if interrupted else 'finished'}: {run.measurements} measurements"
+    state += f", {run.failures} failed; results in {out}"
+    if interrupted:
+        state += f" (finish it with polaroid.run(out={str(out)!r}, resume=True, ...))"
+    progress.finish(state)
+    if run.failures:
+        warnings.warn(f"{run.failures} measurement(s) failed with an error or a wrong answer; see run.rows()", stacklevel=3)
+    return run
+
+
+def _prepare(suite: str, workloads: Any, engines: Any, runs: int | None, out: Any, resume: bool, binary: Any,
+             overrides: dict[str, Any]) -> tuple[list[str], Path]:
+    if resume and out is None:
+        raise _native.PolaroidError("resume=True needs out=: the result file of the run to finish")
+    exe = locate_binary(binary)
+    out_path = Path(out) if out is not None else _default_out(suite)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    return _argv(exe, suite, workloads, engines, runs, out_path, resume, overrides), out_path
+
+
+def run(suite: str = "smoke", workloads: Sequence[str] | str | None = None, engines: Sequence[str] | str | None = None,
+        runs: int | None = None, out: str | os.PathLike[str] | None = None, resume: bool = False,
+        binary: str | os.PathLike[str] | None = None, **overrides: Any) -> Run:
+    """Runs the benchmark and returns what it measured.
+
+    ``suite``: ``"smoke"`` (seconds per workload), ``"default"`` or ``"large"``. ``workloads`` / ``engines``:
+    names from :func:`polaroid.workloads` (default: all, each with its own variants). ``runs``: timed runs per
+    process. ``out``: the result file (default ``polaroid-results/<suite>-<UTC time>.json``); with
+    ``resume=True`` a stopped run in ``out`` is finished. Any other ``polaroid-bench run`` option is a keyword:
+    ``processes=3``, ``memory_cap="1GiB"``, ``clients=[1, 10]``, ``no_calibrate=True``.
+
+    Ctrl-C (the notebook's interrupt) stops the run: the running measurement is killed, the finished ones are
+    returned with ``interrupted=True``.
+    """
+    argv, out_path = _prepare(suite, workloads, engines, runs, out, resume, binary, overrides)
+    progress = _Progress(argv, _in_notebook())
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            bufsize=1, preexec_fn=_die_with_parent)
+    stderr: list[str] = []
+    reader = threading.Thread(target=lambda: stderr.extend(l.rstrip("\n") for l in proc.stderr), daemon=True)
+    reader.start()
+    interrupted = False
+    try:
+        for raw in proc.stdout:
+            progress.event(raw)
+        code = proc.wait()
+    except KeyboardInterrupt:
+        interrupted = True
+        code = _stop(proc)
+    reader.join(timeout=5)
+    return _finished(code, out_path, stderr, argv, progress, interrupted)
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    """SIGINT, as Ctrl-C in a terminal would send: the binary kills its measurement and writes its file."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.wait(timeout=_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+async def run_async(suite: str = "smoke", workloads: Sequence[str] | str | None = None,
+                    engines: Sequence[str] | str | None = None, runs: int | None = None,
+                    out: str | os.PathLike[str] | None = None, resume: bool = False,
+                    binary: str | os.PathLike[str] | None = None, **overrides: Any) -> Run:
+    """:func:`run` without blocking the event loop (``await polaroid.run_async()`` in a notebook cell).
+
+    Cancelling the task stops the run the way Ctrl-C does (the measurements finished so far stay in ``out``) and
+    raises ``asyncio.CancelledError`` as cancelled tasks do.
+    """
+    argv, out_path = _prepare(suite, workloads, engines, runs, out, resume, binary, overrides)
+    progress = _Progress(argv, _in_notebook())
+    proc = await asyncio.create_subprocess_exec(*argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+    stderr: list[str] = []
+
+    async def collect() -> None:
+        async for raw in proc.stderr:
+            stderr.append(raw.decode(errors="replace").rstrip("\n"))
+
+    collector = asyncio.ensure_future(collect())
+    try:
+        async for raw in proc.stdout:
+            progress.event(raw.decode(errors="replace"))
+        code = await proc.wait()
+        await collector
+    except asyncio.CancelledError:
+        proc.send_signal(signal.SIGINT)
+        try:
+            await asyncio.shield(asyncio.wait_for(proc.wait(), _STOP_TIMEOUT_S))
+        except asyncio.TimeoutError:
+            proc.kill()
+            await proc.wait()
+        progress.finish(f"cancelled; finished measurements are in {out_path}")
+        raise
+    return _finished(code, out_path, stderr, argv, progress, False)

@@ -1,0 +1,236 @@
+//! `polaroid._native`: the few calls the Python package makes into Rust. Everything here is a thin skin over
+//! `polaroid-results` (the result model, statistics, charts, reports); the Python API, its docstrings and the
+//! running of the `polaroid-bench` binary live in `python/polaroid/*.py`. No Polars is linked: measurements run
+//! in processes of the `polaroid-bench` binary.
+//!
+//! Every error leaves through [`err`], as `polaroid.PolaroidError` with the Rust message.
+
+use std::path::{Path, PathBuf};
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+use polaroid_results::compare::{self, CompareOptions, Comparison, FailOn, Noise};
+use polaroid_results::{RunResult, catalog, events, history, report, rows, table};
+
+create_exception!(_native, PolaroidError, PyException, "An error polaroid reports: the message says what to fix.");
+
+/// The one place a Rust error becomes a Python exception.
+fn err(e: impl std::fmt::Display) -> PyErr {
+    PolaroidError::new_err(e.to_string())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(err)
+}
+
+/// A loaded result document.
+#[pyclass(frozen, module = "polaroid._native")]
+struct NativeRun {
+    label: String,
+    result: RunResult,
+}
+
+#[pymethods]
+impl NativeRun {
+    /// The label reports use (the file name).
+    #[getter]
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Measurements in the document.
+    #[getter]
+    fn measurements(&self) -> usize {
+        self.result.measurements.len()
+    }
+
+    /// Measurements that failed (an error or a wrong answer).
+    #[getter]
+    fn failures(&self) -> usize {
+        self.result.failures()
+    }
+
+    /// The document as JSON (schema 2, upgraded on load).
+    fn to_json(&self) -> PyResult<String> {
+        json(&self.result)
+    }
+
+    /// One flat row per measurement (`polaroid_results::rows::Row`), as a JSON array.
+    fn rows_json(&self) -> PyResult<String> {
+        json(&rows::rows(&self.result))
+    }
+
+    /// The summary table, as the CLI prints it.
+    fn summary(&self) -> String {
+        table::summary_table(&self.result)
+    }
+
+    /// The charts the report shows: `(name, caption, svg)` each.
+    fn charts(&self) -> PyResult<Vec<(String, String, String)>> {
+        let charts = report::charts(&[(self.label.clone(), self.result.clone())]).map_err(err)?;
+        Ok(charts.into_iter().map(|c| (c.name, c.caption, c.svg)).collect())
+    }
+
+    /// The report as an HTML fragment (CSS scoped to one root class, no script).
+    fn fragment(&self, title: &str, command: &str) -> PyResult<String> {
+        report::build_fragment(title, &[(self.label.clone(), self.result.clone())], command).map_err(err)
+    }
+
+    /// Writes the report directory (index.md, index.html, charts/*.svg); returns the number of charts.
+    fn write_report(&self, out_dir: PathBuf, title: &str, command: &str) -> PyResult<usize> {
+        let r = report::build(title, &[(self.label.clone(), self.result.clone())], command).map_err(err)?;
+        r.write_dir(&out_dir).map_err(err)?;
+        Ok(r.charts.len())
+    }
+}
+
+/// Reads a result file (JSON, or gzip-compressed JSON already decompressed by the caller via `load_bytes`).
+#[pyfunction]
+fn load(path: PathBuf) -> PyResult<NativeRun> {
+    let result = RunResult::load(&path).map_err(err)?;
+    Ok(NativeRun { label: label(&path), result })
+}
+
+/// Reads a result document from bytes (e.g. a decompressed `.json.gz`); `path` names it in errors and reports.
+#[pyfunction]
+fn load_bytes(data: &[u8], path: PathBuf) -> PyResult<NativeRun> {
+    let result = RunResult::from_json(data).map_err(|e| match e {
+        polaroid_results::Error::Parse { source, .. } => err(polaroid_results::Error::Parse { path: path.clone(), source }),
+        polaroid_results::Error::SchemaVersion { found, expected, .. } => {
+            err(polaroid_results::Error::SchemaVersion { path: path.clone(), found, expected })
+        }
+        other => err(other),
+    })?;
+    Ok(NativeRun { label: label(&path), result })
+}
+
+fn label(p: &Path) -> String {
+    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// A comparison of two runs, by the rule the CI gate uses.
+#[pyclass(frozen, module = "polaroid._native")]
+struct NativeComparison {
+    comparison: Comparison,
+}
+
+#[pymethods]
+impl NativeComparison {
+    /// Whether the gate fails.
+    #[getter]
+    fn fails(&self) -> bool {
+        self.comparison.fails()
+    }
+
+    /// The exit code `polaroid-bench compare` would give (0 pass, 1 time regression, 3 memory only).
+    #[getter]
+    fn exit_code(&self) -> u8 {
+        self.comparison.exit_code()
+    }
+
+    /// The gate's one line.
+    #[getter]
+    fn gate_line(&self) -> String {
+        self.comparison.gate_line()
+    }
+
+    /// Warnings (different hardware, untestable measurements).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.comparison.warnings.clone()
+    }
+
+    /// The Markdown for a pull-request comment.
+    fn markdown(&self) -> String {
+        compare::markdown(&self.comparison)
+    }
+
+    /// The comparison as an HTML fragment with the chart of the change.
+    fn fragment(&self) -> PyResult<String> {
+        report::comparison_fragment(&self.comparison).map_err(err)
+    }
+
+    /// The chart of the change, as SVG (`None` when nothing has a time to compare).
+    fn change_chart(&self) -> PyResult<Option<String>> {
+        if self.comparison.rows.iter().all(|r| r.time.is_none()) {
+            return Ok(None);
+        }
+        polaroid_results::chart::change::render(&self.comparison).map(Some).map_err(err)
+    }
+
+    /// The whole comparison as JSON (options, rows with their changes and tests).
+    fn to_json(&self) -> PyResult<String> {
+        json(&self.comparison)
+    }
+}
+
+/// Compares `base` with `new`. `fail_on`: `time`, `memory`, `any` or `none`; `noise`: a noise.json from
+/// `polaroid-bench noise`.
+#[pyfunction]
+#[pyo3(signature = (base, new, noise_floor, fail_on, noise=None))]
+fn compare_runs(base: &NativeRun, new: &NativeRun, noise_floor: f64, fail_on: &str, noise: Option<PathBuf>) -> PyResult<NativeComparison> {
+    let fail_on: FailOn = serde_json::from_value(serde_json::Value::String(fail_on.into()))
+        .map_err(|_| err(format!("fail_on={fail_on:?} is not one of \"time\", \"memory\", \"any\", \"none\"")))?;
+    if !(noise_floor.is_finite() && (0.0..1.0).contains(&noise_floor)) {
+        return Err(err(format!("noise_floor={noise_floor} must be a fraction in [0, 1), e.g. 0.05 for 5%")));
+    }
+    let noise = noise.map(|p| Noise::load(&p)).transpose().map_err(err)?;
+    let options = CompareOptions { noise_floor, fail_on, noise };
+    let comparison = compare::compare(&base.result, &new.result, &base.label, &new.label, options).map_err(err)?;
+    Ok(NativeComparison { comparison })
+}
+
+/// The history of the result files in `dir`: `(fragment, charts as (file name, svg), runs, skipped files)`.
+#[pyfunction]
+fn history_of(dir: PathBuf, command: &str) -> PyResult<(String, Vec<(String, String)>, usize, Vec<String>)> {
+    let (mut runs, skipped) = history::load_dir(&dir).map_err(err)?;
+    if runs.is_empty() {
+        return Err(err(format!("no result files (*.json written by `polaroid-bench run`) in {}", dir.display())));
+    }
+    let r = history::build(&mut runs, command).map_err(err)?;
+    Ok((r.fragment, r.charts, runs.len(), skipped))
+}
+
+/// Where the `polaroid-bench` binary is (`explicit`, `$POLAROID_BENCH_BIN`, `PATH`, `candidates`, the scripts'
+/// build); the error names every place looked at.
+#[pyfunction]
+#[pyo3(signature = (explicit=None, candidates=Vec::new()))]
+fn locate(explicit: Option<PathBuf>, candidates: Vec<PathBuf>) -> PyResult<PathBuf> {
+    polaroid_results::binary::locate(explicit.as_deref(), &candidates).map_err(err)
+}
+
+/// The line a person reads for one `--progress jsonl` event (`None` for events with nothing to say).
+#[pyfunction]
+fn event_line(line: &str) -> PyResult<Option<String>> {
+    let event: events::Event = serde_json::from_str(line).map_err(|e| err(format!("not a progress event ({e}): {line}")))?;
+    Ok(match event {
+        events::Event::Finished { side, summary, .. } => Some(summary.line(side.as_deref())),
+        events::Event::Message { text } => Some(text),
+        events::Event::Planned { total, skipped } if skipped > 0 => Some(format!("resuming: {skipped} of {total} measurements already done")),
+        _ => None,
+    })
+}
+
+/// The catalog (`polaroid-bench list --format json`) as the text `list` prints.
+#[pyfunction]
+fn catalog_text(catalog_json: &str) -> PyResult<String> {
+    let c: catalog::Catalog = serde_json::from_str(catalog_json).map_err(|e| err(format!("not a polaroid-bench catalog: {e}")))?;
+    Ok(c.text())
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("PolaroidError", m.py().get_type::<PolaroidError>())?;
+    m.add_class::<NativeRun>()?;
+    m.add_class::<NativeComparison>()?;
+    m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(load_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_runs, m)?)?;
+    m.add_function(wrap_pyfunction!(history_of, m)?)?;
+    m.add_function(wrap_pyfunction!(locate, m)?)?;
+    m.add_function(wrap_pyfunction!(event_line, m)?)?;
+    m.add_function(wrap_pyfunction!(catalog_text, m)?)?;
+    Ok(())
+}
