@@ -7,7 +7,6 @@ notebook (``_repr_mimebundle_``: an HTML fragment whose CSS is scoped to its own
 
 from __future__ import annotations
 
-import gzip
 import html
 import json
 import os
@@ -135,14 +134,8 @@ class Run:
 
 
 def load(path: str | os.PathLike[str]) -> Run:
-    """Reads a result file written by ``polaroid-bench run`` (``.json`` or ``.json.gz``; schema 1 is upgraded)."""
+    """Reads a result file written by ``polaroid-bench run`` (``.json`` or gzip-compressed; schema 1 is upgraded)."""
     p = Path(path)
-    if p.suffix == ".gz":
-        try:
-            data = gzip.decompress(p.read_bytes())
-        except (OSError, EOFError) as e:
-            raise _native.PolaroidError(f"cannot read {p}: {e}") from e
-        return Run(_native.load_bytes(data, p), p)
     return Run(_native.load(p), p)
 
 

@@ -86,23 +86,10 @@ impl NativeRun {
     }
 }
 
-/// Reads a result file (JSON, or gzip-compressed JSON already decompressed by the caller via `load_bytes`).
+/// Reads a result file (JSON, plain or gzip-compressed).
 #[pyfunction]
 fn load(path: PathBuf) -> PyResult<NativeRun> {
     let result = RunResult::load(&path).map_err(err)?;
-    Ok(NativeRun { label: label(&path), result })
-}
-
-/// Reads a result document from bytes (e.g. a decompressed `.json.gz`); `path` names it in errors and reports.
-#[pyfunction]
-fn load_bytes(data: &[u8], path: PathBuf) -> PyResult<NativeRun> {
-    let result = RunResult::from_json(data).map_err(|e| match e {
-        polaroid_results::Error::Parse { source, .. } => err(polaroid_results::Error::Parse { path: path.clone(), source }),
-        polaroid_results::Error::SchemaVersion { found, expected, .. } => {
-            err(polaroid_results::Error::SchemaVersion { path: path.clone(), found, expected })
-        }
-        other => err(other),
-    })?;
     Ok(NativeRun { label: label(&path), result })
 }
 
@@ -226,7 +213,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeRun>()?;
     m.add_class::<NativeComparison>()?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
-    m.add_function(wrap_pyfunction!(load_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(compare_runs, m)?)?;
     m.add_function(wrap_pyfunction!(history_of, m)?)?;
     m.add_function(wrap_pyfunction!(locate, m)?)?;

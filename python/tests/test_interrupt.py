@@ -51,8 +51,6 @@ def test_ctrl_c_returns_the_finished_part_and_resume_completes_it(tmp_path: Path
     assert got["interrupted"] and got["measurements"] >= 1
     assert "resume=True" in stderr
     assert pids_running(str(out)) == [], "a process of the stopped run is still running"
-    total = len(polaroid.workloads().catalog["workloads"])  # sanity: the catalog is readable
-    assert total >= 1
     done = polaroid.run(workloads=[WORKLOAD], out=out, resume=True, no_calibrate=True)
     assert not done.interrupted and done.measurements > got["measurements"] and done.failures == 0
 

@@ -51,7 +51,14 @@ def test_the_notebook_runs_and_renders(path: Path, tmp_path: Path) -> None:
 
     body, _ = HTMLExporter(template_name="basic").from_notebook_node(nb)
     page = tmp_path / "page.html"
-    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{body}</body></html>", encoding="utf-8")
+    # The test page (not the notebook) counts what the browser drew once everything loaded: inline SVG elements and
+    # images (nbconvert shows an image/svg+xml output as <img>) that decoded with a size.
+    probe = (
+        "<script>addEventListener('load', () => { const imgs = [...document.images];"
+        " document.title = `svg=${document.querySelectorAll('svg').length} img=${imgs.filter(i => i.naturalWidth > 0).length}"
+        " broken=${imgs.filter(i => !i.naturalWidth).length}`; });</script>"
+    )
+    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'>{probe}</head><body>{body}</body></html>", encoding="utf-8")
     done = subprocess.run(
         [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
@@ -60,5 +67,8 @@ def test_the_notebook_runs_and_renders(path: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     console = [l for l in done.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
     assert not console, console
-    rendered = len(re.findall(r"<svg[\s>]", done.stdout))
-    assert rendered >= svgs, f"{rendered} charts rendered of {svgs}"
+    title = re.search(r"<title>svg=(\d+) img=(\d+) broken=(\d+)</title>", done.stdout)
+    assert title, "the page did not finish loading"
+    inline, images, broken = map(int, title.groups())
+    assert broken == 0, f"{broken} images did not render"
+    assert inline + images >= svgs, f"{inline + images} charts rendered of {svgs}"

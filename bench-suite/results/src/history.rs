@@ -9,11 +9,15 @@ use crate::model::RunResult;
 use crate::report::{Block, Report, slug};
 use crate::table::metric_text;
 
-/// Every result file (`*.json`) of `dir`, oldest name first, labelled by file name; files that cannot be read are
+/// Every result file (`*.json`, `*.json.gz`) of `dir`, oldest name first, labelled by file name; files that cannot be read are
 /// returned apart with the reason, so a history is not lost to one bad file.
 pub fn load_dir(dir: &std::path::Path) -> Result<(Vec<(String, RunResult)>, Vec<String>)> {
     let entries = std::fs::read_dir(dir).map_err(|source| crate::Error::Io { action: "read", path: dir.to_path_buf(), source })?;
-    let mut paths: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    let mut paths: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| {
+        let name = p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        name.ends_with(".json") || name.ends_with(".json.gz")
+    })
+    .collect();
     paths.sort();
     let (mut runs, mut skipped) = (Vec::new(), Vec::new());
     for p in &paths {

@@ -37,9 +37,16 @@ impl RunResult {
         self.measurements.iter().filter(|m| m.failed()).count()
     }
 
-    /// Reads a result document, upgrading version 1 documents and refusing unknown versions with a message that says what to do.
+    /// Reads a result document, plain or gzip-compressed (`.json.gz`, told by its magic bytes), upgrading version 1
+    /// documents and refusing unknown versions with a message that says what to do.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;
+        let io = |source| Error::Io { action: "read", path: path.to_path_buf(), source };
+        let mut bytes = std::fs::read(path).map_err(io)?;
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut plain).map_err(io)?;
+            bytes = plain;
+        }
         Self::from_json(&bytes).map_err(|e| match e {
             Error::Parse { source, .. } => Error::Parse { path: path.to_path_buf(), source },
             Error::SchemaVersion { found, expected, .. } => Error::SchemaVersion { path: path.to_path_buf(), found, expected },
@@ -51,7 +58,11 @@ impl RunResult {
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         let parse = |source| Error::Parse { path: "<bytes>".into(), source };
         let mut doc: serde_json::Value = serde_json::from_slice(bytes).map_err(parse)?;
-        let found = doc.get("schema_version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        // A document without a version is not ours (e.g. some other JSON file), not an old one of ours.
+        let Some(found) = doc.get("schema_version").and_then(|v| v.as_u64()) else {
+            return Err(parse(<serde_json::Error as serde::de::Error>::custom("no schema_version field")));
+        };
+        let found = found as u32;
         match found {
             SCHEMA_VERSION => {}
             1 => upgrade_v1(&mut doc),
