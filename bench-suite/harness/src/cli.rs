@@ -56,7 +56,8 @@ pub enum Command {
     ///   cargo run --release -p polaroid-bench --example feed_client -- ws://127.0.0.1:PORT/feed
     #[command(verbatim_doc_comment)]
     Feed(FeedArgs),
-    /// Write a report (index.md, a self-contained index.html, charts/*.svg and *.png) from one or more result files.
+    /// Write a report (index.md, a self-contained index.html, charts/*.svg and *.png) from one or more result files
+    /// (JSON, plain or gzip-compressed).
     ///
     /// Sections: environment and provenance, methodology, per-workload findings with tables and charts, where
     /// each engine wins and loses, failures. Every number comes from the files.
@@ -65,7 +66,7 @@ pub enum Command {
     ///   polaroid-bench report polaroid-results/default-*.json --out reports/my-machine/
     #[command(verbatim_doc_comment)]
     Report(ReportArgs),
-    /// Trend of many result files in a directory: per task, each variant's median per run, with charts.
+    /// Trend of many result files (*.json, *.json.gz) in a directory: per task, each variant's median per run, with charts.
     ///
     /// Examples:
     ///   polaroid-bench history polaroid-results/ --out reports/history/
