@@ -201,8 +201,11 @@ def run(suite: str = "smoke", workloads: Sequence[str] | str | None = None, engi
     """
     argv, out_path = _prepare(suite, workloads, engines, runs, out, resume, binary, overrides)
     progress = _Progress(argv, _in_notebook())
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            bufsize=1, preexec_fn=_die_with_parent)
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, bufsize=1, preexec_fn=_die_with_parent)
+    except OSError as e:
+        raise _native.PolaroidError(f"cannot start {argv[0]}: {e}") from e
     stderr: list[str] = []
     reader = threading.Thread(target=lambda: stderr.extend(l.rstrip("\n") for l in proc.stderr), daemon=True)
     reader.start()
@@ -239,8 +242,11 @@ async def run_async(suite: str = "smoke", workloads: Sequence[str] | str | None 
     """
     argv, out_path = _prepare(suite, workloads, engines, runs, out, resume, binary, overrides)
     progress = _Progress(argv, _in_notebook())
-    proc = await asyncio.create_subprocess_exec(*argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                                stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+    try:
+        proc = await asyncio.create_subprocess_exec(*argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+    except OSError as e:
+        raise _native.PolaroidError(f"cannot start {argv[0]}: {e}") from e
     stderr: list[str] = []
 
     async def collect() -> None:

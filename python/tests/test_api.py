@@ -75,7 +75,7 @@ def test_load_reads_what_run_wrote_and_gzip(smoke_run: polaroid.Run, tmp_path: P
 
 
 def test_the_committed_default_result_loads(tmp_path: Path) -> None:
-    run = polaroid.load(REPO / "reports/dev-machine-2026-11-25/result.json.gz")
+    run = polaroid.load(REPO / "reports/default-processes-2026-11-25/result.json.gz")
     df = run.to_polars()
     assert set(df["workload"]) == {"batch-read", "concurrent-query", "large-dataset", "streaming"}
     assert run.report(tmp_path).exists()

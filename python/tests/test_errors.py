@@ -61,3 +61,10 @@ def test_bad_compare_options_are_refused(smoke_run: polaroid.Run) -> None:
 def test_resume_without_out_is_refused() -> None:
     with pytest.raises(polaroid.PolaroidError, match="out="):
         polaroid.run(resume=True)
+
+
+def test_a_binary_that_cannot_start_is_named(tmp_path: Path) -> None:
+    fake = tmp_path / "polaroid-bench"
+    fake.write_text("not a program")  # exists, so it is found, but cannot be executed
+    with pytest.raises(polaroid.PolaroidError, match=f"cannot start {fake}"):
+        polaroid.run(binary=fake, out=tmp_path / "r.json")
