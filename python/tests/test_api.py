@@ -78,6 +78,8 @@ def test_the_committed_default_result_loads(tmp_path: Path) -> None:
     run = polaroid.load(REPO / "reports/default-processes-2026-11-25/result.json.gz")
     df = run.to_polars()
     assert set(df["workload"]) == {"batch-read", "concurrent-query", "large-dataset", "streaming"}
+    # Several processes per measurement: the verdicts are tested, so wins, ties and losses all occur.
+    assert {"wins", "tie", "behind"} <= set(df["verdict"].drop_nulls())
     assert run.report(tmp_path).exists()
 
 
