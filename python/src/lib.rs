@@ -192,12 +192,7 @@ fn locate(explicit: Option<PathBuf>, candidates: Vec<PathBuf>) -> PyResult<PathB
 #[pyfunction]
 fn event_line(line: &str) -> PyResult<Option<String>> {
     let event: events::Event = serde_json::from_str(line).map_err(|e| err(format!("not a progress event ({e}): {line}")))?;
-    Ok(match event {
-        events::Event::Finished { side, summary, .. } => Some(summary.line(side.as_deref())),
-        events::Event::Message { text } => Some(text),
-        events::Event::Planned { total, skipped } if skipped > 0 => Some(format!("resuming: {skipped} of {total} measurements already done")),
-        _ => None,
-    })
+    Ok(event.line())
 }
 
 /// The catalog (`polaroid-bench list --format json`) as the text `list` prints.

@@ -29,23 +29,20 @@ impl ProgressObserver {
 
 impl Observer for ProgressObserver {
     fn on(&self, event: &Event) {
+        // The words are the library's (`Event::line`), the same every front end prints; the bar is this one's.
         match event {
             Event::Planned { total, skipped } => {
                 self.bar.set_length(*total as u64);
                 self.bar.set_position(*skipped as u64);
                 self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
                 self.bar.enable_steady_tick(Duration::from_millis(200));
-                if *skipped > 0 {
-                    self.line(&format!("resuming: {skipped} of {total} measurements already done"));
-                }
             }
             Event::Started { key, .. } => self.bar.set_message(key.clone()),
-            Event::Finished { side, summary, .. } => {
-                self.line(&summary.line(side.as_deref()));
-                self.bar.inc(1);
-            }
-            Event::Message { text } => self.line(text),
-            Event::DatasetReady { .. } | Event::RunFinished { .. } => {}
+            Event::Finished { .. } => self.bar.inc(1),
+            _ => {}
+        }
+        if let Some(line) = event.line() {
+            self.line(&line);
         }
     }
 }

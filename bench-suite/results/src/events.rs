@@ -59,6 +59,18 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The line a person reads for this event, as every front end prints progress (`None`: nothing to say).
+    pub fn line(&self) -> Option<String> {
+        match self {
+            Event::Finished { side, summary, .. } => Some(summary.line(side.as_deref())),
+            Event::Message { text } => Some(text.clone()),
+            Event::Planned { total, skipped } if *skipped > 0 => Some(format!("resuming: {skipped} of {total} measurements already done")),
+            _ => None,
+        }
+    }
+}
+
 /// The figures of a finished measurement, enough for a progress line or a live table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FinishedSummary {

@@ -1,0 +1,287 @@
+//! The prelude of polaroid's Rust Jupyter kernel: what a notebook cell calls after `use polaroid_kernel::prelude::*`.
+//!
+//! A thin skin over `polaroid-results` (no Polars, so evcxr loads it in seconds): [`run`] drives the release
+//! `polaroid-bench` binary with `--progress jsonl` and prints one line per finished measurement (evcxr shows a
+//! cell's output as it comes but cannot update a display), [`load`], [`compare`], [`workloads`]; results, charts and
+//! comparisons display themselves through evcxr's content protocol (`evcxr_display`: the report's HTML fragment, a
+//! chart's SVG). Measurements never run inside evcxr's debug build: they run in processes of the release binary.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use polaroid_results::compare::{self, CompareOptions};
+use polaroid_results::{RunResult, events, report, rows, table};
+
+/// What can go wrong in a cell.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// From the result library: a file that is not a result, a missing binary, a chart that cannot be drawn.
+    #[error(transparent)]
+    Results(#[from] polaroid_results::Error),
+    /// The binary could not be started or read.
+    #[error("cannot run {binary}: {source}")]
+    Start {
+        /// The binary.
+        binary: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The binary refused or failed the run; `message` is its own error line.
+    #[error("polaroid-bench run failed (exit code {code}): {message}")]
+    Run {
+        /// Its exit code.
+        code: i32,
+        /// What it said.
+        message: String,
+    },
+}
+
+/// Result alias of the prelude.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a notebook needs: `use polaroid_kernel::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Chart, Comparison, Run, RunOptions, compare, load, run, workloads};
+}
+
+/// Exit codes of `polaroid-bench run` (docs/progress.md): some measurement failed (the rest is kept); interrupted.
+const FAILED_MEASUREMENTS: i32 = 3;
+const INTERRUPTED: i32 = 130;
+
+/// What to run: `run("smoke")` is `RunOptions::new("smoke").start()`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    args: Vec<String>,
+    out: Option<PathBuf>,
+    binary: Option<PathBuf>,
+}
+
+impl RunOptions {
+    /// A run of the suite `suite` (`smoke`, `default`, `large`).
+    pub fn new(suite: &str) -> Self {
+        RunOptions { args: vec!["--suite".into(), suite.into()], out: None, binary: None }
+    }
+
+    /// Only these workloads.
+    pub fn workloads(mut self, names: &[&str]) -> Self {
+        names.iter().for_each(|n| self.args.extend(["--workload".to_string(), n.to_string()]));
+        self
+    }
+
+    /// Only these variants.
+    pub fn engines(mut self, names: &[&str]) -> Self {
+        names.iter().for_each(|n| self.args.extend(["--engine".to_string(), n.to_string()]));
+        self
+    }
+
+    /// The result file (default: `polaroid-results/<suite>-<UTC time>.json`, as the CLI picks).
+    pub fn out(mut self, path: impl Into<PathBuf>) -> Self {
+        self.out = Some(path.into());
+        self
+    }
+
+    /// Any other `polaroid-bench run` option, e.g. `.arg("--processes", "3")` or `.arg("--no-calibrate", "")`.
+    pub fn arg(mut self, flag: &str, value: &str) -> Self {
+        self.args.push(flag.into());
+        if !value.is_empty() {
+            self.args.push(value.into());
+        }
+        self
+    }
+
+    /// The binary to run (default: found as every front end finds it, see `polaroid_results::binary::locate`).
+    pub fn binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.binary = Some(path.into());
+        self
+    }
+
+    /// Runs it, printing one line per finished measurement, and returns what it measured.
+    pub fn start(self) -> Result<Run> {
+        let binary = polaroid_results::binary::locate(self.binary.as_deref(), &[])?;
+        let out = self.out.unwrap_or_else(|| PathBuf::from("polaroid-results").join(format!("kernel-{}.json", std::process::id())));
+        let mut cmd = Command::new(&binary);
+        cmd.arg("run").args(&self.args).args(["--progress", "jsonl", "--out"]).arg(&out);
+        let start = |source| Error::Start { binary: binary.clone(), source };
+        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(start)?;
+        let mut stderr = child.stderr.take().expect("stderr was piped");
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        for line in BufReader::new(child.stdout.take().expect("stdout was piped")).lines() {
+            let line = line.map_err(start)?;
+            if let Some(text) = serde_json::from_str::<events::Event>(&line).ok().and_then(|e| e.line()) {
+                println!("{text}");
+            }
+        }
+        let code = child.wait().map_err(start)?.code().unwrap_or(INTERRUPTED);
+        let stderr = errors.join().unwrap_or_default();
+        if ![0, FAILED_MEASUREMENTS, INTERRUPTED].contains(&code) {
+            let message = stderr.lines().filter(|l| l.starts_with("error:")).last().or(stderr.lines().last()).unwrap_or("").trim_start_matches("error: ");
+            return Err(Error::Run { code, message: message.to_string() });
+        }
+        let mut run = load(&out)?;
+        run.interrupted = code == INTERRUPTED;
+        Ok(run)
+    }
+}
+
+/// Runs the suite `suite` with its defaults: `run("smoke")`. See [`RunOptions`] for the rest.
+pub fn run(suite: &str) -> Result<Run> {
+    RunOptions::new(suite).start()
+}
+
+/// A result document.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The document.
+    pub result: RunResult,
+    /// Whether the run was stopped before it finished.
+    pub interrupted: bool,
+}
+
+/// Reads a result file (JSON, plain or gzip-compressed).
+pub fn load(path: impl AsRef<Path>) -> Result<Run> {
+    let path = path.as_ref().to_path_buf();
+    Ok(Run { result: RunResult::load(&path)?, path, interrupted: false })
+}
+
+impl Run {
+    fn label(&self) -> String {
+        self.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+
+    /// One flat row per measurement (key, variant, role, parameters, median and interval, verdict, ...).
+    pub fn rows(&self) -> Vec<rows::Row> {
+        rows::rows(&self.result)
+    }
+
+    /// The summary table the CLI prints.
+    pub fn summary(&self) -> String {
+        table::summary_table(&self.result)
+    }
+
+    /// The charts the report shows.
+    pub fn charts(&self) -> Result<Vec<Chart>> {
+        let charts = report::charts(&[(self.label(), self.result.clone())])?;
+        Ok(charts.into_iter().map(|c| Chart { name: c.name, caption: c.caption, svg: c.svg }).collect())
+    }
+
+    /// Writes index.md, index.html and charts/*.svg into `dir`; returns the path of index.html.
+    pub fn report(&self, dir: impl AsRef<Path>) -> Result<PathBuf> {
+        let r = report::build("polaroid benchmark report", &[(self.label(), self.result.clone())], &format!("polaroid_kernel::load({:?})", self.path))?;
+        r.write_dir(dir.as_ref())?;
+        Ok(dir.as_ref().join("index.html"))
+    }
+
+    /// What evcxr shows for the value of a cell: the report as an HTML fragment with its charts.
+    pub fn display_text(&self) -> Result<String> {
+        let title = format!("polaroid run: {}{}", self.label(), if self.interrupted { " (interrupted)" } else { "" });
+        let fragment = report::build_fragment(&title, &[(self.label(), self.result.clone())], &format!("{}", self.path.display()))?;
+        Ok(content("text/html", &fragment))
+    }
+
+    /// evcxr's display hook.
+    pub fn evcxr_display(&self) {
+        show(self.display_text());
+    }
+}
+
+/// One chart: file stem, caption and the SVG document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// File stem.
+    pub name: String,
+    /// What it shows.
+    pub caption: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+impl Chart {
+    /// What evcxr shows: the SVG.
+    pub fn display_text(&self) -> String {
+        content("image/svg+xml", &self.svg)
+    }
+
+    /// evcxr's display hook.
+    pub fn evcxr_display(&self) {
+        print!("{}", self.display_text());
+    }
+}
+
+/// Two runs compared by the CI gate's rule.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The comparison: rows with their changes, tests and verdicts.
+    pub comparison: compare::Comparison,
+}
+
+/// Compares `base` with `new` as `polaroid-bench compare` does (5% noise floor, fail on time).
+pub fn compare(base: &Run, new: &Run) -> Result<Comparison> {
+    let comparison = compare::compare(&base.result, &new.result, &base.label(), &new.label(), CompareOptions::default())?;
+    Ok(Comparison { comparison })
+}
+
+impl Comparison {
+    /// Whether the gate fails; [`Comparison::exit_code`] is what `polaroid-bench compare` would exit with.
+    pub fn fails(&self) -> bool {
+        self.comparison.fails()
+    }
+
+    /// 0 pass, 1 time regression, 3 memory regression only.
+    pub fn exit_code(&self) -> u8 {
+        self.comparison.exit_code()
+    }
+
+    /// The Markdown a pull-request comment carries.
+    pub fn markdown(&self) -> String {
+        compare::markdown(&self.comparison)
+    }
+
+    /// The chart of the change per measurement.
+    pub fn chart(&self) -> Result<Chart> {
+        let svg = polaroid_results::chart::change::render(&self.comparison)?;
+        Ok(Chart { name: "change".into(), caption: "change per measurement".into(), svg })
+    }
+
+    /// What evcxr shows: the comparison as an HTML fragment with the chart of the change.
+    pub fn display_text(&self) -> Result<String> {
+        Ok(content("text/html", &report::comparison_fragment(&self.comparison)?))
+    }
+
+    /// evcxr's display hook.
+    pub fn evcxr_display(&self) {
+        show(self.display_text());
+    }
+}
+
+/// The catalog of the binary (`polaroid-bench list`), as text.
+pub fn workloads() -> Result<String> {
+    let binary = polaroid_results::binary::locate(None, &[])?;
+    let out = Command::new(&binary).arg("list").output().map_err(|source| Error::Start { binary: binary.clone(), source })?;
+    if !out.status.success() {
+        return Err(Error::Run { code: out.status.code().unwrap_or(-1), message: String::from_utf8_lossy(&out.stderr).trim().to_string() });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// One block of evcxr's content protocol.
+fn content(mime: &str, body: &str) -> String {
+    format!("EVCXR_BEGIN_CONTENT {mime}\n{body}\nEVCXR_END_CONTENT\n")
+}
+
+/// Prints a display, or the error instead of it (a display hook cannot return one).
+fn show(text: Result<String>) {
+    match text {
+        Ok(t) => print!("{t}"),
+        Err(e) => eprintln!("error: cannot display this value: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;
