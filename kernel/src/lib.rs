@@ -43,6 +43,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything a notebook needs: `use polaroid_kernel::prelude::*;`.
 pub mod prelude {
     pub use crate::{Chart, Comparison, Run, RunOptions, compare, load, run, workloads};
+    pub use polaroid_results::Role;
+    pub use polaroid_results::rows::Row;
 }
 
 /// Exit codes of `polaroid-bench run` (docs/progress.md): some measurement failed (the rest is kept); interrupted.
@@ -75,7 +77,7 @@ impl RunOptions {
         self
     }
 
-    /// The result file (default: `polaroid-results/<suite>-<UTC time>.json`, as the CLI picks).
+    /// The result file (default: `polaroid-results/<suite>-<time>.json`).
     pub fn out(mut self, path: impl Into<PathBuf>) -> Self {
         self.out = Some(path.into());
         self
@@ -99,7 +101,12 @@ impl RunOptions {
     /// Runs it, printing one line per finished measurement, and returns what it measured.
     pub fn start(self) -> Result<Run> {
         let binary = polaroid_results::binary::locate(self.binary.as_deref(), &[])?;
-        let out = self.out.unwrap_or_else(|| PathBuf::from("polaroid-results").join(format!("kernel-{}.json", std::process::id())));
+        // As the CLI names its files: polaroid-results/<suite>-<time>.json (nanoseconds: two runs of a cell differ).
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let out = self.out.unwrap_or_else(|| PathBuf::from("polaroid-results").join(format!("{}-{}.json", self.args[1], now.as_nanos())));
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Start { binary: binary.clone(), source })?;
+        }
         let mut cmd = Command::new(&binary);
         cmd.arg("run").args(&self.args).args(["--progress", "jsonl", "--out"]).arg(&out);
         let start = |source| Error::Start { binary: binary.clone(), source };
