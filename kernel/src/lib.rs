@@ -42,7 +42,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything a notebook needs: `use polaroid_kernel::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Chart, Comparison, Run, RunOptions, compare, load, run, workloads};
+    pub use crate::{Chart, Comparison, Run, RunOptions, compare, load, report, run, workloads};
     pub use polaroid_results::Role;
     pub use polaroid_results::rows::Row;
 }
@@ -265,6 +265,16 @@ impl Comparison {
     pub fn evcxr_display(&self) {
         show(self.display_text());
     }
+}
+
+/// Writes the report of one or more runs (as `polaroid-bench report` does: index.md, index.html, charts/*.svg) into
+/// `dir`; returns the path of index.html.
+pub fn report(runs: &[&Run], title: &str, dir: impl AsRef<Path>) -> Result<PathBuf> {
+    let labelled: Vec<(String, RunResult)> = runs.iter().map(|r| (r.label(), r.result.clone())).collect();
+    let paths: Vec<String> = runs.iter().map(|r| format!("{:?}", r.path)).collect();
+    let r = report::build(title, &labelled, &format!("polaroid_kernel::report of {}", paths.join(", ")))?;
+    r.write_dir(dir.as_ref())?;
+    Ok(dir.as_ref().join("index.html"))
 }
 
 /// The catalog of the binary (`polaroid-bench list`), as text.

@@ -59,6 +59,8 @@ fn rows_and_summary_cover_every_measurement() {
     assert!(run.summary().contains("batch-read"));
     let dir = tempfile::tempdir().unwrap();
     assert!(run.report(dir.path()).unwrap().is_file());
+    let both = report(&[&run, &run], "two runs", dir.path().join("both")).unwrap();
+    assert!(std::fs::read_to_string(both).unwrap().contains("two runs"));
 }
 
 #[test]
