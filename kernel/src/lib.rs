@@ -159,7 +159,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Run> {
 
 impl Run {
     fn label(&self) -> String {
-        self.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+        polaroid_results::label(&self.path)
     }
 
     /// One flat row per measurement (key, variant, role, parameters, median and interval, verdict, ...).
@@ -180,9 +180,7 @@ impl Run {
 
     /// Writes index.md, index.html and charts/*.svg into `dir`; returns the path of index.html.
     pub fn report(&self, dir: impl AsRef<Path>) -> Result<PathBuf> {
-        let r = report::build("polaroid benchmark report", &[(self.label(), self.result.clone())], &format!("polaroid_kernel::load({:?})", self.path))?;
-        r.write_dir(dir.as_ref())?;
-        Ok(dir.as_ref().join("index.html"))
+        report(&[self], "polaroid benchmark report", dir)
     }
 
     /// What evcxr shows for the value of a cell: the report as an HTML fragment with its charts.

@@ -150,6 +150,8 @@ class Comparison:
 
     def __init__(self, native: Any):
         self._native = native
+        # The comparison is immutable: its rows are read from Rust once.
+        self._rows: list[dict[str, Any]] = json.loads(native.to_json())["rows"]
 
     @property
     def fails(self) -> bool:
@@ -178,7 +180,7 @@ class Comparison:
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per measurement key: verdict, outcomes, and the time and memory changes with their tests."""
-        return json.loads(self._native.to_json())["rows"]
+        return self._rows
 
     @property
     def regressions(self) -> list[dict[str, Any]]:

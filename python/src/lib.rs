@@ -25,11 +25,20 @@ fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(err)
 }
 
-/// A loaded result document.
+/// A loaded result document, labelled by its file name (kept as the one-run list the report functions take).
 #[pyclass(frozen, module = "polaroid._native")]
 struct NativeRun {
-    label: String,
-    result: RunResult,
+    runs: [(String, RunResult); 1],
+}
+
+impl NativeRun {
+    fn result(&self) -> &RunResult {
+        &self.runs[0].1
+    }
+
+    fn of(path: &Path, result: RunResult) -> NativeRun {
+        NativeRun { runs: [(polaroid_results::label(path), result)] }
+    }
 }
 
 #[pymethods]
@@ -37,50 +46,50 @@ impl NativeRun {
     /// The label reports use (the file name).
     #[getter]
     fn label(&self) -> &str {
-        &self.label
+        &self.runs[0].0
     }
 
     /// Measurements in the document.
     #[getter]
     fn measurements(&self) -> usize {
-        self.result.measurements.len()
+        self.result().measurements.len()
     }
 
     /// Measurements that failed (an error or a wrong answer).
     #[getter]
     fn failures(&self) -> usize {
-        self.result.failures()
+        self.result().failures()
     }
 
     /// The document as JSON (schema 2, upgraded on load).
     fn to_json(&self) -> PyResult<String> {
-        json(&self.result)
+        json(self.result())
     }
 
     /// One flat row per measurement (`polaroid_results::rows::Row`), as a JSON array.
     fn rows_json(&self) -> PyResult<String> {
-        json(&rows::rows(&self.result))
+        json(&rows::rows(self.result()))
     }
 
     /// The summary table, as the CLI prints it.
     fn summary(&self) -> String {
-        table::summary_table(&self.result)
+        table::summary_table(self.result())
     }
 
     /// The charts the report shows: `(name, caption, svg)` each.
     fn charts(&self) -> PyResult<Vec<(String, String, String)>> {
-        let charts = report::charts(&[(self.label.clone(), self.result.clone())]).map_err(err)?;
+        let charts = report::charts(&self.runs).map_err(err)?;
         Ok(charts.into_iter().map(|c| (c.name, c.caption, c.svg)).collect())
     }
 
     /// The report as an HTML fragment (CSS scoped to one root class, no script).
     fn fragment(&self, title: &str, command: &str) -> PyResult<String> {
-        report::build_fragment(title, &[(self.label.clone(), self.result.clone())], command).map_err(err)
+        report::build_fragment(title, &self.runs, command).map_err(err)
     }
 
     /// Writes the report directory (index.md, index.html, charts/*.svg); returns the number of charts.
     fn write_report(&self, out_dir: PathBuf, title: &str, command: &str) -> PyResult<usize> {
-        let r = report::build(title, &[(self.label.clone(), self.result.clone())], command).map_err(err)?;
+        let r = report::build(title, &self.runs, command).map_err(err)?;
         r.write_dir(&out_dir).map_err(err)?;
         Ok(r.charts.len())
     }
@@ -89,12 +98,7 @@ impl NativeRun {
 /// Reads a result file (JSON, plain or gzip-compressed).
 #[pyfunction]
 fn load(path: PathBuf) -> PyResult<NativeRun> {
-    let result = RunResult::load(&path).map_err(err)?;
-    Ok(NativeRun { label: label(&path), result })
-}
-
-fn label(p: &Path) -> String {
-    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+    Ok(NativeRun::of(&path, RunResult::load(&path).map_err(err)?))
 }
 
 /// A comparison of two runs, by the rule the CI gate uses.
@@ -165,7 +169,7 @@ fn compare_runs(base: &NativeRun, new: &NativeRun, noise_floor: f64, fail_on: &s
     }
     let noise = noise.map(|p| Noise::load(&p)).transpose().map_err(err)?;
     let options = CompareOptions { noise_floor, fail_on, noise };
-    let comparison = compare::compare(&base.result, &new.result, &base.label, &new.label, options).map_err(err)?;
+    let comparison = compare::compare(base.result(), new.result(), &base.runs[0].0, &new.runs[0].0, options).map_err(err)?;
     Ok(NativeComparison { comparison })
 }
 
@@ -173,9 +177,6 @@ fn compare_runs(base: &NativeRun, new: &NativeRun, noise_floor: f64, fail_on: &s
 #[pyfunction]
 fn history_of(dir: PathBuf, command: &str) -> PyResult<(String, Vec<(String, String)>, usize, Vec<String>)> {
     let (mut runs, skipped) = history::load_dir(&dir).map_err(err)?;
-    if runs.is_empty() {
-        return Err(err(format!("no result files (*.json written by `polaroid-bench run`) in {}", dir.display())));
-    }
     let r = history::build(&mut runs, command).map_err(err)?;
     Ok((r.fragment, r.charts, runs.len(), skipped))
 }

@@ -68,3 +68,9 @@ def test_a_binary_that_cannot_start_is_named(tmp_path: Path) -> None:
     fake.write_text("not a program")  # exists, so it is found, but cannot be executed
     with pytest.raises(polaroid.PolaroidError, match=f"cannot start {fake}"):
         polaroid.run(binary=fake, out=tmp_path / "r.json")
+
+
+def test_a_history_of_a_directory_without_results_names_it(tmp_path: Path) -> None:
+    (tmp_path / "notes.json").write_text("{}")
+    with pytest.raises(polaroid.PolaroidError, match="no result files .* skipped: .*notes.json"):
+        polaroid.history(tmp_path)

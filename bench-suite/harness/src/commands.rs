@@ -9,7 +9,7 @@ use polaroid_bench::feed::process::{FeedOptions, feed_main};
 use polaroid_bench::feed::server::{Faults, FeedConfig};
 use polaroid_bench::runner::{self, Cancel, Side};
 use polaroid_bench::{Observer, calibrate, gate, observer};
-use polaroid_results::{RunResult, history, report, table, units};
+use polaroid_results::{RunResult, history, label, report, table, units};
 
 use crate::cli::{self, ProgressArg};
 
@@ -111,7 +111,6 @@ pub fn report(a: cli::ReportArgs, command: &str) -> anyhow::Result<ExitCode> {
 pub fn history(a: cli::HistoryArgs, command: &str) -> anyhow::Result<ExitCode> {
     let (mut runs, skipped) = history::load_dir(&a.dir)?;
     skipped.iter().for_each(|s| eprintln!("skipping {s}"));
-    anyhow::ensure!(!runs.is_empty(), "no result files (*.json written by `polaroid-bench run`) in {}", a.dir.display());
     let out = a.out.unwrap_or_else(|| a.dir.join("history"));
     history::build(&mut runs, command)?.write_dir(&out)?;
     println!("history of {} runs: {}", runs.len(), out.join("index.html").display());
@@ -174,8 +173,4 @@ fn observed<T>(progress: ProgressArg, f: impl FnOnce(&dyn Observer) -> T) -> T {
 /// Where text for people goes: stdout, or stderr when stdout carries `--progress jsonl` events.
 fn say(progress: ProgressArg) -> Box<dyn Write> {
     if progress == ProgressArg::Jsonl { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) }
-}
-
-fn label(p: &Path) -> String {
-    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
 }

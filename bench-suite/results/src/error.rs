@@ -60,4 +60,12 @@ pub enum Error {
         /// Every place looked at, `; `-separated.
         tried: String,
     },
+    /// A directory with no readable result file.
+    #[error("no result files (*.json or *.json.gz written by `polaroid-bench run`) in {}{}", dir.display(), if skipped.is_empty() { String::new() } else { format!("; skipped: {skipped}") })]
+    NoResults {
+        /// The directory.
+        dir: PathBuf,
+        /// Files that were not results, with the reason, `; `-separated.
+        skipped: String,
+    },
 }

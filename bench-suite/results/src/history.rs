@@ -10,7 +10,7 @@ use crate::report::{Block, Report, slug};
 use crate::table::metric_text;
 
 /// Every result file (`*.json`, `*.json.gz`) of `dir`, oldest name first, labelled by file name; files that cannot be read are
-/// returned apart with the reason, so a history is not lost to one bad file.
+/// returned apart with the reason, so a history is not lost to one bad file. A directory without any is an error.
 pub fn load_dir(dir: &std::path::Path) -> Result<(Vec<(String, RunResult)>, Vec<String>)> {
     let entries = std::fs::read_dir(dir).map_err(|source| crate::Error::Io { action: "read", path: dir.to_path_buf(), source })?;
     let mut paths: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| {
@@ -22,9 +22,12 @@ pub fn load_dir(dir: &std::path::Path) -> Result<(Vec<(String, RunResult)>, Vec<
     let (mut runs, mut skipped) = (Vec::new(), Vec::new());
     for p in &paths {
         match RunResult::load(p) {
-            Ok(r) => runs.push((p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(), r)),
+            Ok(r) => runs.push((crate::model::label(p), r)),
             Err(e) => skipped.push(format!("{}: {e}", p.display())),
         }
+    }
+    if runs.is_empty() {
+        return Err(crate::Error::NoResults { dir: dir.to_path_buf(), skipped: skipped.join("; ") });
     }
     Ok((runs, skipped))
 }

@@ -31,6 +31,11 @@ pub struct RunResult {
     pub measurements: Vec<Measurement>,
 }
 
+/// How reports, comparisons and histories name a result file: its file name.
+pub fn label(path: &Path) -> String {
+    path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 impl RunResult {
     /// Measurements that failed (an error or a wrong answer); a run with any exits non-zero.
     pub fn failures(&self) -> usize {
