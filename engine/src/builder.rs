@@ -44,6 +44,8 @@ macro_rules! setter {
 impl EngineBuilder {
     setter!(/// See [`Config::max_concurrent_queries`].
         max_concurrent_queries: usize);
+    setter!(/// See [`Config::adaptive_admission`].
+        adaptive_admission: bool);
     setter!(/// See [`Config::queue_bound`].
         queue_bound: usize);
     setter!(/// See [`Config::queue_timeout`].

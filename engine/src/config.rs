@@ -9,8 +9,12 @@ use crate::ingest::IngestHook;
 /// Resolved settings of an [`Engine`](crate::Engine). Built with [`EngineBuilder`](crate::EngineBuilder).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Queries executing at once (admission control); the rest wait in a fair queue.
+    /// The most queries that execute at once (admission control); the rest wait in a fair queue. This bounds the
+    /// memory queries' intermediates can take. With `adaptive_admission`, the engine finds the limit in
+    /// `1..=max_concurrent_queries` from measured latency ([`crate::admission`]); without, it is this.
     pub max_concurrent_queries: usize,
+    /// Whether the limit adapts to measured latency (the default) or stays at `max_concurrent_queries`.
+    pub adaptive_admission: bool,
     /// Queries allowed to wait for a slot; one more gets [`Error::Overloaded`].
     pub queue_bound: usize,
     /// How long a query may wait for a slot before it gets [`Error::Overloaded`].
@@ -42,7 +46,8 @@ impl Default for Config {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Config {
-            max_concurrent_queries: cores,
+            max_concurrent_queries: 8 * cores,
+            adaptive_admission: true,
             queue_bound: 1024,
             queue_timeout: Duration::from_secs(30),
             cache_budget_bytes: 1 << 30,

@@ -14,6 +14,7 @@ use crate::cache::{Cache, CacheStats, Handle, Source};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{Ingest, IngestStats, Tick};
+use crate::plan::{Counters, ExecutionStats};
 use crate::read::{self, ReadSpec};
 use crate::stream::{self, FrameStream, StreamSource};
 
@@ -30,6 +31,7 @@ struct Inner {
     admission: Admission,
     reads: Arc<Semaphore>,
     ingest: Ingest,
+    executions: Arc<Counters>,
     closed: AtomicBool,
     active: AtomicUsize,
     idle: Notify,
@@ -104,7 +106,7 @@ impl Engine {
     pub(crate) fn start(config: Config, store: Option<Arc<dyn ObjectStore>>, _runtime: tokio::runtime::Handle) -> Engine {
         let inner = Arc::new(Inner {
             cache: Mutex::new(Cache::new(config.cache_budget_bytes, config.handle_ttl)),
-            admission: Admission::new(config.max_concurrent_queries, config.queue_bound, config.queue_timeout),
+            admission: Admission::new(config.max_concurrent_queries, config.adaptive_admission, config.queue_bound, config.queue_timeout),
             reads: Arc::new(Semaphore::new(config.read_concurrency)),
             ingest: Ingest::start(
                 config.ingest_capacity,
@@ -113,6 +115,7 @@ impl Engine {
                 config.vwap_window,
                 config.on_ingest_applied.clone(),
             ),
+            executions: Arc::default(),
             closed: AtomicBool::new(false),
             active: AtomicUsize::new(0),
             idle: Notify::new(),
@@ -179,7 +182,8 @@ impl Engine {
         join_all(paths.iter().map(|p| inner.read(p, columns.clone()))).await
     }
 
-    /// Runs a plan, written with Polars' lazy API, over a handle's data, under admission control.
+    /// Runs a plan, written with Polars' lazy API, over a handle's data, under admission control. Over loaded data
+    /// it runs in memory; over a scan handle, on Polars' streaming engine ([`Execution`](crate::Execution)).
     pub async fn query<F>(&self, handle: &Handle, plan: F) -> Result<DataFrame>
     where
         F: FnOnce(LazyFrame) -> LazyFrame + Send + 'static,
@@ -188,15 +192,37 @@ impl Engine {
         let _active = inner.begin()?;
         let _slot = inner.admission.admit().await?;
         let lf = inner.data(handle).await?;
-        Ok(tokio::task::spawn_blocking(move || plan(lf).collect()).await??)
+        let executions = inner.executions.clone();
+        Ok(tokio::task::spawn_blocking(move || executions.collect(plan(lf))).await??)
     }
 
-    /// Runs any lazy plan under admission control.
+    /// Runs any lazy plan under admission control, on the execution [`Execution::for_plan`](crate::Execution::for_plan)
+    /// picks: streaming when the plan reads files, in memory otherwise.
     pub async fn collect(&self, plan: LazyFrame) -> Result<DataFrame> {
         let inner = &self.inner;
         let _active = inner.begin()?;
         let _slot = inner.admission.admit().await?;
-        Ok(tokio::task::spawn_blocking(move || plan.collect()).await??)
+        let executions = inner.executions.clone();
+        Ok(tokio::task::spawn_blocking(move || executions.collect(plan)).await??)
+    }
+
+    /// Writes what a plan produces to one Parquet file at `path`, under admission control, on Polars' streaming
+    /// engine: memory stays bounded whatever the size of the data (the file is complete when this returns).
+    pub async fn sink_parquet(&self, plan: LazyFrame, path: &str) -> Result<()> {
+        let inner = &self.inner;
+        let _active = inner.begin()?;
+        let _slot = inner.admission.admit().await?;
+        let (executions, path) = (inner.executions.clone(), path.to_string());
+        Ok(tokio::task::spawn_blocking(move || executions.sink_parquet(plan, &path)).await??)
+    }
+
+    /// Like [`Engine::sink_parquet`] over a handle's data (a scan streams its files).
+    pub async fn sink_handle(&self, handle: &Handle, path: &str) -> Result<()> {
+        let lf = {
+            let _active = self.inner.begin()?;
+            self.inner.data(handle).await?
+        };
+        self.sink_parquet(lf, path).await
     }
 
     /// Runs many plans, each admitted like a single query; one result per plan, in order.
@@ -259,6 +285,11 @@ impl Engine {
     /// Cache size, budget and hit rate.
     pub fn cache_stats(&self) -> CacheStats {
         self.inner.cache().stats()
+    }
+
+    /// How many plans ran on each Polars execution.
+    pub fn execution_stats(&self) -> ExecutionStats {
+        self.inner.executions.stats()
     }
 
     /// Admission slots, queue and refusals.

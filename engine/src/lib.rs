@@ -4,6 +4,8 @@
 //!
 //! - **Handles** ([`Engine::read_parquet`], [`Engine::scan`]) to data loaded into a cache bounded by bytes (LRU)
 //!   and by idle time ([`cache`]).
+//! - **Plans run where they run best** ([`Engine::collect`], [`Engine::query`], [`Engine::sink_parquet`]): plans
+//!   that read files stream through Polars' streaming engine, plans over cached frames run in memory ([`plan`]).
 //! - **Admission control** ([`Engine::query`], [`Engine::collect`]): at most K queries execute at once, the rest
 //!   wait in a fair, bounded queue, and overload is an [`Error::Overloaded`], not memory growth ([`admission`]).
 //! - **Batch reads** ([`Engine::batch_read`]) with bounded concurrency, locally or through an `object_store`.
@@ -23,6 +25,7 @@ mod config;
 mod engine;
 mod error;
 pub mod ingest;
+pub mod plan;
 mod read;
 pub mod stream;
 
@@ -33,6 +36,7 @@ pub use config::Config;
 pub use engine::{Engine, ShutdownReport};
 pub use error::{Error, Overload, Result};
 pub use ingest::{IngestHook, IngestStats, Tick};
+pub use plan::{Execution, ExecutionStats};
 pub use stream::{FrameStream, StreamSource};
 
 /// Re-exported so callers use the same Polars and object_store versions as the engine.

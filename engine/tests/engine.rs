@@ -369,3 +369,81 @@ async fn with_no_batch_delay_a_record_becomes_visible_without_a_flush() {
     assert_eq!(engine.rolling_vwap("A"), Some(10.0));
     assert_eq!(engine.ingest_stats().batches, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_that_read_files_stream_and_plans_over_cached_frames_run_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        write_trades(&dir.path().join(format!("part-{i}.parquet")), 10_000, 4096, i * 10_000);
+    }
+    let glob = format!("{}/*.parquet", dir.path().display());
+    let expected = vwap(LazyFrame::scan_parquet(PlRefPath::new(&glob), Default::default()).unwrap()).collect().unwrap();
+    let engine = Engine::builder().build().unwrap();
+
+    let scan = engine.scan(&glob).await.unwrap();
+    assert!(engine.query(&scan, vwap).await.unwrap().equals(&expected), "the streamed plan answers like the in-memory one");
+    assert_eq!(engine.execution_stats().streaming, 1);
+    let plan = vwap(LazyFrame::scan_parquet(PlRefPath::new(&glob), Default::default()).unwrap());
+    assert!(engine.collect(plan).await.unwrap().equals(&expected));
+    assert_eq!(engine.execution_stats().streaming, 2, "collect chooses the same way");
+
+    let loaded = engine.read_parquet(&p(&dir.path().join("part-0.parquet")), None).await.unwrap();
+    engine.query(&loaded, vwap).await.unwrap();
+    assert_eq!((engine.execution_stats().in_memory, engine.execution_stats().streaming), (1, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sink_parquet_writes_every_row_of_a_scan_through_the_streaming_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        write_trades(&dir.path().join(format!("part-{i}.parquet")), 10_000, 4096, i * 10_000);
+    }
+    let engine = Engine::builder().build().unwrap();
+    let scan = engine.scan(&format!("{}/part-*.parquet", dir.path().display())).await.unwrap();
+    let out = dir.path().join("out.parquet");
+    engine.sink_handle(&scan, &p(&out)).await.unwrap();
+    let written = ParquetReader::new(std::fs::File::open(&out).unwrap()).finish().unwrap();
+    assert_eq!(written.height(), 30_000);
+    let ids = written.column("trade_id").unwrap().as_materialized_series().sort(Default::default()).unwrap();
+    assert!(ids.equals(&Series::new("trade_id".into(), (0..30_000i64).collect::<Vec<_>>())), "every row once");
+    assert_eq!(engine.execution_stats().streaming, 1);
+    // A sink to a directory that does not exist is an error, not a panic.
+    let bad = engine.sink_handle(&scan, &p(&dir.path().join("missing/out.parquet"))).await;
+    assert!(bad.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_adaptive_limit_moves_within_its_bounds_and_a_fixed_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.parquet");
+    write_trades(&file, 20_000, 4096, 0);
+    for adaptive in [true, false] {
+        let engine = Engine::builder().max_concurrent_queries(6).adaptive_admission(adaptive).build().unwrap();
+        let handle = engine.read_parquet(&p(&file), None).await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..40 {
+            let (engine, handle) = (engine.clone(), handle.clone());
+            tasks.spawn(async move {
+                for _ in 0..20 {
+                    engine.query(&handle, vwap).await.unwrap();
+                }
+            });
+        }
+        with_deadline("800 queries", tasks.join_all()).await;
+        let stats = engine.admission_stats();
+        assert_eq!(stats.admitted, 800);
+        assert_eq!((stats.executing, stats.waiting), (0, 0));
+        let (low, high) = stats.limit_range;
+        assert!(1 <= low && low <= stats.limit && stats.limit <= high && high <= 6, "{stats:?}");
+        if adaptive {
+            // 40 clients always waiting: the limit left its starting point (the number of cores) at least once.
+            let cores = std::thread::available_parallelism().unwrap().get().min(6);
+            assert!(low < cores || high > cores, "{stats:?}");
+        } else {
+            assert_eq!((low, stats.limit, high), (6, 6, 6));
+        }
+        // Draining works whatever the limit is now.
+        let report = engine.shutdown(Duration::from_secs(10)).await;
+        assert!(report.drained);
+    }
+}

@@ -33,6 +33,7 @@ pub mod probe;
 pub mod protocol;
 pub mod provenance;
 pub mod remote;
+pub mod s3;
 pub mod runner;
 pub mod worker;
 pub mod workloads;

@@ -104,7 +104,7 @@ pub struct Params {
     /// streaming: WebSocket connections the feed splits its trades over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections: Option<u64>,
-    /// batch-read: per-request latency of the simulated object store, milliseconds (0: local files).
+    /// batch-read: per-request latency of the S3 server the files are read from, milliseconds (0: local files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
     /// streaming: the feed's offered rate.
@@ -172,6 +172,11 @@ pub enum Extra {
         /// Trades per session.
         ticks: u64,
     },
+    /// batch-read with a latency: the S3-compatible server holding the files (see `s3`).
+    S3 {
+        /// `http://127.0.0.1:PORT`.
+        endpoint: String,
+    },
 }
 
 /// What the measurement process is asked to do (sent as JSON on its stdin).
@@ -233,6 +238,9 @@ pub struct ChildReport {
     /// reading it back is not charged to the variant's peak memory or cap.
     #[serde(default)]
     pub written: Option<PathBuf>,
+    /// What the engine reported about itself after the timed runs ([`crate::engines::Engine::figures`]).
+    #[serde(default)]
+    pub engine_figures: std::collections::BTreeMap<String, f64>,
 }
 
 /// Everything a feed process needs.

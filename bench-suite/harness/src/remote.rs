@@ -1,26 +1,28 @@
-//! A simulated object store with a fixed latency per request, shared by every variant of a measurement, so that
-//! what overlapping I/O buys is measured on equal terms.
+//! Reading the dataset through the S3-compatible server ([`crate::s3`]) that the runner starts for measurements with
+//! a per-request latency. Every variant reads the same objects from the same server:
 //!
-//! The files' bytes are loaded into `object_store`'s in-memory store before the clock starts (as a remote store
-//! holds them), and `object_store`'s own `ThrottledStore` adds the wait to every GET. (`ThrottledStore` over
-//! `LocalFileSystem` is not usable: in object_store 0.13 its GET panics on file payloads.) The async engine reads
-//! through the store with its own runtime; synchronous Polars variants block on this module's small runtime, one
-//! GET per file, as a synchronous client of an object store does.
+//! - Polars' lazy variants with Polars' own cloud reader: `scan_parquet("s3://polaroid/*.parquet")` with the
+//!   server as `aws_endpoint_url` ([`RemoteStore::glob`], [`RemoteStore::cloud_options`]).
+//! - The async engine with `object_store`'s `AmazonS3` client ([`RemoteStore::store`]), one GET per file.
+//! - The eager variants with the same client, blocking on this module's small runtime, one GET per file
+//!   ([`RemoteStore::get`]), as a synchronous client of an object store does.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use object_store::memory::InMemory;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::path::Path as ObjectPath;
-use object_store::throttle::{ThrottleConfig, ThrottledStore};
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt};
+use polars::prelude::cloud::CloudOptions;
 
-use crate::error::{Error, Result, io_err};
+use crate::error::{Error, Result};
+use crate::s3::{ACCESS_KEY, BUCKET, REGION, SECRET_KEY};
 
-/// The in-memory, throttled store holding a dataset's files.
+/// Clients of the measurement's S3 server.
 pub struct RemoteStore {
+    endpoint: String,
     latency: Duration,
     store: Arc<dyn ObjectStore>,
     runtime: tokio::runtime::Runtime,
@@ -28,43 +30,60 @@ pub struct RemoteStore {
 
 impl std::fmt::Debug for RemoteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteStore").field("latency", &self.latency).finish_non_exhaustive()
+        f.debug_struct("RemoteStore").field("endpoint", &self.endpoint).field("latency", &self.latency).finish_non_exhaustive()
     }
 }
 
-/// The object key of a local path (the polaroid engine derives keys the same way).
+/// The object key of a dataset file: its name (the bucket is the dataset's directory).
 pub fn key(path: &Path) -> ObjectPath {
-    ObjectPath::from(path.display().to_string().trim_start_matches('/'))
+    ObjectPath::from(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
 }
 
 impl RemoteStore {
-    /// Loads `files` into a store that waits `latency` before answering each GET.
-    pub fn load(files: &[PathBuf], latency: Duration) -> Result<RemoteStore> {
+    /// Clients of the server at `endpoint` (`http://127.0.0.1:PORT`), which adds `latency` to each request.
+    pub fn connect(endpoint: &str, latency: Duration) -> Result<RemoteStore> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("remote-store")
-            .enable_time()
+            .enable_all()
             .build()
-            .map_err(|e| Error::Config(format!("cannot start the simulated store's runtime: {e}")))?;
-        let memory = InMemory::new();
-        for file in files {
-            let bytes = std::fs::read(file).map_err(io_err("reading", file))?;
-            runtime
-                .block_on(memory.put(&key(file), bytes.into()))
-                .map_err(|e| Error::Config(format!("cannot load {} into the simulated store: {e}", file.display())))?;
-        }
-        let config = ThrottleConfig { wait_get_per_call: latency, ..ThrottleConfig::default() };
-        Ok(RemoteStore { latency, store: Arc::new(ThrottledStore::new(memory, config)), runtime })
+            .map_err(|e| Error::Config(format!("cannot start the object store client's runtime: {e}")))?;
+        let store = AmazonS3Builder::new()
+            .with_endpoint(endpoint)
+            .with_allow_http(true)
+            .with_bucket_name(BUCKET)
+            .with_region(REGION)
+            .with_access_key_id(ACCESS_KEY)
+            .with_secret_access_key(SECRET_KEY)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot configure the S3 client for {endpoint}: {e}")))?;
+        Ok(RemoteStore { endpoint: endpoint.to_string(), latency, store: Arc::new(store), runtime })
     }
 
-    /// The latency added to each request.
+    /// The latency the server adds to each request.
     pub fn latency(&self) -> Duration {
         self.latency
     }
 
-    /// The store, for the async engine.
+    /// The store, for the async engine (its paths are [`key`]s).
     pub fn store(&self) -> Arc<dyn ObjectStore> {
         self.store.clone()
+    }
+
+    /// `s3://polaroid/*.parquet`: every file of the dataset, for Polars' cloud reader.
+    pub fn glob(&self) -> String {
+        format!("s3://{BUCKET}/*.parquet")
+    }
+
+    /// What Polars' cloud reader needs to reach the server.
+    pub fn cloud_options(&self) -> CloudOptions {
+        CloudOptions::default().with_aws([
+            (AmazonS3ConfigKey::Endpoint, self.endpoint.clone()),
+            (AmazonS3ConfigKey::Region, REGION.to_string()),
+            (AmazonS3ConfigKey::AccessKeyId, ACCESS_KEY.to_string()),
+            (AmazonS3ConfigKey::SecretAccessKey, SECRET_KEY.to_string()),
+            (AmazonS3ConfigKey::Client(ClientConfigKey::AllowHttp), "true".to_string()),
+        ])
     }
 
     /// One GET of a whole file, blocking the calling thread (synchronous variants).
@@ -73,6 +92,6 @@ impl RemoteStore {
         let key = key(path);
         self.runtime
             .block_on(async move { store.get(&key).await?.bytes().await })
-            .map_err(|e| Error::Config(format!("GET {} from the simulated store failed: {e}", path.display())))
+            .map_err(|e| Error::Config(format!("GET {} from the S3 server failed: {e}", path.display())))
     }
 }

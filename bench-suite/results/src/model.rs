@@ -313,6 +313,12 @@ pub struct Measurement {
     /// Feed figures, for the streaming workload (absent elsewhere).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<StreamStats>,
+    /// Named figures, one value per process in order: what the engine under test reported about itself at the
+    /// end (the polaroid engine's `admission_limit`, where its adaptive limit settled, `admission_limit_low` and
+    /// `admission_limit_high`, the range it moved in, `plans_in_memory` and `plans_streaming`), and what the
+    /// measurement's S3 server answered (`s3_requests`, batch-read with a latency).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub figures: BTreeMap<String, Vec<f64>>,
 }
 
 /// What a streaming measurement saw of the feed, over its timed sessions. The metric's samples are the achieved

@@ -22,7 +22,7 @@ pub struct Row {
     pub role: Option<Role>,
     /// Suite size.
     pub size: String,
-    /// batch-read: simulated object-store latency per request, ms (0: local files).
+    /// batch-read: the S3 server's latency per request, ms (0: local files).
     pub latency_ms: Option<u64>,
     /// concurrent-query: closed-loop clients.
     pub clients: Option<u64>,

@@ -49,7 +49,7 @@ pub use transport_ceiling::TransportCeilingEngine;
 pub struct Input {
     /// The dataset's Parquet files, in order.
     pub files: Vec<PathBuf>,
-    /// When set, the files are read through this simulated object store (with its per-request latency) instead
+    /// When set, the files are read through the measurement's S3 server (with its per-request latency) instead
     /// of from the local file system.
     pub remote: Option<Arc<RemoteStore>>,
 }
@@ -180,6 +180,11 @@ pub trait Engine: Send + Sync {
     }
     /// Timed: one unit of work, result fully materialized.
     fn execute(&self, input: &Input, op: &Op) -> Result<Output>;
+    /// Untimed, after the timed runs: figures the engine reports about itself (recorded per process in the
+    /// measurement's `engine_figures`), e.g. where an adaptive limit settled.
+    fn figures(&self) -> std::collections::BTreeMap<String, f64> {
+        std::collections::BTreeMap::new()
+    }
 }
 
 /// Every engine variant, in the order reports list them.
@@ -332,7 +337,7 @@ pub(crate) fn scan(path_or_glob: &str) -> Result<LazyFrame> {
     Ok(LazyFrame::scan_parquet(PlRefPath::new(path_or_glob), ScanArgsParquet::default())?)
 }
 
-/// Reads one file of `input` eagerly: from the local file system, or with one GET through the simulated store.
+/// Reads one file of `input` eagerly: from the local file system, or with one GET from the S3 server.
 pub(crate) fn read_file(input: &Input, path: &std::path::Path, columns: Option<&[&str]>) -> Result<DataFrame> {
     match &input.remote {
         None => read_eager(path, columns),
@@ -342,17 +347,6 @@ pub(crate) fn read_file(input: &Input, path: &std::path::Path, columns: Option<&
                 .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()));
             Ok(reader.finish()?)
         }
-    }
-}
-
-/// The `Unsupported` error of a variant that cannot read through the simulated object store.
-pub(crate) fn no_remote(engine: EngineKind, op: &Op) -> Error {
-    Error::Unsupported {
-        engine: engine.name().into(),
-        task: format!(
-            "{} through an object store (Polars' own cloud reader is not compiled in: it needs the `cloud` feature and a real endpoint)",
-            op.name()
-        ),
     }
 }
 

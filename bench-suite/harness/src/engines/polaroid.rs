@@ -2,22 +2,24 @@
 //! API only. The engine owns a Tokio runtime and every `execute` blocks on it, so timing code is the same as for
 //! the synchronous variants (the concurrent-query clients are the same OS threads for every variant).
 //!
-//! - batch-read: `batch_read` with 16 reads in flight, locally or through the same simulated object store as the
-//!   Polars variants; the VWAP then runs as one admitted query.
-//! - concurrent-query: queries on a handle. `polaroid` reads the file once into the cache and admits K = cores
-//!   queries at a time; `polaroid-limit-only` admits K at a time but each query scans the file; `polaroid-cache-only`
-//!   uses the cache with no admission limit. The handle is created by the first request (the untimed answer check).
+//! - batch-read: `load-all` is `batch_read` with 16 reads in flight. `vwap` is one plan over a scan handle
+//!   (`scan` + `query`, which the engine runs on Polars' streaming engine because it reads files); through the
+//!   object store, `batch_read` of the three columns, then the VWAP as one admitted query over the frames.
+//! - concurrent-query: queries on a handle, under the engine's default admission (the adaptive limit; where it
+//!   settled is recorded in the measurement's `engine_figures`). `polaroid` reads the file once into the cache;
+//!   `polaroid-limit-only` has the same admission but each query scans the file; `polaroid-cache-only` uses the cache
+//!   with no admission limit. The handle is created by the first request (the untimed answer check).
 //! - streaming: micro-batched ingest (`append_batch` per chunk of ready messages, batches applied off the async
 //!   threads), rolling VWAP in the engine; see [`ingest`].
-//! - large-dataset: a row-group pipeline (`stream_columns` / `stream_collect`, 4 row groups per frame, 2 frames of
-//!   prefetch), partial aggregates merged at the end, or frames written one by one with Polars' batched writer.
+//! - large-dataset: the aggregate as one plan over a scan handle (`query`, streamed by Polars' streaming engine), and
+//!   the rewrite as `sink_handle` (Polars' streaming Parquet sink): the engine picks the execution, as it does for
+//!   every plan that reads files.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::StreamExt;
 use polaroid::{Engine as AsyncEngine, Handle};
 use polars::prelude::*;
 
@@ -28,9 +30,9 @@ use crate::feed::wire::Received;
 use crate::feed::{VWAP_WINDOW_NS, now_ns};
 use crate::feed::BATCH_RECORDS;
 
-type ParquetBatchedWriter = polars::io::parquet::write::BatchedWriter<std::fs::File>;
 use crate::error::{Error, Result};
 use crate::plans::{self, AGGREGATE_COLUMNS, VWAP_MIN_QUANTITY};
+use std::collections::BTreeMap;
 
 /// Which of the engine's mechanisms are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +47,6 @@ pub enum PolaroidMode {
 
 /// Reads in flight in `batch_read`.
 const READ_CONCURRENCY: usize = 16;
-/// Rows per streamed frame: four of the datasets' 65,536-row groups.
-const STREAM_BATCH_ROWS: usize = 4 * 65_536;
 /// Slots when admission is "off": more than any client count the workload uses.
 const UNLIMITED: usize = 1 << 16;
 
@@ -104,6 +104,11 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::Config(format!("cannot start a Tokio runtime: {e}")))
 }
 
+/// The files' keys in the S3 server's bucket.
+fn object_keys(input: &Input) -> Vec<String> {
+    input.files.iter().map(|f| crate::remote::key(f).to_string()).collect()
+}
+
 fn paths(files: &[PathBuf]) -> Vec<String> {
     files.iter().map(|f| f.display().to_string()).collect()
 }
@@ -111,12 +116,11 @@ fn paths(files: &[PathBuf]) -> Vec<String> {
 impl Engine for PolaroidEngine {
     fn prepare(&mut self, input: &Input) -> Result<()> {
         let runtime = runtime()?;
-        let slots = match self.mode {
-            PolaroidMode::CacheOnly => UNLIMITED,
-            PolaroidMode::Full | PolaroidMode::LimitOnly => polaroid::Config::default().max_concurrent_queries,
-        };
-        let mut builder = AsyncEngine::builder()
-            .max_concurrent_queries(slots)
+        let mut builder = AsyncEngine::builder();
+        if self.mode == PolaroidMode::CacheOnly {
+            builder = builder.max_concurrent_queries(UNLIMITED).adaptive_admission(false);
+        }
+        builder = builder
             .queue_bound(UNLIMITED)
             .queue_timeout(Duration::from_secs(600))
             .read_concurrency(READ_CONCURRENCY)
@@ -133,17 +137,26 @@ impl Engine for PolaroidEngine {
     fn execute(&self, input: &Input, op: &Op) -> Result<Output> {
         let (rt, engine) = self.parts()?;
         let files = paths(&input.files);
-        let refs: Vec<&str> = files.iter().map(String::as_str).collect();
         match op {
             Op::LoadAll => {
-                let frames = rt.block_on(engine.batch_read(&refs, None));
+                let keys = if input.remote.is_some() { object_keys(input) } else { files.clone() };
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let frames = rt.block_on(engine.batch_read(&keys, None));
                 Ok(Output::Frames(frames.into_iter().collect::<Result<Vec<_>, _>>()?))
             }
-            Op::Vwap => {
-                let frames = rt.block_on(engine.batch_read(&refs, Some(&AGGREGATE_COLUMNS)));
+            Op::Vwap if input.remote.is_some() => {
+                let keys = object_keys(input);
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let frames = rt.block_on(engine.batch_read(&keys, Some(&AGGREGATE_COLUMNS)));
                 let df = concat(frames.into_iter().collect::<Result<Vec<_>, _>>()?)?;
                 Ok(Output::Frames(vec![rt.block_on(engine.collect(plans::vwap(df.lazy(), VWAP_MIN_QUANTITY)))?]))
             }
+            Op::Vwap => rt.block_on(async {
+                let scan = engine.scan(&input.glob()).await?;
+                let answer = engine.query(&scan, |lf| plans::vwap(lf, VWAP_MIN_QUANTITY)).await;
+                engine.drop_handle(&scan);
+                Ok(Output::Frames(vec![answer?]))
+            }),
             Op::Query(query) => {
                 let handle = self.handle(rt, engine, input)?;
                 let query = query.clone();
@@ -151,49 +164,32 @@ impl Engine for PolaroidEngine {
             }
             Op::Aggregate if self.mode == PolaroidMode::Full => rt.block_on(async {
                 let scan = engine.scan(&input.glob()).await?;
-                let mut frames = engine.stream_columns(&scan, &AGGREGATE_COLUMNS, STREAM_BATCH_ROWS).await?;
-                let mut partials = Vec::new();
-                while let Some(frame) = frames.next().await {
-                    partials.push(engine.collect(plans::partial_aggregate(frame?.lazy())).await?);
-                }
+                let answer = engine.query(&scan, plans::full_aggregate).await;
                 engine.drop_handle(&scan);
-                let merged = plans::merge_partials(concat(partials)?.lazy());
-                Ok(Output::Frames(vec![engine.collect(merged).await?]))
+                Ok(Output::Frames(vec![answer?]))
             }),
             Op::Sink { out } if self.mode == PolaroidMode::Full => rt.block_on(async {
                 let scan = engine.scan(&input.glob()).await?;
-                let mut frames = engine.stream_collect(&scan, STREAM_BATCH_ROWS).await?;
-                let mut writer: Option<ParquetBatchedWriter> = None;
-                while let Some(frame) = frames.next().await {
-                    let frame = frame?;
-                    let out = out.clone();
-                    let open = writer.take();
-                    // Writing is Polars work: it runs on a blocking thread like every other.
-                    writer = Some(
-                        tokio::task::spawn_blocking(move || -> Result<ParquetBatchedWriter> {
-                            let mut w = match open {
-                                Some(w) => w,
-                                None => {
-                                    let file = std::fs::File::create(&out).map_err(crate::error::io_err("creating", &out))?;
-                                    ParquetWriter::new(file).batched(frame.schema())?
-                                }
-                            };
-                            w.write_batch(&frame)?;
-                            Ok(w)
-                        })
-                        .await
-                        .map_err(polaroid::Error::from)??,
-                    );
-                }
+                let written = engine.sink_handle(&scan, &out.display().to_string()).await;
                 engine.drop_handle(&scan);
-                if let Some(w) = writer {
-                    tokio::task::spawn_blocking(move || w.finish()).await.map_err(polaroid::Error::from)??;
-                }
+                written?;
                 Ok(Output::Written(out.clone()))
             }),
             Op::Ingest(session) if self.mode == PolaroidMode::Full => rt.block_on(ingest(session)).map(Output::Ingested),
             _ => Err(unsupported(self.kind(), op)),
         }
+    }
+
+    fn figures(&self) -> BTreeMap<String, f64> {
+        let Some(engine) = &self.engine else { return BTreeMap::new() };
+        let (admission, plans) = (engine.admission_stats(), engine.execution_stats());
+        BTreeMap::from([
+            ("admission_limit".to_string(), admission.limit as f64),
+            ("admission_limit_low".to_string(), admission.limit_range.0 as f64),
+            ("admission_limit_high".to_string(), admission.limit_range.1 as f64),
+            ("plans_in_memory".to_string(), plans.in_memory as f64),
+            ("plans_streaming".to_string(), plans.streaming as f64),
+        ])
     }
 }
 

@@ -1,9 +1,10 @@
 //! `polars-lazy`: one `LazyFrame::scan_parquet` over all the files, the plan on top, collected with Polars'
-//! in-memory engine (projection and predicate pushdown included, as a lazy user gets them).
+//! in-memory engine (projection and predicate pushdown included, as a lazy user gets them). Through the S3 server,
+//! the same scan of `s3://` with Polars' own cloud reader.
 
 use polars::prelude::{Engine as PolarsExecution, LazyFrame};
 
-use crate::engines::{Engine, EngineKind, Input, Op, Output, scan, unsupported, write_parquet, no_remote};
+use crate::engines::{Engine, EngineKind, Input, Op, Output, scan, unsupported, write_parquet};
 use crate::error::Result;
 use crate::plans::{self, VWAP_MIN_QUANTITY};
 
@@ -19,10 +20,14 @@ impl Engine for PolarsLazyEngine {
 /// The lazy variants differ only in the Polars engine that executes the plan, and in how a sink is done: the
 /// in-memory engine materializes the result and writes it; the streaming engine sinks batch by batch.
 pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: PolarsExecution) -> Result<Output> {
-    if input.remote.is_some() {
-        return Err(no_remote(kind, op));
-    }
-    let source = scan(&input.glob())?;
+    let source = match &input.remote {
+        None => scan(&input.glob())?,
+        Some(remote) => {
+            use polars::prelude::{PlRefPath, ScanArgsParquet};
+            let args = ScanArgsParquet { cloud_options: Some(remote.cloud_options()), ..ScanArgsParquet::default() };
+            LazyFrame::scan_parquet(PlRefPath::new(remote.glob()), args)?
+        }
+    };
     let collect = |lf: LazyFrame| -> Result<Output> {
         Ok(Output::Frames(vec![lf.collect_with_engine(execution)?.unwrap_single()]))
     };

@@ -9,7 +9,7 @@ use crate::engines::{EngineKind, Input};
 use crate::error::{Error, Result};
 use crate::remote::RemoteStore;
 use crate::measure::{ChildFailure, FAILURE_PREFIX, REPORT_PREFIX};
-use crate::workloads::{self, ChildReport, ChildSpec};
+use crate::workloads::{self, ChildReport, ChildSpec, Extra};
 
 /// The measurement job of a worker process (`worker::Job::Measure`): prints one report line. Returns the exit code.
 pub fn measure_main(spec: &ChildSpec) -> i32 {
@@ -30,15 +30,19 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
     }
     let workload = workloads::find(&spec.workload)?;
     let mut engine = EngineKind::from_name(&spec.engine)?.create();
-    // The simulated object store is filled before anything is timed, and shared by nothing else.
-    let latency_ms = spec.params.latency_ms.unwrap_or(0);
-    let remote = match latency_ms {
-        0 => None,
-        ms => Some(Arc::new(RemoteStore::load(&spec.files, Duration::from_millis(ms))?)),
+    // With a latency, the files are read from the measurement's S3 server (started by the parent).
+    let remote = match &spec.extra {
+        Extra::S3 { endpoint } => {
+            let latency = Duration::from_millis(spec.params.latency_ms.unwrap_or(0));
+            Some(Arc::new(RemoteStore::connect(endpoint, latency)?))
+        }
+        _ => None,
     };
     let input = Input { files: spec.files.clone(), remote };
     engine.prepare(&input)?;
-    (workload.drive)(spec, engine.as_ref(), &input)
+    let mut report = (workload.drive)(spec, engine.as_ref(), &input)?;
+    report.engine_figures = engine.figures();
+    Ok(report)
 }
 
 fn set_address_space_limit(bytes: u64) -> Result<()> {

@@ -7,7 +7,7 @@
 //! two (`compare-run`, `noise`), the processes of each measurement alternate between the sides (base, new, new,
 //! base, ...), so drift of the machine hits both alike and `compare` pairs them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,6 +25,7 @@ use crate::measure::{ChildEnd, ChildRun, run_child};
 use crate::observer::{Event, FinishedSummary, Observer};
 use crate::provenance;
 use crate::feed::process::FeedProcess;
+use crate::s3::S3Server;
 use crate::workloads::{self, ChildSpec, Extra, concurrent_query, streaming};
 
 /// How long the feed may take to finish its last session and report its usage after the consumer is done.
@@ -246,6 +247,12 @@ fn merge(mut parts: Vec<Measurement>) -> Measurement {
     m.memory.process_peak_rss_bytes = if peaks.len() == parts.len() { peaks } else { Vec::new() };
     m.memory.cgroup_peak_bytes = parts.iter().filter_map(|p| p.memory.cgroup_peak_bytes).max();
     m.wall_time_s = parts.iter().map(|p| p.wall_time_s).sum();
+    m.figures = BTreeMap::new();
+    for part in &parts {
+        for (name, values) in &part.figures {
+            m.figures.entry(name.clone()).or_default().extend(values);
+        }
+    }
     let latencies: Vec<&Latency> = parts.iter().filter_map(|p| p.latency.as_ref()).collect();
     if latencies.len() == parts.len() {
         let med = |f: fn(&Latency) -> u64| {
@@ -296,8 +303,10 @@ fn measure_one(
     let started_at = provenance::now();
     let scratch = scratch_root.join(format!("m{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
-    // Workload companions: concurrent-query's request pool; streaming's feed, a process of its own.
+    // Workload companions: concurrent-query's request pool; streaming's feed, a process of its own; batch-read's S3
+    // server (with a latency), on a runtime of its own in this process.
     let mut feed = None;
+    let mut s3 = None;
     let extra = match item.workload.name {
         "concurrent-query" => Extra::Requests { requests: serde_json::to_value(concurrent_query::request_pool(dataset, options.seed)?)? },
         "streaming" => {
@@ -308,7 +317,15 @@ fn measure_one(
             feed = Some(process);
             Extra::Feed { url, ticks: ticks.unwrap_or(u64::MAX) }
         }
-        _ => Extra::None,
+        _ => match item.params.latency_ms {
+            Some(ms) if ms > 0 => {
+                let server = S3Server::start(&dataset.files, Duration::from_millis(ms), &scratch)?;
+                let endpoint = server.endpoint().to_string();
+                s3 = Some(server);
+                Extra::S3 { endpoint }
+            }
+            _ => Extra::None,
+        },
     };
     let spec = ChildSpec {
         workload: item.workload.name.into(),
@@ -342,6 +359,7 @@ fn measure_one(
     // that will not come, and is stopped at once.
     let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
     let feed_usage = feed.and_then(|f| f.finish(if finished { FEED_EXIT_WAIT } else { Duration::ZERO }));
+    let s3_requests = s3.map(|server| server.requests());
     let run = run?;
 
     let mut m = Measurement {
@@ -370,6 +388,7 @@ fn measure_one(
         started_at,
         wall_time_s: run.wall.as_secs_f64(),
         stream: None,
+        figures: BTreeMap::new(),
     };
     match run.end {
         ChildEnd::Report(report) => match Summary::of(std::slice::from_ref(&report.samples)) {
@@ -385,6 +404,10 @@ fn measure_one(
                 m.latency = report.latency;
                 m.work = report.work;
                 m.answer = report.answer;
+                m.figures = report.engine_figures.into_iter().map(|(k, v)| (k, vec![v])).collect();
+                if let Some(requests) = s3_requests {
+                    m.figures.insert("s3_requests".into(), vec![requests as f64]);
+                }
                 m.stream = report.stream.map(|mut s| {
                     s.feed_cpu_s = feed_usage.map(|u| u.cpu_s);
                     s.feed_peak_rss_bytes = feed_usage.and_then(|u| u.peak_rss_bytes);

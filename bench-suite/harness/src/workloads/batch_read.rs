@@ -2,8 +2,10 @@
 //!
 //! What it measures: the wall time to get N files (default 50) into memory, for two tasks: every column of every
 //! file (`load-all`), and three columns, a filter and per-symbol VWAP over all of them (`vwap`); from local files,
-//! and through a simulated object store answering each request after a fixed delay (`latency_ms`: 20 and 50 ms at `default`, 5 ms at `smoke`), which is where
-//! overlapping requests can pay. Polars' lazy variants cannot read through that store and are `unsupported` there.
+//! and through an S3-compatible server on 127.0.0.1 answering each request after a fixed delay (`latency_ms`: 20
+//! and 50 ms at `default`, 5 ms at `smoke`), which is where overlapping requests can pay. Through the server,
+//! Polars' lazy variants use Polars' own cloud reader (`scan_parquet("s3://...")`), the async engine its
+//! `object_store` S3 client, the eager variants one GET per file with the same client (see `s3` and `remote`).
 //!
 //! What could make it unfair, and what is done about it: every variant reads the same files; the answer check
 //! makes sure `load-all` really loaded every row and column (a variant that skipped work would fail it); files
@@ -57,8 +59,8 @@ fn settings(size: Size) -> Settings {
         Size::Default => (5, 1, 2, 600.0, &[0, 20, 50]),
         Size::Large => (3, 1, 3, 3600.0, &[0, 20]),
     };
-    // latency_ms = 0 reads local files; above that, every variant reads through the same simulated object store
-    // that answers each GET after that many milliseconds (see `remote`).
+    // latency_ms = 0 reads local files; above that, every variant reads through the same S3 server, which answers
+    // each request after that many milliseconds (see `s3`).
     let sweep = latencies_ms.iter().map(|ms| Params { latency_ms: Some(*ms), ..Params::default() }).collect();
     Settings { processes, warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: safety_cap(), sweep }
 }

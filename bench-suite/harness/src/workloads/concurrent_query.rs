@@ -151,6 +151,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         peak_rss_bytes: crate::workloads::own_peak_rss_bytes(),
         stream: None,
         written: None,
+        engine_figures: Default::default(),
     })
 }
 

@@ -127,6 +127,7 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         peak_rss_bytes: own_peak_rss_bytes(),
         stream: None,
         written,
+        engine_figures: Default::default(),
     })
 }
 

@@ -156,6 +156,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         peak_rss_bytes: crate::workloads::own_peak_rss_bytes(),
         stream: Some(stats),
         written: None,
+        engine_figures: Default::default(),
     })
 }
 

@@ -335,7 +335,7 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
         b.push(Block::List(failures));
     }
     if unsupported > 0 {
-        b.push(Block::Para(format!("{unsupported} measurement(s) were `unsupported` (a variant that cannot do the task, e.g. Polars' lazy scan through the simulated object store).")));
+        b.push(Block::Para(format!("{unsupported} measurement(s) were `unsupported` (a variant that cannot do the task).")));
     }
     Ok(b)
 }

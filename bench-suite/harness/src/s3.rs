@@ -1,0 +1,152 @@
+//! batch-read's S3-compatible server: `s3s-fs` serving the dataset's directory as one bucket on 127.0.0.1, every
+//! request answered after a fixed latency. The latency is added in front of the S3 service, in user space (the
+//! kernel here has no `netem`), so it delays each request the way a distant store does, whoever sends it.
+//!
+//! The runner starts one per measurement that has a latency, on a runtime of its own in the runner's process, so it
+//! is outside the measured process and shared by nobody else; every variant reads the same files through it (see
+//! [`crate::remote`] for the clients). It counts the requests it answered, which the runner records.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use hyper_util::rt::TokioIo;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+
+use crate::error::{Error, Result, io_err};
+
+/// The one bucket: the dataset's directory.
+pub const BUCKET: &str = "polaroid";
+/// Credentials of the local server (it listens on 127.0.0.1 only; they exist because S3 clients sign requests).
+pub const ACCESS_KEY: &str = "polaroid";
+/// See [`ACCESS_KEY`].
+pub const SECRET_KEY: &str = "polaroid-local-only";
+/// The region clients sign for (any name works; it must only be the same on both sides).
+pub const REGION: &str = "us-east-1";
+
+/// Writes the record s3s-fs reads an object's ETag from (`.bucket-B.object-K.internal.json` in the root).
+fn write_object_record(root: &Path, file: &Path) -> Result<()> {
+    use base64::Engine as _;
+    let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let meta = std::fs::metadata(file).map_err(io_err("reading the metadata of", file))?;
+    let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+    let key = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let record = root.join(format!(".bucket-{}.object-{}.internal.json", encode(BUCKET), encode(&key)));
+    let body = serde_json::json!({ "e_tag": format!("{:x}-{:x}", meta.len(), modified) });
+    std::fs::write(&record, body.to_string()).map_err(io_err("writing", &record))
+}
+
+/// A running server; stopped when dropped.
+pub struct S3Server {
+    endpoint: String,
+    requests: Arc<AtomicU64>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl S3Server {
+    /// Serves the directory holding `files` as bucket [`BUCKET`], each request answered after `latency`. `scratch`
+    /// is an empty directory the server may use as its root.
+    pub fn start(files: &[PathBuf], latency: Duration, scratch: &Path) -> Result<S3Server> {
+        let dir = files
+            .first()
+            .and_then(|f| f.parent())
+            .ok_or_else(|| Error::Config("the S3 server needs at least one input file".into()))?;
+        if let Some(other) = files.iter().find(|f| f.parent() != Some(dir)) {
+            return Err(Error::Config(format!(
+                "the S3 server serves one directory, but {} is not in {}",
+                other.display(),
+                dir.display()
+            )));
+        }
+        // The root holds one bucket: a link to the dataset's directory (whatever that directory is called).
+        let root = scratch.join("s3-root");
+        std::fs::create_dir_all(&root).map_err(io_err("creating", &root))?;
+        let link = root.join(BUCKET);
+        let target = std::fs::canonicalize(dir).map_err(io_err("resolving", dir))?;
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).map_err(io_err("linking", &link))?;
+        // s3s-fs sends an object's MD5 as its ETag, hashing the whole file on every GET and HEAD (ranges included)
+        // unless the object has a record beside it: give each one (the size and modification time, as web servers
+        // do), so that no reader pays a whole-file hash per request.
+        for file in files {
+            write_object_record(&root, file)?;
+        }
+        let fs = s3s_fs::FileSystem::new(&root).map_err(|e| Error::Config(format!("the S3 server cannot serve {}: {e:?}", root.display())))?;
+        let mut builder = S3ServiceBuilder::new(fs);
+        builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+        let service = builder.build();
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("s3-server")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start the S3 server's runtime: {e}")))?;
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))
+            .map_err(|e| Error::Config(format!("the S3 server cannot listen on 127.0.0.1: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| Error::Config(format!("S3 server socket: {e}")))?;
+        let requests = Arc::new(AtomicU64::new(0));
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let counter = requests.clone();
+        let thread = std::thread::Builder::new()
+            .name("s3-server".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    loop {
+                        let socket = tokio::select! {
+                            accepted = listener.accept() => match accepted {
+                                Ok((socket, _)) => socket,
+                                Err(_) => continue,
+                            },
+                            _ = &mut stopped => break,
+                        };
+                        let (service, counter) = (service.clone(), counter.clone());
+                        tokio::spawn(async move {
+                            let delayed = hyper::service::service_fn(move |request| {
+                                let (service, counter) = (service.clone(), counter.clone());
+                                async move {
+                                    tokio::time::sleep(latency).await;
+                                    counter.fetch_add(1, Ordering::Relaxed);
+                                    hyper::service::Service::call(&service, request).await
+                                }
+                            });
+                            // A client that hangs up mid-request ends its connection; the server goes on.
+                            let _ = hyper::server::conn::http1::Builder::new()
+                                .keep_alive(true)
+                                .serve_connection(TokioIo::new(socket), delayed)
+                                .await;
+                        });
+                    }
+                });
+                // Connections still open end with the runtime.
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })
+            .map_err(|e| Error::Config(format!("cannot start the S3 server's thread: {e}")))?;
+        Ok(S3Server { endpoint: format!("http://{addr}"), requests, stop: Some(stop), thread: Some(thread) })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Which Polars execution runs a plan. The engine chooses, so a caller writes one plan whatever the data's size:
+//!
+//! - A plan that **reads files** (any `scan_parquet` in it) runs on Polars' streaming engine: scan, filter and
+//!   aggregate fuse into one pipeline that decodes row groups as it goes, so memory is bounded by the pipeline, not
+//!   by the data, and decoding overlaps with the rest of the plan.
+//! - A plan over **frames already in memory** (a cached handle, `df.lazy()`) runs on the in-memory engine: the
+//!   data is decoded already, and the streaming engine's per-query setup would only add to small queries.
+//!
+//! Sinks always stream. [`Execution::for_plan`] is the rule; [`ExecutionStats`] counts what it chose.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use polars::prelude::{DataFrame, DslPlan, Engine as PolarsExecution, LazyFrame, PolarsResult};
+
+/// A Polars execution the engine can choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Execution {
+    /// Polars' in-memory engine.
+    InMemory,
+    /// Polars' streaming engine.
+    Streaming,
+}
+
+impl Execution {
+    /// The execution for `plan`: streaming when it reads files, in-memory otherwise.
+    pub fn for_plan(plan: &LazyFrame) -> Execution {
+        if (&plan.logical_plan).into_iter().any(|node| matches!(node, DslPlan::Scan { .. })) {
+            Execution::Streaming
+        } else {
+            Execution::InMemory
+        }
+    }
+
+    fn polars(self) -> PolarsExecution {
+        match self {
+            Execution::InMemory => PolarsExecution::InMemory,
+            Execution::Streaming => PolarsExecution::Streaming,
+        }
+    }
+}
+
+/// How many plans ran on each execution.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExecutionStats {
+    /// Plans run by the in-memory engine.
+    pub in_memory: u64,
+    /// Plans (and sinks) run by the streaming engine.
+    pub streaming: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    in_memory: AtomicU64,
+    streaming: AtomicU64,
+}
+
+impl Counters {
+    fn count(&self, execution: Execution) {
+        match execution {
+            Execution::InMemory => self.in_memory.fetch_add(1, Ordering::Relaxed),
+            Execution::Streaming => self.streaming.fetch_add(1, Ordering::Relaxed),
+        };
+    }
+
+    pub fn stats(&self) -> ExecutionStats {
+        ExecutionStats { in_memory: self.in_memory.load(Ordering::Relaxed), streaming: self.streaming.load(Ordering::Relaxed) }
+    }
+
+    /// Runs `plan` (blocking: call from `spawn_blocking`) on the execution [`Execution::for_plan`] picks.
+    pub fn collect(&self, plan: LazyFrame) -> PolarsResult<DataFrame> {
+        let execution = Execution::for_plan(&plan);
+        self.count(execution);
+        Ok(plan.collect_with_engine(execution.polars())?.unwrap_single())
+    }
+
+    /// Writes what `plan` produces to one Parquet file, batch by batch (blocking).
+    pub fn sink_parquet(&self, plan: LazyFrame, path: &str) -> PolarsResult<()> {
+        use polars::prelude::{FileWriteFormat, ParquetWriteOptions, PlRefPath, SinkDestination, SinkTarget, UnifiedSinkArgs};
+        self.count(Execution::Streaming);
+        plan.sink(
+            SinkDestination::File { target: SinkTarget::Path(PlRefPath::new(path)) },
+            FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions::default())),
+            UnifiedSinkArgs::default(),
+        )?
+        .collect_with_engine(PolarsExecution::Streaming)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    #[test]
+    fn frames_in_memory_run_in_memory_and_scans_stream() {
+        let df = df!("a" => [1i64, 2, 3]).unwrap();
+        assert_eq!(Execution::for_plan(&df.clone().lazy().filter(col("a").gt(lit(1)))), Execution::InMemory);
+        let scan = LazyFrame::scan_parquet(PlRefPath::new("/nonexistent/*.parquet"), ScanArgsParquet::default()).unwrap();
+        let plan = scan.filter(col("a").gt(lit(1))).group_by([col("a")]).agg([col("a").count().alias("n")]);
+        assert_eq!(Execution::for_plan(&plan), Execution::Streaming);
+        // A join of a frame with a scan reads files: it streams.
+        let joined = df.lazy().join(plan, [col("a")], [col("a")], JoinArgs::new(JoinType::Inner));
+        assert_eq!(Execution::for_plan(&joined), Execution::Streaming);
+    }
+}
