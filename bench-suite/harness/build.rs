@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn main() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Read at run time: `env!` would bake in the directory the build script was first compiled in, which a shared
+    // target directory reuses for other checkouts (then `git` runs in a directory that no longer exists).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR for build scripts");
+    let root = std::path::Path::new(&manifest_dir).join("../..");
     // `git` can fail transiently (e.g. while a commit holds the index lock): retry, and say why when it gives up.
     let mut commit = "unknown".to_string();
     for attempt in 0..5 {

@@ -79,10 +79,24 @@ impl Inner {
 
     /// Fetches (bounded by `read_concurrency`) and decodes one file on a blocking thread.
     async fn read(&self, path: &str, columns: Option<Vec<String>>) -> Result<DataFrame> {
+        self.read_as(path, columns, false).await
+    }
+
+    /// [`Inner::read`]; with `contiguous`, the frame's row groups are also copied into one chunk per column (once, on
+    /// the blocking thread): data kept in the cache is queried many times, and every query then scans contiguous
+    /// memory instead of one piece per row group.
+    async fn read_as(&self, path: &str, columns: Option<Vec<String>>, contiguous: bool) -> Result<DataFrame> {
         let _slot = self.reads.acquire().await.map_err(|_| Error::ShutDown)?;
         let fetched = read::fetch(self.store.as_ref(), path).await?;
         let spec = self.read_spec(columns);
-        tokio::task::spawn_blocking(move || read::decode(&fetched, &spec)).await?
+        tokio::task::spawn_blocking(move || {
+            let mut df = read::decode(&fetched, &spec)?;
+            if contiguous {
+                df.rechunk_mut();
+            }
+            Ok(df)
+        })
+        .await?
     }
 
     /// The data behind a handle, reading it again if the cache had evicted it.
@@ -92,7 +106,7 @@ impl Inner {
             (_, Some(df)) => Ok(df.as_ref().clone().lazy()),
             (Source::Scan { plan, .. }, None) => Ok(plan),
             (Source::Loaded { path, columns }, None) => {
-                let df = self.read(&path, columns).await?;
+                let df = self.read_as(&path, columns, true).await?;
                 let bytes = df.estimated_size();
                 let df = Arc::new(df);
                 self.cache().store(handle.id, df.clone(), bytes)?;
@@ -144,7 +158,7 @@ impl Engine {
             let _ = inner.data(&handle).await?;
             return Ok(handle);
         }
-        let df = inner.read(path, columns).await?;
+        let df = inner.read_as(path, columns, true).await?;
         let bytes = df.estimated_size();
         let mut cache = inner.cache();
         cache.record_miss();

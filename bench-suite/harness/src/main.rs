@@ -11,6 +11,11 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+/// Every process of the binary (runner, measurement processes, the feed) allocates with mimalloc, as Polars
+/// advises its Rust users to (a fast allocator; Polars' Python package ships one too): see docs/decisions.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code of a run stopped by Ctrl-C or SIGTERM (its finished measurements are kept; `--resume` finishes it).
 const INTERRUPTED: u8 = 130;
 

@@ -59,7 +59,7 @@ pub(crate) fn recipe(size: Size, seed: u64) -> Recipe {
 fn settings(size: Size) -> Settings {
     let (clients, duration, processes, runs, timeout_s): (&[u64], f64, usize, usize, f64) = match size {
         Size::Smoke => (&[1, 10], 0.3, 2, 1, 120.0),
-        Size::Default => (&[1, 10, 50, 100, 500], 3.0, 2, 1, 600.0),
+        Size::Default => (&[1, 10, 50, 100, 500], 3.0, 4, 1, 600.0),
         Size::Large => (&[1, 10, 50, 100, 500], 10.0, 3, 2, 1800.0),
     };
     Settings {
