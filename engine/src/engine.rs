@@ -196,6 +196,37 @@ impl Engine {
         join_all(paths.iter().map(|p| inner.read(p, columns.clone()))).await
     }
 
+    /// Like [`Engine::batch_read`], but runs `plan` on each file's frame as soon as it is decoded (on the same blocking
+    /// thread) and keeps only the plan's result: reads, decoding and the per-file work overlap, and memory is bounded
+    /// by the reads in flight (`read_concurrency`), not by the data. For aggregates, reduce each file here and merge
+    /// the small results with [`Engine::collect`]. One result per path, in order.
+    pub async fn batch_read_with<F>(&self, paths: &[&str], columns: Option<&[&str]>, plan: F) -> Vec<Result<DataFrame>>
+    where
+        F: Fn(LazyFrame) -> LazyFrame + Send + Sync + 'static,
+    {
+        let inner = &self.inner;
+        let _active = match inner.begin() {
+            Ok(a) => a,
+            Err(_) => return paths.iter().map(|_| Err(Error::ShutDown)).collect(),
+        };
+        let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| s.to_string()).collect());
+        let plan = Arc::new(plan);
+        join_all(paths.iter().map(|path| {
+            let (columns, plan, executions) = (columns.clone(), plan.clone(), inner.executions.clone());
+            async move {
+                let _slot = inner.reads.acquire().await.map_err(|_| Error::ShutDown)?;
+                let fetched = read::fetch(inner.store.as_ref(), path).await?;
+                let spec = inner.read_spec(columns);
+                tokio::task::spawn_blocking(move || {
+                    let df = read::decode(&fetched, &spec)?;
+                    Ok(executions.collect(plan(df.lazy()))?)
+                })
+                .await?
+            }
+        }))
+        .await
+    }
+
     /// Runs a plan, written with Polars' lazy API, over a handle's data, under admission control. Over loaded data
     /// it runs in memory; over a scan handle, on Polars' streaming engine ([`Execution`](crate::Execution)).
     pub async fn query<F>(&self, handle: &Handle, plan: F) -> Result<DataFrame>

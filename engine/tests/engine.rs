@@ -447,3 +447,28 @@ async fn the_adaptive_limit_moves_within_its_bounds_and_a_fixed_one_does_not() {
         assert!(report.drained);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_read_with_runs_the_plan_on_each_file_and_a_bad_file_fails_only_its_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<String> = (0..4)
+        .map(|i| {
+            let f = dir.path().join(format!("part-{i}.parquet"));
+            write_trades(&f, 5_000, 1024, i * 5_000);
+            p(&f)
+        })
+        .collect();
+    let broken = dir.path().join("broken.parquet");
+    std::fs::write(&broken, b"not parquet").unwrap();
+    let mut paths: Vec<&str> = files.iter().map(String::as_str).collect();
+    paths.insert(2, broken.to_str().unwrap());
+    let engine = Engine::builder().build().unwrap();
+    let results = engine.batch_read_with(&paths, Some(&["symbol", "price", "quantity"]), vwap).await;
+    assert_eq!(results.len(), 5);
+    assert!(matches!(results[2], Err(Error::CorruptFile { .. })), "{:?}", results[2]);
+    for (path, result) in paths.iter().zip(&results).filter(|(p, _)| !p.ends_with("broken.parquet")) {
+        let expected = vwap(LazyFrame::scan_parquet(PlRefPath::new(*path), Default::default()).unwrap()).collect().unwrap();
+        assert!(result.as_ref().unwrap().equals(&expected), "{path}: the plan ran on that file's frame");
+    }
+    assert_eq!(engine.execution_stats().in_memory, 4, "each decoded frame is reduced in memory");
+}

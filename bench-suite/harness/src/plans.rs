@@ -34,27 +34,26 @@ pub fn full_aggregate(lf: LazyFrame) -> LazyFrame {
     ])
 }
 
-/// [`full_aggregate`] in two steps, for engines that stream: per-batch partial sums that [`merge_partials`]
-/// combines. Same columns, same types, same answer (up to floating-point summation order).
-pub fn partial_aggregate(lf: LazyFrame) -> LazyFrame {
-    lf.group_by([col("symbol")]).agg([
-        len().alias("trades"),
-        col("quantity").sum().alias("volume"),
-        (col("price") * col("quantity").cast(DataType::Float64)).sum().alias("notional"),
-        col("quantity").cast(DataType::Float64).sum().alias("volume_f"),
-        col("price").min().alias("low"),
-        col("price").max().alias("high"),
-    ])
+/// [`vwap`] in two steps, for an engine that aggregates each file as it arrives: per-file partial sums that
+/// [`merge_vwap`] combines. Same columns, same types, same answer (up to floating-point summation order).
+pub fn partial_vwap(lf: LazyFrame, min_quantity: i64) -> LazyFrame {
+    lf.select([col("symbol"), col("price"), col("quantity")])
+        .filter(col("quantity").gt_eq(lit(min_quantity)))
+        .group_by([col("symbol")])
+        .agg([
+            (col("price") * col("quantity").cast(DataType::Float64)).sum().alias("notional"),
+            col("quantity").cast(DataType::Float64).sum().alias("volume_f"),
+            col("quantity").sum().alias("volume"),
+            len().alias("trades"),
+        ])
 }
 
-/// Combines [`partial_aggregate`] outputs into [`full_aggregate`]'s answer.
-pub fn merge_partials(partials: LazyFrame) -> LazyFrame {
+/// Combines [`partial_vwap`] outputs into [`vwap`]'s answer.
+pub fn merge_vwap(partials: LazyFrame) -> LazyFrame {
     partials.group_by([col("symbol")]).agg([
-        col("trades").sum().cast(IDX_DTYPE).alias("trades"),
-        col("volume").sum().alias("volume"),
         (col("notional").sum() / col("volume_f").sum()).alias("vwap"),
-        col("low").min().alias("low"),
-        col("high").max().alias("high"),
+        col("volume").sum().alias("volume"),
+        col("trades").sum().cast(IDX_DTYPE).alias("trades"),
     ])
 }
 

@@ -4,7 +4,8 @@
 //!
 //! - batch-read: `load-all` is `batch_read` with 16 reads in flight. `vwap` is one plan over a scan handle
 //!   (`scan` + `query`, which the engine runs on Polars' streaming engine because it reads files); through the
-//!   object store, `batch_read` of the three columns, then the VWAP as one admitted query over the frames.
+//!   S3 server, `batch_read_with` (each file's partial sums computed as soon as it is decoded), then the partials
+//!   merged by one admitted query.
 //! - concurrent-query: queries on a handle, under the engine's default admission (the adaptive limit; where it
 //!   settled is recorded in the measurement's `engine_figures`). `polaroid` reads the file once into the cache;
 //!   `polaroid-limit-only` has the same admission but each query scans the file; `polaroid-cache-only` uses the cache
@@ -147,9 +148,9 @@ impl Engine for PolaroidEngine {
             Op::Vwap if input.remote.is_some() => {
                 let keys = object_keys(input);
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                let frames = rt.block_on(engine.batch_read(&keys, Some(&AGGREGATE_COLUMNS)));
-                let df = concat(frames.into_iter().collect::<Result<Vec<_>, _>>()?)?;
-                Ok(Output::Frames(vec![rt.block_on(engine.collect(plans::vwap(df.lazy(), VWAP_MIN_QUANTITY)))?]))
+                let partials = rt.block_on(engine.batch_read_with(&keys, Some(&AGGREGATE_COLUMNS), |lf| plans::partial_vwap(lf, VWAP_MIN_QUANTITY)));
+                let partials = concat(partials.into_iter().collect::<Result<Vec<_>, _>>()?)?;
+                Ok(Output::Frames(vec![rt.block_on(engine.collect(plans::merge_vwap(partials.lazy())))?]))
             }
             Op::Vwap => rt.block_on(async {
                 let scan = engine.scan(&input.glob()).await?;
