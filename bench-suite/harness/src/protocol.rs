@@ -238,7 +238,7 @@ pub struct ChildReport {
     /// reading it back is not charged to the variant's peak memory or cap.
     #[serde(default)]
     pub written: Option<PathBuf>,
-    /// What the engine reported about itself after the timed runs ([`crate::engines::Engine::figures`]).
+    /// What the engine reported about itself after the timed runs (`Engine::figures` in `engines`).
     #[serde(default)]
     pub engine_figures: std::collections::BTreeMap<String, f64>,
 }

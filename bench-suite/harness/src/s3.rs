@@ -4,7 +4,7 @@
 //!
 //! The runner starts one per measurement that has a latency, on a runtime of its own in the runner's process, so it
 //! is outside the measured process and shared by nobody else; every variant reads the same files through it (see
-//! [`crate::remote`] for the clients). It counts the requests it answered, which the runner records.
+//! the `remote` module for the clients). It counts the requests it answered, which the runner records.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
