@@ -269,9 +269,9 @@ impl EngineKind {
             EngineKind::PolarsReread => "each request scans the Parquet file again (a naive service)",
             EngineKind::PolarsShared => "one DataFrame loaded before timing, shared by every request",
             EngineKind::Polaroid => {
-                "async engine: 16 concurrent reads; queries on a cached handle, K = cores; row-group pipeline for large data; micro-batched ingest"
+                "async engine: 16 concurrent reads (per-file plans through a store); cached handles under an adaptive admission limit; plans over files streamed by Polars; micro-batched ingest"
             }
-            EngineKind::PolaroidLimitOnly => "async engine, admission control only (K = cores): each query scans the file",
+            EngineKind::PolaroidLimitOnly => "async engine, adaptive admission only: each query scans the file",
             EngineKind::PolaroidCacheOnly => "async engine, cache only: queries on a cached handle, no admission limit",
             EngineKind::TransportCeiling => "tokio-tungstenite client that parses every tick and discards it: the limit",
             EngineKind::PolarsNaive => "blocking client appending each tick to a DataFrame (vstack) and the VWAP",
