@@ -77,26 +77,26 @@ impl Inner {
         ReadSpec { columns, slice: None, expected: self.config.expected_schema.clone() }
     }
 
-    /// Fetches (bounded by `read_concurrency`) and decodes one file on a blocking thread.
-    async fn read(&self, path: &str, columns: Option<Vec<String>>) -> Result<DataFrame> {
-        self.read_as(path, columns, false).await
-    }
-
-    /// [`Inner::read`]; with `contiguous`, the frame's row groups are also copied into one chunk per column (once, on
-    /// the blocking thread): data kept in the cache is queried many times, and every query then scans contiguous
-    /// memory instead of one piece per row group.
-    async fn read_as(&self, path: &str, columns: Option<Vec<String>>, contiguous: bool) -> Result<DataFrame> {
+    /// Fetches (bounded by `read_concurrency`) and decodes one file on a blocking thread, then applies `then` to the
+    /// frame on that same thread (every read of the engine goes through here).
+    async fn read<F>(&self, path: &str, columns: Option<Vec<String>>, then: F) -> Result<DataFrame>
+    where
+        F: FnOnce(DataFrame) -> Result<DataFrame> + Send + 'static,
+    {
         let _slot = self.reads.acquire().await.map_err(|_| Error::ShutDown)?;
         let fetched = read::fetch(self.store.as_ref(), path).await?;
         let spec = self.read_spec(columns);
-        tokio::task::spawn_blocking(move || {
-            let mut df = read::decode(&fetched, &spec)?;
-            if contiguous {
-                df.rechunk_mut();
-            }
+        tokio::task::spawn_blocking(move || then(read::decode(&fetched, &spec)?)).await?
+    }
+
+    /// A read for the cache: the frame's row groups are copied into one chunk per column, once. Cached data is
+    /// queried many times, and every query then scans contiguous memory instead of one piece per row group.
+    async fn read_for_cache(&self, path: &str, columns: Option<Vec<String>>) -> Result<DataFrame> {
+        self.read(path, columns, |mut df| {
+            df.rechunk_mut();
             Ok(df)
         })
-        .await?
+        .await
     }
 
     /// The data behind a handle, reading it again if the cache had evicted it.
@@ -106,7 +106,7 @@ impl Inner {
             (_, Some(df)) => Ok(df.as_ref().clone().lazy()),
             (Source::Scan { plan, .. }, None) => Ok(plan),
             (Source::Loaded { path, columns }, None) => {
-                let df = self.read_as(&path, columns, true).await?;
+                let df = self.read_for_cache(&path, columns).await?;
                 let bytes = df.estimated_size();
                 let df = Arc::new(df);
                 self.cache().store(handle.id, df.clone(), bytes)?;
@@ -158,7 +158,7 @@ impl Engine {
             let _ = inner.data(&handle).await?;
             return Ok(handle);
         }
-        let df = inner.read_as(path, columns, true).await?;
+        let df = inner.read_for_cache(path, columns).await?;
         let bytes = df.estimated_size();
         let mut cache = inner.cache();
         cache.record_miss();
@@ -193,7 +193,7 @@ impl Engine {
             Err(_) => return paths.iter().map(|_| Err(Error::ShutDown)).collect(),
         };
         let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| s.to_string()).collect());
-        join_all(paths.iter().map(|p| inner.read(p, columns.clone()))).await
+        join_all(paths.iter().map(|p| inner.read(p, columns.clone(), Ok))).await
     }
 
     /// Like [`Engine::batch_read`], but runs `plan` on each file's frame as soon as it is decoded (on the same blocking
@@ -212,17 +212,8 @@ impl Engine {
         let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| s.to_string()).collect());
         let plan = Arc::new(plan);
         join_all(paths.iter().map(|path| {
-            let (columns, plan, executions) = (columns.clone(), plan.clone(), inner.executions.clone());
-            async move {
-                let _slot = inner.reads.acquire().await.map_err(|_| Error::ShutDown)?;
-                let fetched = read::fetch(inner.store.as_ref(), path).await?;
-                let spec = inner.read_spec(columns);
-                tokio::task::spawn_blocking(move || {
-                    let df = read::decode(&fetched, &spec)?;
-                    Ok(executions.collect(plan(df.lazy()))?)
-                })
-                .await?
-            }
+            let (plan, executions) = (plan.clone(), inner.executions.clone());
+            inner.read(path, columns.clone(), move |df| Ok(executions.collect(plan(df.lazy()))?))
         }))
         .await
     }

@@ -7,7 +7,7 @@
 //!   S3 server, `batch_read_with` (each file's partial sums computed as soon as it is decoded), then the partials
 //!   merged by one admitted query.
 //! - concurrent-query: queries on a handle, under the engine's default admission (the adaptive limit; where it
-//!   settled is recorded in the measurement's `engine_figures`). `polaroid` reads the file once into the cache;
+//!   settled is recorded in the measurement's `figures`). `polaroid` reads the file once into the cache;
 //!   `polaroid-limit-only` has the same admission but each query scans the file; `polaroid-cache-only` uses the cache
 //!   with no admission limit. The handle is created by the first request (the untimed answer check).
 //! - streaming: micro-batched ingest (`append_batch` per chunk of ready messages, batches applied off the async
@@ -16,7 +16,6 @@
 //!   the rewrite as `sink_handle` (Polars' streaming Parquet sink): the engine picks the execution, as it does for
 //!   every plan that reads files.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -105,13 +104,12 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::Config(format!("cannot start a Tokio runtime: {e}")))
 }
 
-/// The files' keys in the S3 server's bucket.
-fn object_keys(input: &Input) -> Vec<String> {
-    input.files.iter().map(|f| crate::remote::key(f).to_string()).collect()
-}
-
-fn paths(files: &[PathBuf]) -> Vec<String> {
-    files.iter().map(|f| f.display().to_string()).collect()
+/// What the engine reads the files as: their keys in the S3 server's bucket, or local paths.
+fn sources(input: &Input) -> Vec<String> {
+    match input.remote {
+        Some(_) => input.files.iter().map(|f| crate::remote::key(f).to_string()).collect(),
+        None => input.files.iter().map(|f| f.display().to_string()).collect(),
+    }
 }
 
 impl Engine for PolaroidEngine {
@@ -137,18 +135,15 @@ impl Engine for PolaroidEngine {
 
     fn execute(&self, input: &Input, op: &Op) -> Result<Output> {
         let (rt, engine) = self.parts()?;
-        let files = paths(&input.files);
+        let sources = sources(input);
+        let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
         match op {
             Op::LoadAll => {
-                let keys = if input.remote.is_some() { object_keys(input) } else { files.clone() };
-                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                let frames = rt.block_on(engine.batch_read(&keys, None));
+                let frames = rt.block_on(engine.batch_read(&sources, None));
                 Ok(Output::Frames(frames.into_iter().collect::<Result<Vec<_>, _>>()?))
             }
             Op::Vwap if input.remote.is_some() => {
-                let keys = object_keys(input);
-                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                let partials = rt.block_on(engine.batch_read_with(&keys, Some(&AGGREGATE_COLUMNS), |lf| plans::partial_vwap(lf, VWAP_MIN_QUANTITY)));
+                let partials = rt.block_on(engine.batch_read_with(&sources, Some(&AGGREGATE_COLUMNS), |lf| plans::partial_vwap(lf, VWAP_MIN_QUANTITY)));
                 let partials = concat(partials.into_iter().collect::<Result<Vec<_>, _>>()?)?;
                 Ok(Output::Frames(vec![rt.block_on(engine.collect(plans::merge_vwap(partials.lazy())))?]))
             }
