@@ -261,6 +261,72 @@ impl Engine {
         self.sink_parquet(lf, path).await
     }
 
+    /// The data behind a handle as a lazy plan to build on (reading it again if the cache had evicted it): cached
+    /// data as a frame in memory, a scan handle as its file scan. Run what is built with [`Engine::collect`] or
+    /// [`Engine::stream_query`].
+    pub async fn lazy(&self, handle: &Handle) -> Result<LazyFrame> {
+        let _active = self.inner.begin()?;
+        self.inner.data(handle).await
+    }
+
+    /// Runs a plan under admission control and streams its result in frames of at most `batch_rows` rows, on the
+    /// execution [`Execution::for_stream`](crate::Execution::for_stream) picks: a plan that reads files, or that
+    /// can grow (a join), streams from Polars' streaming engine (memory bounded by `stream_prefetch` frames
+    /// whatever the result's size; the admission slot is held until the stream ends or is dropped); a plan over
+    /// frames in memory that can only shrink is collected in memory and streamed as slices of its result (the slot
+    /// is released once it is computed). Dropping the stream stops the query.
+    pub async fn stream_query(&self, plan: LazyFrame, batch_rows: usize) -> Result<FrameStream> {
+        if batch_rows == 0 {
+            return Err(Error::Config("batch_rows must be at least 1".into()));
+        }
+        // The query runs in a task that owns a clone of the engine, so its admission slot can outlive this call;
+        // the first message says whether it was admitted (and carries an in-memory result whole).
+        let (started_tx, started) = tokio::sync::oneshot::channel::<Result<Option<DataFrame>>>();
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let inner = &engine.inner;
+            let admitted = match inner.begin() {
+                Ok(active) => inner.admission.admit().await.map(|slot| (active, slot)),
+                Err(e) => Err(e),
+            };
+            let (_active, _slot) = match admitted {
+                Ok(held) => held,
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return;
+                }
+            };
+            if crate::Execution::for_stream(&plan) == crate::Execution::InMemory {
+                let executions = inner.executions.clone();
+                let result = tokio::task::spawn_blocking(move || executions.collect(plan)).await.map_err(Error::from);
+                let _ = started_tx.send(result.and_then(|r| Ok(Some(r?))));
+                return;
+            }
+            inner.executions.count(crate::Execution::Streaming);
+            let mut frames = match stream::plan(plan, batch_rows, inner.config.stream_prefetch) {
+                Ok(frames) => frames,
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return;
+                }
+            };
+            if started_tx.send(Ok(None)).is_err() {
+                return;
+            }
+            while let Some(frame) = futures::StreamExt::next(&mut frames).await {
+                // A consumer that went away stops the query: dropping `frames` stops Polars.
+                if tx.send(frame).await.is_err() {
+                    return;
+                }
+            }
+        });
+        match started.await.map_err(|_| Error::ShutDown)?? {
+            Some(df) => Ok(stream::slices(Arc::new(df), batch_rows)),
+            None => Ok(stream::receiver_stream(rx)),
+        }
+    }
+
     /// Runs many plans, each admitted like a single query; one result per plan, in order.
     pub async fn batch_collect(&self, plans: Vec<LazyFrame>) -> Vec<Result<DataFrame>> {
         join_all(plans.into_iter().map(|p| self.collect(p))).await

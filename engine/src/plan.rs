@@ -31,6 +31,32 @@ impl Execution {
         }
     }
 
+    /// The execution for a plan whose result is streamed ([`Engine::stream_query`](crate::Engine::stream_query)):
+    /// [`Execution::for_plan`]'s choice, except that a plan over frames in memory is collected in memory only when
+    /// its result cannot outgrow its input (it only filters, projects, adds columns, aggregates, dedupes, sorts or
+    /// slices). Anything that can grow (joins, unions, explodes, pivots, ...) streams, so the result's memory
+    /// stays bounded whatever its size.
+    pub fn for_stream(plan: &LazyFrame) -> Execution {
+        let bounded = |node: &DslPlan| {
+            matches!(
+                node,
+                DslPlan::DataFrameScan { .. }
+                    | DslPlan::Filter { .. }
+                    | DslPlan::Select { .. }
+                    | DslPlan::HStack { .. }
+                    | DslPlan::GroupBy { .. }
+                    | DslPlan::Distinct { .. }
+                    | DslPlan::Sort { .. }
+                    | DslPlan::Slice { .. }
+                    | DslPlan::Cache { .. }
+            )
+        };
+        match Execution::for_plan(plan) {
+            Execution::InMemory if (&plan.logical_plan).into_iter().all(bounded) => Execution::InMemory,
+            _ => Execution::Streaming,
+        }
+    }
+
     fn polars(self) -> PolarsExecution {
         match self {
             Execution::InMemory => PolarsExecution::InMemory,
@@ -55,7 +81,7 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    fn count(&self, execution: Execution) {
+    pub fn count(&self, execution: Execution) {
         match execution {
             Execution::InMemory => self.in_memory.fetch_add(1, Ordering::Relaxed),
             Execution::Streaming => self.streaming.fetch_add(1, Ordering::Relaxed),
@@ -100,7 +126,14 @@ mod tests {
         let plan = scan.filter(col("a").gt(lit(1))).group_by([col("a")]).agg([col("a").count().alias("n")]);
         assert_eq!(Execution::for_plan(&plan), Execution::Streaming);
         // A join of a frame with a scan reads files: it streams.
-        let joined = df.lazy().join(plan, [col("a")], [col("a")], JoinArgs::new(JoinType::Inner));
+        let joined = df.clone().lazy().join(plan, [col("a")], [col("a")], JoinArgs::new(JoinType::Inner));
         assert_eq!(Execution::for_plan(&joined), Execution::Streaming);
+        // Streamed results: frames in memory that can only shrink are collected; a join of frames, which can grow
+        // without bound, streams.
+        let shrinking = df.clone().lazy().filter(col("a").gt(lit(1))).group_by([col("a")]).agg([col("a").count().alias("n")]);
+        assert_eq!(Execution::for_stream(&shrinking.sort(["a"], Default::default()).limit(2)), Execution::InMemory);
+        let cross = df.clone().lazy().cross_join(df.lazy(), None);
+        assert_eq!(Execution::for_plan(&cross), Execution::InMemory);
+        assert_eq!(Execution::for_stream(&cross), Execution::Streaming);
     }
 }

@@ -45,7 +45,7 @@ impl From<LazyFrame> for StreamSource {
     }
 }
 
-fn receiver_stream(rx: mpsc::Receiver<Result<DataFrame>>) -> FrameStream {
+pub(crate) fn receiver_stream(rx: mpsc::Receiver<Result<DataFrame>>) -> FrameStream {
     Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }))
 }
 

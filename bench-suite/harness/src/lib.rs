@@ -7,6 +7,7 @@
 //! - [`engines`]: one file per variant under test behind one narrow trait.
 //! - [`workloads`]: the registry: datasets, tasks, sweeps and the drivers that time them.
 //! - [`feed`]: the streaming workload's WebSocket tick feed, its clients and its checker.
+//! - [`flight`]: concurrent-query's Flight SQL server process (the networked `polaroid-flight` variant).
 //! - [`measure`]: process isolation, memory caps, peak memory, the sysinfo sampler, the child side.
 //! - [`answer`]: order-independent answer digests.
 //! - [`runner`]: options -> plan -> measurements -> result file (rewritten after each one; resumable).
@@ -25,6 +26,7 @@ pub mod data;
 pub mod engines;
 pub mod error;
 pub mod feed;
+pub mod flight;
 pub mod gate;
 pub mod measure;
 pub mod observer;

@@ -38,6 +38,12 @@ pub enum Job {
     },
     /// The streaming workload's tick feed: prints its URL, serves, prints its usage (see `feed::process`).
     Feed(FeedOptions),
+    /// concurrent-query's Flight SQL server (the `polaroid-flight` variant): serves `file` as table `trades`,
+    /// prints its URL (see `flight`).
+    FlightServer {
+        /// The dataset's file.
+        file: PathBuf,
+    },
 }
 
 /// Starts `binary __worker`, hands it `job` on stdin (after `before_job` ran with the child's pid, e.g. to move it
@@ -164,6 +170,9 @@ pub enum Extra {
     Requests {
         /// The pool.
         requests: serde_json::Value,
+        /// The Flight SQL server holding the dataset (`grpc://127.0.0.1:PORT`), for the networked variant.
+        #[serde(default)]
+        server: Option<String>,
     },
     /// streaming: the feed process to read from.
     Feed {

@@ -401,6 +401,9 @@ pub enum Role {
     Engine,
     /// The engine with a part switched off, to show what that part contributes.
     Ablation,
+    /// The engine served over the network (its Flight SQL server in a process of its own): what the network layer
+    /// costs against the engine in process.
+    Served,
     /// A ceiling, not a competitor (e.g. parse and discard): never wins or ties.
     Limit,
     /// A harness test double.
@@ -410,7 +413,7 @@ pub enum Role {
 impl Role {
     /// Whether the variant competes for wins and ties.
     pub fn competes(self) -> bool {
-        matches!(self, Role::Baseline | Role::Engine | Role::Ablation)
+        matches!(self, Role::Baseline | Role::Engine | Role::Ablation | Role::Served)
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod mock;
 mod polaroid;
+mod polaroid_flight;
 mod polars_eager;
 mod polars_lazy;
 mod polars_microbatch;
@@ -33,7 +34,8 @@ use crate::plans::Query;
 use crate::remote::RemoteStore;
 
 pub use mock::{MockBehavior, MockEngine};
-pub use polaroid::{PolaroidEngine, PolaroidMode};
+pub use polaroid::{PolaroidEngine, PolaroidMode, runtime};
+pub use polaroid_flight::FlightEngine;
 pub use polars_eager::PolarsEagerEngine;
 pub use polars_lazy::PolarsLazyEngine;
 pub use polars_microbatch::PolarsMicroBatchEngine;
@@ -52,12 +54,15 @@ pub struct Input {
     /// When set, the files are read through the measurement's S3 server (with its per-request latency) instead
     /// of from the local file system.
     pub remote: Option<Arc<RemoteStore>>,
+    /// concurrent-query's networked variant: the Flight SQL server (a process of its own, started by the runner)
+    /// that holds the files, `grpc://127.0.0.1:PORT`.
+    pub server: Option<String>,
 }
 
 impl Input {
     /// Local files, no store.
     pub fn local(files: Vec<PathBuf>) -> Input {
-        Input { files, remote: None }
+        Input { files, remote: None, server: None }
     }
 
     /// A glob matching exactly the dataset's files (they share a directory and the `part-*.parquet` naming), or the
@@ -208,6 +213,8 @@ pub enum EngineKind {
     PolaroidLimitOnly,
     /// The polaroid engine with the cache but no admission limit.
     PolaroidCacheOnly,
+    /// The polaroid engine behind its Flight SQL server, in a process of its own, queried over loopback.
+    PolaroidFlight,
     /// streaming: parse every tick and discard it (the limit of the transport and parsing).
     TransportCeiling,
     /// streaming: append each tick to a DataFrame as it arrives.
@@ -220,7 +227,7 @@ pub enum EngineKind {
 
 impl EngineKind {
     /// Engines a user can name, in report order (mocks last: they test the harness, not Polars).
-    pub const ALL: [EngineKind; 17] = [
+    pub const ALL: [EngineKind; 18] = [
         EngineKind::PolarsEager,
         EngineKind::PolarsThreadPool,
         EngineKind::PolarsLazy,
@@ -230,6 +237,7 @@ impl EngineKind {
         EngineKind::Polaroid,
         EngineKind::PolaroidLimitOnly,
         EngineKind::PolaroidCacheOnly,
+        EngineKind::PolaroidFlight,
         EngineKind::TransportCeiling,
         EngineKind::PolarsNaive,
         EngineKind::PolarsMicroBatch,
@@ -252,6 +260,7 @@ impl EngineKind {
             EngineKind::Polaroid => "polaroid",
             EngineKind::PolaroidLimitOnly => "polaroid-limit-only",
             EngineKind::PolaroidCacheOnly => "polaroid-cache-only",
+            EngineKind::PolaroidFlight => "polaroid-flight",
             EngineKind::TransportCeiling => "transport-ceiling",
             EngineKind::PolarsNaive => "polars-naive",
             EngineKind::PolarsMicroBatch => "polars-microbatch",
@@ -273,6 +282,9 @@ impl EngineKind {
             }
             EngineKind::PolaroidLimitOnly => "async engine, adaptive admission only: each query scans the file",
             EngineKind::PolaroidCacheOnly => "async engine, cache only: queries on a cached handle, no admission limit",
+            EngineKind::PolaroidFlight => {
+                "the polaroid engine behind its Flight SQL server (its own process, file loaded at start); each request is SQL over loopback gRPC"
+            }
             EngineKind::TransportCeiling => "tokio-tungstenite client that parses every tick and discards it: the limit",
             EngineKind::PolarsNaive => "blocking client appending each tick to a DataFrame (vstack) and the VWAP",
             EngineKind::PolarsMicroBatch => {
@@ -288,6 +300,7 @@ impl EngineKind {
         match self {
             EngineKind::Polaroid => Role::Engine,
             EngineKind::PolaroidLimitOnly | EngineKind::PolaroidCacheOnly => Role::Ablation,
+            EngineKind::PolaroidFlight => Role::Served,
             EngineKind::TransportCeiling => Role::Limit,
             EngineKind::Mock(_) => Role::TestDouble,
             _ => Role::Baseline,
@@ -319,6 +332,7 @@ impl EngineKind {
             EngineKind::Polaroid => Box::new(PolaroidEngine::new(PolaroidMode::Full)),
             EngineKind::PolaroidLimitOnly => Box::new(PolaroidEngine::new(PolaroidMode::LimitOnly)),
             EngineKind::PolaroidCacheOnly => Box::new(PolaroidEngine::new(PolaroidMode::CacheOnly)),
+            EngineKind::PolaroidFlight => Box::new(FlightEngine::default()),
             EngineKind::TransportCeiling => Box::new(TransportCeilingEngine::default()),
             EngineKind::PolarsNaive => Box::new(PolarsNaiveEngine),
             EngineKind::PolarsMicroBatch => Box::new(PolarsMicroBatchEngine),

@@ -96,7 +96,7 @@ impl PolaroidEngine {
 }
 
 /// A multi-thread Tokio runtime with one worker per core, as an async service would run.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .thread_name("polaroid")
         .enable_all()

@@ -38,7 +38,11 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
         }
         _ => None,
     };
-    let input = Input { files: spec.files.clone(), remote };
+    let server = match &spec.extra {
+        Extra::Requests { server, .. } => server.clone(),
+        _ => None,
+    };
+    let input = Input { files: spec.files.clone(), remote, server };
     engine.prepare(&input)?;
     let mut report = (workload.drive)(spec, engine.as_ref(), &input)?;
     report.engine_figures = engine.figures();

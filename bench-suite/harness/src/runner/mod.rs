@@ -20,7 +20,8 @@ use crate::calibrate;
 use crate::data::{self, Dataset, Provisioned};
 use crate::error::{Error, Result, io_err};
 use crate::measure::cap::CapEnforcer;
-use crate::engines::Output;
+use crate::engines::{EngineKind, Output};
+use crate::flight::FlightProcess;
 use crate::measure::{ChildEnd, ChildRun, run_child};
 use crate::observer::{Event, FinishedSummary, Observer};
 use crate::provenance;
@@ -307,8 +308,22 @@ fn measure_one(
     // server (with a latency), on a runtime of its own in this process.
     let mut feed = None;
     let mut s3 = None;
+    let mut flight = None;
     let extra = match item.workload.name {
-        "concurrent-query" => Extra::Requests { requests: serde_json::to_value(concurrent_query::request_pool(dataset, options.seed)?)? },
+        "concurrent-query" => {
+            let requests = serde_json::to_value(concurrent_query::request_pool(dataset, options.seed)?)?;
+            let server = match item.engine {
+                EngineKind::PolaroidFlight => {
+                    let file = dataset.files.first().ok_or_else(|| Error::Config("concurrent-query: the dataset has no file".into()))?;
+                    let process = FlightProcess::spawn(binary, file)?;
+                    let url = process.url.clone();
+                    flight = Some(process);
+                    Some(url)
+                }
+                _ => None,
+            };
+            Extra::Requests { requests, server }
+        }
         "streaming" => {
             let feed_options = streaming::feed_options(&item.params, &item.settings, &dataset.files, dataset.info.rows);
             let ticks = feed_options.ticks;
@@ -360,6 +375,8 @@ fn measure_one(
     let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
     let feed_usage = feed.and_then(|f| f.finish(if finished { FEED_EXIT_WAIT } else { Duration::ZERO }));
     let s3_requests = s3.map(|server| server.requests());
+    let server_peak_rss = flight.as_ref().and_then(|f| f.peak_rss_bytes());
+    drop(flight);
     let run = run?;
 
     let mut m = Measurement {
@@ -407,6 +424,9 @@ fn measure_one(
                 m.figures = report.engine_figures.into_iter().map(|(k, v)| (k, vec![v])).collect();
                 if let Some(requests) = s3_requests {
                     m.figures.insert("s3_requests".into(), vec![requests as f64]);
+                }
+                if let Some(bytes) = server_peak_rss {
+                    m.figures.insert("server_peak_rss_bytes".into(), vec![bytes as f64]);
                 }
                 m.stream = report.stream.map(|mut s| {
                     s.feed_cpu_s = feed_usage.map(|u| u.cpu_s);

@@ -38,6 +38,7 @@ pub static WORKLOAD: Workload = Workload {
         EngineKind::Polaroid,
         EngineKind::PolaroidLimitOnly,
         EngineKind::PolaroidCacheOnly,
+        EngineKind::PolaroidFlight,
     ],
     recipe,
     settings,
@@ -103,7 +104,7 @@ pub fn request_pool(dataset: &Dataset, seed: u64) -> Result<Vec<Query>> {
 }
 
 fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {
-    let Extra::Requests { requests } = &spec.extra else {
+    let Extra::Requests { requests, .. } = &spec.extra else {
         return Err(Error::Config("concurrent-query: the job carries no request pool".into()));
     };
     let pool: Vec<Query> = serde_json::from_value(requests.clone())?;

@@ -1,0 +1,74 @@
+//! `polaroid-flight`: concurrent-query's requests as SQL to the engine behind its Flight SQL server, a process of
+//! its own that the runner starts with the dataset's file loaded as `trades` (see [`crate::flight`]). The server's
+//! engine is configured as the in-process `polaroid` variant's is, so the difference between the two is the network
+//! layer: gRPC over loopback, Polars' SQL planning, and the result's trip through Arrow IPC.
+//!
+//! The client side is what a service's client library does: a pool of HTTP/2 connections opened in `prepare`
+//! (untimed), each carrying many concurrent calls; every request picks the next connection. Results are collected
+//! into Polars frames inside the timer.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use polaroid_server::client::Client;
+
+use crate::engines::{Engine, EngineKind, Input, Op, Output, unsupported};
+use crate::error::{Error, Result};
+use crate::plans::Query;
+
+/// Connections in the client pool (HTTP/2 multiplexes the calls of up to 500 clients over them).
+const CONNECTIONS: usize = 32;
+
+/// The networked variant's client side.
+#[derive(Default)]
+pub struct FlightEngine {
+    runtime: Option<tokio::runtime::Runtime>,
+    clients: Vec<Client>,
+    next: AtomicUsize,
+}
+
+/// The SQL of a request: the same rows and columns as [`Query::plan`] (answers are checked against the other
+/// variants before any timing counts).
+pub fn sql(query: &Query) -> String {
+    match query {
+        Query::Filter { symbol, min_price } => {
+            format!("SELECT * FROM trades WHERE symbol = '{}' AND price > {min_price:?}", symbol.replace('\'', "''"))
+        }
+        Query::Vwap { min_quantity } => format!(
+            "SELECT symbol, SUM(price * CAST(quantity AS DOUBLE)) / SUM(CAST(quantity AS DOUBLE)) AS vwap, \
+             SUM(quantity) AS volume, COUNT(*) AS trades FROM trades WHERE quantity >= {min_quantity} GROUP BY symbol"
+        ),
+        Query::TopNotional { n } => format!(
+            "SELECT *, price * CAST(quantity AS DOUBLE) AS notional FROM trades ORDER BY notional DESC, trade_id ASC LIMIT {n}"
+        ),
+    }
+}
+
+impl Engine for FlightEngine {
+    fn prepare(&mut self, input: &Input) -> Result<()> {
+        let url = input.server.clone().ok_or_else(|| Error::Unsupported {
+            engine: EngineKind::PolaroidFlight.name().into(),
+            task: "anything but concurrent-query (no server was started for it)".into(),
+        })?;
+        let runtime = crate::engines::runtime()?;
+        let clients = runtime.block_on(async {
+            let mut clients = Vec::with_capacity(CONNECTIONS);
+            for _ in 0..CONNECTIONS {
+                clients.push(Client::connect(&url, None).await.map_err(|s| Error::Config(format!("connecting to {url}: {}", s.message())))?);
+            }
+            Ok::<_, Error>(clients)
+        })?;
+        self.clients = clients;
+        self.runtime = Some(runtime);
+        Ok(())
+    }
+
+    fn execute(&self, _input: &Input, op: &Op) -> Result<Output> {
+        let Op::Query(query) = op else { return Err(unsupported(EngineKind::PolaroidFlight, op)) };
+        let runtime = self.runtime.as_ref().ok_or_else(|| Error::Config("polaroid-flight: prepare was not called".into()))?;
+        let mut client = self.clients[self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len()].clone();
+        let df = runtime
+            .block_on(client.sql(&sql(query)))
+            .map_err(|s| Error::Config(format!("polaroid-flight: the server answered {:?}: {}", s.code(), s.message())))?;
+        Ok(Output::Frames(vec![df]))
+    }
+}

@@ -1,0 +1,101 @@
+//! concurrent-query's networked variant, `polaroid-flight`: the engine behind its Flight SQL server
+//! (`polaroid-server`'s library) in a process of its own, started by the runner outside the measured process (as
+//! the feed is), with the dataset's file loaded at start as table `trades`. The measured process only sends SQL
+//! over loopback gRPC, so the comparison with the in-process `polaroid` shows what the network layer costs.
+//!
+//! [`server_main`] is the process (a worker job); [`FlightProcess`] starts one and reads its URL, and its peak
+//! memory (`VmHWM`) once the measurement is done.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+const URL_PREFIX: &str = "POLAROID-FLIGHT ";
+/// How long the server may take to load the file and start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The server process: an engine configured as the in-process `polaroid` variant is (cache, adaptive admission,
+/// a queue that never refuses), serving `file` as `trades` on a free loopback port until its parent goes away.
+pub fn server_main(file: &Path) -> Result<()> {
+    crate::probe::die_with_parent();
+    let runtime = crate::engines::runtime()?;
+    runtime.block_on(async {
+        let engine = polaroid::Engine::builder()
+            .queue_bound(1 << 16)
+            .queue_timeout(Duration::from_secs(600))
+            .cache_budget_bytes(8 << 30)
+            .handle_ttl(Duration::from_secs(24 * 3600))
+            .build()?;
+        let options = polaroid_server::Options {
+            listen: "127.0.0.1:0".parse().expect("a literal address"),
+            tables: vec![("trades".into(), file.display().to_string())],
+            ..polaroid_server::Options::default()
+        };
+        polaroid_server::serve(engine, options, |addr| println!("{URL_PREFIX}grpc://{addr}"), std::future::pending())
+            .await
+            .map_err(|e| Error::Config(format!("the Flight SQL server: {e}")))?;
+        Ok(())
+    })
+}
+
+/// A running server process.
+pub struct FlightProcess {
+    child: Child,
+    /// `grpc://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl FlightProcess {
+    /// Starts `binary __worker` with the server job for `file` and waits until it listens.
+    pub fn spawn(binary: &Path, file: &Path) -> Result<FlightProcess> {
+        let job = crate::protocol::Job::FlightServer { file: file.to_path_buf() };
+        let mut child = crate::protocol::start(binary, &job, |cmd| {
+            cmd.stderr(Stdio::inherit());
+        }, |_| Ok(()))
+        .map_err(|e| Error::Config(format!("cannot start the Flight SQL server process: {e}")))?;
+        let stdout = child.stdout.take().expect("stdout was piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = FlightProcess { child, url: String::new() };
+        loop {
+            match lines.recv_timeout(START_TIMEOUT) {
+                Ok(line) => {
+                    if let Some(url) = line.strip_prefix(URL_PREFIX) {
+                        server.url = url.trim().to_string();
+                        return Ok(server);
+                    }
+                }
+                Err(_) => {
+                    server.kill();
+                    return Err(Error::Config("the Flight SQL server exited or did not start listening (its error is above)".into()));
+                }
+            }
+        }
+    }
+
+    /// The kernel's high-water mark of the server's resident memory so far.
+    pub fn peak_rss_bytes(&self) -> Option<u64> {
+        crate::probe::vm_hwm_bytes(&format!("/proc/{}/status", self.child.id()))
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for FlightProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

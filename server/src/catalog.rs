@@ -1,0 +1,159 @@
+//! The tables SQL can name: Parquet files and directories registered under a name (at start or through the
+//! `register` action), handles opened by `read_parquet`/`batch_read` (named `h<id>`), and two live tables of the
+//! ingest pipeline, `ticks` (every stored record) and `vwap` (the rolling VWAP per symbol).
+//!
+//! A query is planned by Polars' SQL context over the tables it names, and nothing else: a table that is not named
+//! is not touched (an evicted one is not reloaded).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use polaroid::polars::prelude::*;
+use polaroid::polars::sql::{SQLContext, extract_table_identifiers};
+use polaroid::{Engine, Handle};
+use serde::Serialize;
+use tonic::Status;
+
+use crate::status;
+
+/// The ingest pipeline's stored records.
+pub const TICKS: &str = "ticks";
+/// The ingest pipeline's rolling VWAP per symbol.
+pub const VWAP: &str = "vwap";
+
+/// A registered table.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableInfo {
+    /// The name SQL uses.
+    pub name: String,
+    /// The engine handle behind it.
+    pub handle: u64,
+    /// The file, directory or glob it was registered from.
+    pub path: String,
+    /// `loaded` (decoded into the engine's cache; queries run in memory) or `scan` (files streamed per query).
+    pub kind: &'static str,
+    /// Column names.
+    pub columns: Vec<String>,
+}
+
+struct Table {
+    info: TableInfo,
+    handle: Handle,
+}
+
+/// Named tables over one engine.
+#[derive(Default)]
+pub struct Catalog {
+    tables: Mutex<BTreeMap<String, Table>>,
+}
+
+impl Catalog {
+    fn tables(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Table>> {
+        self.tables.lock().expect("the catalog lock is never held across a panic")
+    }
+
+    /// Registers `path` as `name`: a file is loaded into the engine's cache (`scan` streams it per query instead),
+    /// a directory (its `*.parquet` files) or a glob is scanned. Replaces a table of that name.
+    pub async fn register(&self, engine: &Engine, name: &str, path: &str, scan: bool) -> Result<TableInfo, Status> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(Status::invalid_argument(format!(
+                "table name '{name}' is not usable in SQL: use letters, digits and '_', not starting with a digit"
+            )));
+        }
+        if name == TICKS || name == VWAP {
+            return Err(Status::invalid_argument(format!("'{name}' is the ingest pipeline's table; register under another name")));
+        }
+        let (target, scan) = if Path::new(path).is_dir() {
+            (format!("{}/*.parquet", path.trim_end_matches('/')), true)
+        } else {
+            (path.to_string(), scan || path.contains(['*', '?', '[']))
+        };
+        let handle = if scan { engine.scan(&target).await } else { engine.read_parquet(&target, None).await }.map_err(status::from_engine)?;
+        let info = self.add(engine, name.to_string(), handle, path, scan).await?;
+        Ok(info)
+    }
+
+    /// Opens a handle (loaded into the cache) on one file, optionally some columns, as table `h<id>`.
+    pub async fn read_parquet(&self, engine: &Engine, path: &str, columns: Option<&[String]>) -> Result<TableInfo, Status> {
+        let columns: Option<Vec<&str>> = columns.map(|c| c.iter().map(String::as_str).collect());
+        let handle = engine.read_parquet(path, columns.as_deref()).await.map_err(status::from_engine)?;
+        self.add(engine, format!("h{}", handle.id()), handle, path, false).await
+    }
+
+    async fn add(&self, engine: &Engine, name: String, handle: Handle, path: &str, scan: bool) -> Result<TableInfo, Status> {
+        let mut lf = engine.lazy(&handle).await.map_err(status::from_engine)?;
+        let columns = lf.collect_schema().map_err(status::from_polars)?.iter_names().map(|c| c.to_string()).collect();
+        let info = TableInfo { name: name.clone(), handle: handle.id(), path: path.to_string(), kind: if scan { "scan" } else { "loaded" }, columns };
+        let replaced = self.tables().insert(name, Table { info: info.clone(), handle });
+        if let Some(old) = replaced
+            && !self.tables().values().any(|t| t.handle.id() == old.handle.id())
+        {
+            engine.drop_handle(&old.handle);
+        }
+        Ok(info)
+    }
+
+    /// Unregisters a table and releases its handle; `false` when there was no such table.
+    pub fn drop_table(&self, engine: &Engine, name: &str) -> bool {
+        let removed = self.tables().remove(name);
+        match removed {
+            Some(table) => {
+                // Another name may share the handle (the engine dedupes loads of one file): keep it alive then.
+                if !self.tables().values().any(|t| t.handle.id() == table.handle.id()) {
+                    engine.drop_handle(&table.handle);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What is registered, by name.
+    pub fn list(&self) -> Vec<TableInfo> {
+        self.tables().values().map(|t| t.info.clone()).collect()
+    }
+
+    /// Refreshes the idle clocks of the named tables' handles (all tables when `names` is empty).
+    pub fn heartbeat(&self, engine: &Engine, names: &[String]) -> Result<(), Status> {
+        let handles: Vec<Handle> = {
+            let tables = self.tables();
+            if names.is_empty() {
+                tables.values().map(|t| t.handle.clone()).collect()
+            } else {
+                names.iter().map(|n| tables.get(n).map(|t| t.handle.clone()).ok_or_else(|| unknown(n, &tables))).collect::<Result<_, _>>()?
+            }
+        };
+        engine.heartbeat(&handles).map_err(status::from_engine)
+    }
+
+    /// The plan of a SQL query over the tables it names.
+    pub async fn plan(&self, engine: &Engine, sql: &str) -> Result<LazyFrame, Status> {
+        let names = extract_table_identifiers(sql, false, true).map_err(|e| Status::invalid_argument(format!("SQL does not parse: {e}")))?;
+        let ctx = SQLContext::new();
+        for name in names {
+            let lf = match name.as_str() {
+                TICKS => engine.ingested().map_err(status::from_engine)?.lazy(),
+                VWAP => engine.rolling_vwaps().map_err(status::from_engine)?.lazy(),
+                _ => {
+                    let handle = {
+                        let tables = self.tables();
+                        tables.get(&name).map(|t| t.handle.clone()).ok_or_else(|| unknown(&name, &tables))?
+                    };
+                    engine.lazy(&handle).await.map_err(status::from_engine)?
+                }
+            };
+            ctx.register(&name, lf);
+        }
+        let mut ctx = ctx;
+        ctx.execute(sql).map_err(|e| Status::invalid_argument(format!("SQL: {e}")))
+    }
+}
+
+fn unknown(name: &str, tables: &BTreeMap<String, Table>) -> Status {
+    let known: Vec<&str> = tables.keys().map(String::as_str).chain([TICKS, VWAP]).collect();
+    Status::not_found(format!(
+        "unknown table '{name}': the tables are {}; register a Parquet file or directory with the `register` action",
+        known.join(", ")
+    ))
+}

@@ -1,0 +1,33 @@
+//! Engine and Polars errors as gRPC statuses whose messages say what to fix.
+
+use polaroid::{Error, polars::prelude::PolarsError};
+use tonic::Status;
+
+/// The status a client gets for an engine error: unknown data is NOT_FOUND, refusals under load RESOURCE_EXHAUSTED
+/// (with retry advice), a server shutting down UNAVAILABLE, bad input INVALID_ARGUMENT.
+pub fn from_engine(e: Error) -> Status {
+    let message = e.to_string();
+    match e {
+        Error::NotFound { .. } | Error::UnknownHandle { .. } | Error::HandleExpired { .. } => Status::not_found(message),
+        Error::Overloaded(_) => Status::resource_exhausted(format!("{message} (the server is busy: retry after a short backoff)")),
+        Error::ShutDown => Status::unavailable("the server is shutting down; reconnect to its replacement"),
+        Error::CorruptFile { .. } | Error::BadSchema { .. } | Error::Config(_) | Error::Unsupported(_) => Status::invalid_argument(message),
+        Error::TooLarge { .. } => Status::resource_exhausted(message),
+        Error::Polars(e) => from_polars(e),
+        Error::Store { .. } | Error::Io { .. } | Error::Task(_) => Status::internal(message),
+    }
+}
+
+/// A Polars error from planning or running a query: the query is what is wrong (Polars' own message), unless the
+/// error is about I/O.
+pub fn from_polars(e: PolarsError) -> Status {
+    match e {
+        PolarsError::IO { .. } => Status::internal(format!("polars: {e}")),
+        e => Status::invalid_argument(format!("polars: {e}")),
+    }
+}
+
+/// A request body that is not what the action expects.
+pub fn bad_request(what: &str, e: impl std::fmt::Display) -> Status {
+    Status::invalid_argument(format!("{what}: {e}"))
+}
