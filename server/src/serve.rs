@@ -116,7 +116,9 @@ pub async fn serve(engine: Engine, options: Options, ready: impl FnOnce(SocketAd
     let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
     let server = builder
         .add_service(guarded)
-        .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), async {
+        // TCP_NODELAY: a small response must not wait for the client's delayed ACK (Nagle), which costs ~40 ms per
+        // call on loopback (tonic sets it only on listeners it binds itself).
+        .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)), async {
             let _ = stopping.await;
         });
     let server = tokio::spawn(server);
