@@ -77,20 +77,18 @@ def _server_error(e: BaseException) -> ServerError:
             status = getattr(e, "status_code", None)
             code = _ADBC_CODES.get(getattr(status, "name", ""), "UNKNOWN")
         return ServerError(code, text)
+    # pyarrow.flight: "Flight returned not found error, with message: ..." (also for the classes it maps to
+    # ArrowKeyError / ArrowInvalid).
+    said = re.search(r"Flight returned (.+?) error, with message: (.*)", text, re.S)
+    if said:
+        return ServerError(said.group(1).strip().upper().replace(" ", "_"), said.group(2).strip())
     for cls, code in ((flight.FlightUnavailableError, "UNAVAILABLE"), (flight.FlightUnauthenticatedError, "UNAUTHENTICATED"),
                       (flight.FlightCancelledError, "CANCELLED"), (flight.FlightTimedOutError, "DEADLINE_EXCEEDED"),
                       (flight.FlightInternalError, "INTERNAL")):
         if isinstance(e, cls):
             return ServerError(code, text)
-    if isinstance(e, flight.FlightError) or isinstance(e, Exception):
-        # pyarrow maps NOT_FOUND and INVALID_ARGUMENT to ArrowException subclasses; the gRPC code is in the text.
-        grpc = re.search(r"gRPC code (\d+)", text)
-        numbers = {3: "INVALID_ARGUMENT", 5: "NOT_FOUND", 8: "RESOURCE_EXHAUSTED", 14: "UNAVAILABLE", 16: "UNAUTHENTICATED",
-                   1: "CANCELLED", 13: "INTERNAL", 11: "OUT_OF_RANGE"}
-        code = numbers.get(int(grpc.group(1)), "UNKNOWN") if grpc else "UNKNOWN"
-        if code == "UNKNOWN" and "Not found" in text:
-            code = "NOT_FOUND"
-        return ServerError(code, text)
+    if isinstance(e, Exception):
+        return ServerError("UNKNOWN", text)
     raise e
 
 
@@ -182,7 +180,8 @@ def _ticks_table(records: Any) -> Any:
     import pyarrow as pa
 
     if isinstance(records, pl.DataFrame):
-        return records.select(TICK_COLUMNS).to_arrow()
+        # As they are: the server checks the columns and says which one is missing or unreadable.
+        return records.to_arrow()
     if isinstance(records, (pa.Table, pa.RecordBatch)):
         return records
     rows = list(records)
@@ -235,7 +234,7 @@ class Client:
     def batch_read(self, paths: Iterable[str | os.PathLike[str]], columns: Sequence[str] | None = None) -> list["Table | ServerError"]:
         """Loads many files at once; a handle or the error, per path, in order."""
         results = self._conn.action("batch_read", {"paths": [str(p) for p in paths], "columns": list(columns) if columns else None})
-        return [Table(self, r["table"]) if "table" in r else ServerError(r["code"].upper(), r["error"]) for r in results]
+        return [Table(self, r["table"]) if "table" in r else ServerError(r["code"], r["error"]) for r in results]
 
     def drop(self, table: "str | Table") -> bool:
         """Releases a table or handle; ``False`` if it was not registered."""

@@ -94,7 +94,7 @@ pub async fn run(engine: &Engine, catalog: &Catalog, started: Instant, action: &
                     .zip(results)
                     .map(|(path, result)| match result {
                         Ok(table) => json!({"path": path, "table": table}),
-                        Err(s) => json!({"path": path, "error": s.message(), "code": format!("{:?}", s.code())}),
+                        Err(s) => json!({"path": path, "error": s.message(), "code": status::code_name(s.code())}),
                     })
                     .collect(),
             )
