@@ -21,7 +21,7 @@ fn every_workload_and_variant_runs_at_smoke_size_with_agreeing_answers() {
     // tasks x sweep points x variants
     let expected = [
         ("batch-read", 2 * 2 * 5),
-        ("concurrent-query", 2 * 5),
+        ("concurrent-query", 2 * 6),
         ("large-dataset", 2 * 4),
         ("streaming", 2 * 2 * 4),
     ];
@@ -39,6 +39,11 @@ fn every_workload_and_variant_runs_at_smoke_size_with_agreeing_answers() {
             if m.variant == "polaroid" && workload != "streaming" {
                 let limit = &m.figures["admission_limit"];
                 assert_eq!(limit.len(), 2, "{}: the engine's figures per process", m.key);
+            }
+            if m.variant == "polaroid-flight" {
+                // The server's peak memory, read from its process (one per measurement process).
+                let server = &m.figures["server_peak_rss_bytes"];
+                assert!(server.len() == 2 && server.iter().all(|&b| b > (1 << 20) as f64), "{}: {server:?}", m.key);
             }
             if m.variant == "transport-ceiling" {
                 // It stores nothing, so it has no answer to compare; the checker still counted its ticks.
