@@ -290,7 +290,7 @@ impl Engine {
                 Ok(active) => inner.admission.admit().await.map(|slot| (active, slot)),
                 Err(e) => Err(e),
             };
-            let (_active, _slot) = match admitted {
+            let (active, slot) = match admitted {
                 Ok(held) => held,
                 Err(e) => {
                     let _ = started_tx.send(Err(e));
@@ -300,6 +300,8 @@ impl Engine {
             if crate::Execution::for_stream(&plan) == crate::Execution::InMemory {
                 let executions = inner.executions.clone();
                 let result = tokio::task::spawn_blocking(move || executions.collect(plan)).await.map_err(Error::from);
+                // The result is computed: the slot goes back before the caller sees it.
+                drop((slot, active));
                 let _ = started_tx.send(result.and_then(|r| Ok(Some(r?))));
                 return;
             }
@@ -317,9 +319,10 @@ impl Engine {
             while let Some(frame) = futures::StreamExt::next(&mut frames).await {
                 // A consumer that went away stops the query: dropping `frames` stops Polars.
                 if tx.send(frame).await.is_err() {
-                    return;
+                    break;
                 }
             }
+            drop((slot, active));
         });
         match started.await.map_err(|_| Error::ShutDown)?? {
             Some(df) => Ok(stream::slices(Arc::new(df), batch_rows)),

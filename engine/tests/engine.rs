@@ -472,3 +472,35 @@ async fn batch_read_with_runs_the_plan_on_each_file_and_a_bad_file_fails_only_it
     }
     assert_eq!(engine.execution_stats().in_memory, 4, "each decoded frame is reduced in memory");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_query_collects_what_shrinks_and_streams_what_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.parquet");
+    write_trades(&path, 2_000, 500, 0);
+    let engine = Engine::builder().max_concurrent_queries(1).adaptive_admission(false).build().unwrap();
+    let handle = engine.read_parquet(&p(&path), None).await.unwrap();
+
+    // A filter over cached data: computed in memory, sent in slices of at most batch_rows.
+    let lf = engine.lazy(&handle).await.unwrap().filter(col("symbol").eq(lit("AA")));
+    let frames: Vec<DataFrame> = engine.stream_query(lf, 100).await.unwrap().map(|f| f.unwrap()).collect().await;
+    assert_eq!(frames.iter().map(|f| f.height()).sum::<usize>(), 286);
+    assert!(frames.iter().all(|f| f.height() <= 100));
+    assert_eq!(engine.execution_stats().in_memory, 1);
+    assert_eq!(engine.admission_stats().executing, 0, "an in-memory result releases its slot once computed");
+
+    // A cross join (4M rows) streams: read a few batches, then drop the stream; the query stops and its slot
+    // comes back, so the next query (one slot in all) is admitted.
+    let lf = engine.lazy(&handle).await.unwrap();
+    let cross = lf.clone().select([col("trade_id")]).cross_join(lf.select([col("trade_id").alias("other")]), None);
+    let mut stream = engine.stream_query(cross, 1_000).await.unwrap();
+    for _ in 0..3 {
+        assert!(stream.next().await.unwrap().unwrap().height() <= 1_000);
+    }
+    assert_eq!(engine.execution_stats().streaming, 1);
+    assert_eq!(engine.admission_stats().executing, 1, "a streamed query holds its slot while it streams");
+    drop(stream);
+    let n = with_deadline("a query after an abandoned stream", engine.query(&handle, |lf| lf.select([len()]))).await.unwrap();
+    assert_eq!(n.height(), 1);
+    assert!(matches!(engine.stream_query(engine.lazy(&handle).await.unwrap(), 0).await, Err(Error::Config(_))));
+}
