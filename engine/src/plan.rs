@@ -49,6 +49,8 @@ impl Execution {
                     | DslPlan::Sort { .. }
                     | DslPlan::Slice { .. }
                     | DslPlan::Cache { .. }
+                    // A plan already converted (Polars' SQL context converts its tables): its inner plan is walked too.
+                    | DslPlan::IR { .. }
             )
         };
         match Execution::for_plan(plan) {

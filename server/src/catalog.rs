@@ -83,7 +83,10 @@ impl Catalog {
 
     async fn add(&self, engine: &Engine, name: String, handle: Handle, path: &str, scan: bool) -> Result<TableInfo, Status> {
         let mut lf = engine.lazy(&handle).await.map_err(status::from_engine)?;
-        let columns = lf.collect_schema().map_err(status::from_polars)?.iter_names().map(|c| c.to_string()).collect();
+        let columns = tokio::task::spawn_blocking(move || lf.collect_schema().map(|s| s.iter_names().map(|c| c.to_string()).collect::<Vec<_>>()))
+            .await
+            .map_err(|e| Status::internal(format!("reading the table's schema: {e}")))?
+            .map_err(status::from_polars)?;
         let info = TableInfo { name: name.clone(), handle: handle.id(), path: path.to_string(), kind: if scan { "scan" } else { "loaded" }, columns };
         let replaced = self.tables().insert(name, Table { info: info.clone(), handle });
         if let Some(old) = replaced
@@ -127,10 +130,11 @@ impl Catalog {
         engine.heartbeat(&handles).map_err(status::from_engine)
     }
 
-    /// The plan of a SQL query over the tables it names.
-    pub async fn plan(&self, engine: &Engine, sql: &str) -> Result<LazyFrame, Status> {
+    /// The plan of a SQL query over the tables it names, and its result's Arrow schema. Polars plans on a blocking
+    /// thread (its SQL context and schema resolution do real work, and may read file metadata).
+    pub async fn plan(&self, engine: &Engine, sql: &str) -> Result<(LazyFrame, arrow_schema::SchemaRef), Status> {
         let names = extract_table_identifiers(sql, false, true).map_err(|e| Status::invalid_argument(format!("SQL does not parse: {e}")))?;
-        let ctx = SQLContext::new();
+        let mut tables = Vec::with_capacity(names.len());
         for name in names {
             let lf = match name.as_str() {
                 TICKS => engine.ingested().map_err(status::from_engine)?.lazy(),
@@ -143,10 +147,21 @@ impl Catalog {
                     engine.lazy(&handle).await.map_err(status::from_engine)?
                 }
             };
-            ctx.register(&name, lf);
+            tables.push((name, lf));
         }
-        let mut ctx = ctx;
-        ctx.execute(sql).map_err(|e| Status::invalid_argument(format!("SQL: {e}")))
+        let sql = sql.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut ctx = SQLContext::new();
+            for (name, lf) in tables {
+                ctx.register(&name, lf);
+            }
+            let mut plan = ctx.execute(&sql).map_err(|e| Status::invalid_argument(format!("SQL: {e}")))?;
+            let schema = plan.collect_schema().map_err(status::from_polars)?;
+            let arrow = crate::convert::arrow_schema(schema.as_ref())?;
+            Ok((plan, arrow))
+        })
+        .await
+        .map_err(|e| Status::internal(format!("planning: {e}")))?
     }
 }
 
@@ -157,3 +172,4 @@ fn unknown(name: &str, tables: &BTreeMap<String, Table>) -> Status {
         known.join(", ")
     ))
 }
+

@@ -64,8 +64,7 @@ impl FlightSqlService for Service {
         query: CommandStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let mut plan = self.catalog.plan(&self.engine, &query.query).await?;
-        let schema = convert::arrow_schema(plan.collect_schema().map_err(status::from_polars)?.as_ref())?;
+        let (_, schema) = self.catalog.plan(&self.engine, &query.query).await?;
         // The ticket carries the SQL itself: the server keeps no state between GetFlightInfo and DoGet.
         let ticket = TicketStatementQuery { statement_handle: query.query.into_bytes().into() };
         let endpoint = FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec()));
@@ -83,8 +82,7 @@ impl FlightSqlService for Service {
         _request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
         let sql = std::str::from_utf8(&ticket.statement_handle).map_err(|e| status::bad_request("statement handle", e))?;
-        let mut plan = self.catalog.plan(&self.engine, sql).await?;
-        let schema = convert::arrow_schema(plan.collect_schema().map_err(status::from_polars)?.as_ref())?;
+        let (plan, schema) = self.catalog.plan(&self.engine, sql).await?;
         let frames = self.engine.stream_query(plan, self.batch_rows).await.map_err(status::from_engine)?;
         // Each frame becomes record batches on a blocking thread; the engine's stream reads ahead a bounded number of
         // frames, and a client that goes away drops this stream, which stops the query.
