@@ -71,4 +71,24 @@ impl Engine for FlightEngine {
             .map_err(|s| Error::Config(format!("polaroid-flight: the server answered {:?}: {}", s.code(), s.message())))?;
         Ok(Output::Frames(vec![df]))
     }
+
+    /// The server's own figures (from its `heartbeat`), named as the in-process engine's are: which Polars
+    /// execution ran its plans, and where its adaptive admission limit settled.
+    fn figures(&self) -> std::collections::BTreeMap<String, f64> {
+        let mut figures = std::collections::BTreeMap::new();
+        let (Some(runtime), Some(client)) = (self.runtime.as_ref(), self.clients.first()) else { return figures };
+        let Ok(beat) = runtime.block_on(client.clone().action("heartbeat", serde_json::json!({}))) else { return figures };
+        for (name, value) in [
+            ("plans_in_memory", &beat["executions"]["in_memory"]),
+            ("plans_streaming", &beat["executions"]["streaming"]),
+            ("admission_limit", &beat["admission"]["limit"]),
+            ("admission_limit_low", &beat["admission"]["limit_low"]),
+            ("admission_limit_high", &beat["admission"]["limit_high"]),
+        ] {
+            if let Some(v) = value.as_f64() {
+                figures.insert(name.to_string(), v);
+            }
+        }
+        figures
+    }
 }
