@@ -170,3 +170,25 @@ def test_a_token_is_required_when_set(trades_file: Path) -> None:
         assert e.value.code == "UNAUTHENTICATED"
         with polaroid.Client(server.url, token="sesame") as client:
             assert client.sql("SELECT COUNT(*) AS n FROM trades")["n"][0] == ROWS
+
+
+def test_tls(trades_file: Path, tmp_path: Path) -> None:
+    import pyarrow.flight as flight
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl is needed to make the test's certificate"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    with polaroid.serve({"trades": trades_file}, args=["--tls-cert", str(cert), "--tls-key", str(key)]) as server:
+        assert server.url.startswith("grpc+tls://127.0.0.1:")
+        client = flight.FlightClient(server.url, tls_root_certs=cert.read_bytes())
+        beat = list(client.do_action(flight.Action("heartbeat", b"{}")))
+        assert b'"version"' in beat[0].body.to_pybytes()
+        # Plain text to a TLS server is refused, not served.
+        plain = flight.FlightClient(server.url.replace("grpc+tls://", "grpc://"))
+        with pytest.raises(flight.FlightError):
+            list(plain.do_action(flight.Action("heartbeat", b"{}"), options=flight.FlightCallOptions(timeout=5)))
