@@ -1,5 +1,5 @@
 //! `polaroid-flight`: concurrent-query's requests as SQL to the engine behind its Flight SQL server, a process of
-//! its own that the runner starts with the dataset's file loaded as `trades` (see [`crate::flight`]). The server's
+//! its own that the runner starts with the dataset's file loaded as `trades` (see the `flight` module). The server's
 //! engine is configured as the in-process `polaroid` variant's is, so the difference between the two is the network
 //! layer: gRPC over loopback, Polars' SQL planning, and the result's trip through Arrow IPC.
 //!
