@@ -209,17 +209,23 @@ class Client:
     def url(self) -> str:
         return self._conn.url
 
-    def sql(self, query: str) -> pl.DataFrame:
-        """Runs a SQL query (Polars' SQL dialect) over the server's tables; the whole result."""
+    def _on_cursor(self, run: Any) -> Any:
+        """``run(cursor)`` on a pooled ADBC connection; failures as :class:`ServerError`."""
         conn = self._conn.adbc()
         try:
             with conn.cursor() as cur:
-                cur.execute(query)
-                return _frame(cur.fetch_arrow_table())
+                return run(cur)
         except Exception as e:  # noqa: BLE001
             raise _server_error(e) from None
         finally:
             self._conn.give_back(conn)
+
+    def sql(self, query: str) -> pl.DataFrame:
+        """Runs a SQL query (Polars' SQL dialect) over the server's tables; the whole result."""
+        def run(cur: Any) -> pl.DataFrame:
+            cur.execute(query)
+            return _frame(cur.fetch_arrow_table())
+        return self._on_cursor(run)
 
     collect = sql
 
@@ -249,14 +255,7 @@ class Client:
         """Appends ticks (columns :data:`TICK_COLUMNS`) to the table ``ticks``; how many the server acknowledged.
         Acknowledged records survive a graceful shutdown."""
         data = _ticks_table(records)
-        conn = self._conn.adbc()
-        try:
-            with conn.cursor() as cur:
-                return int(cur.adbc_ingest("ticks", data, mode="append"))
-        except Exception as e:  # noqa: BLE001
-            raise _server_error(e) from None
-        finally:
-            self._conn.give_back(conn)
+        return self._on_cursor(lambda cur: int(cur.adbc_ingest("ticks", data, mode="append")))
 
     def flush(self) -> dict[str, int]:
         """Waits until every acknowledged record is stored; the ingest figures."""

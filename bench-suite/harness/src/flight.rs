@@ -6,10 +6,8 @@
 //! [`server_main`] is the process (a worker job); [`FlightProcess`] starts one and reads its URL, and its peak
 //! memory (`VmHWM`) once the measurement is done.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::process::Child;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -53,34 +51,8 @@ impl FlightProcess {
     /// Starts `binary __worker` with the server job for `file` and waits until it listens.
     pub fn spawn(binary: &Path, file: &Path) -> Result<FlightProcess> {
         let job = crate::protocol::Job::FlightServer { file: file.to_path_buf() };
-        let mut child = crate::protocol::start(binary, &job, |cmd| {
-            cmd.stderr(Stdio::inherit());
-        }, |_| Ok(()))
-        .map_err(|e| Error::Config(format!("cannot start the Flight SQL server process: {e}")))?;
-        let stdout = child.stdout.take().expect("stdout was piped");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut server = FlightProcess { child, url: String::new() };
-        loop {
-            match lines.recv_timeout(START_TIMEOUT) {
-                Ok(line) => {
-                    if let Some(url) = line.strip_prefix(URL_PREFIX) {
-                        server.url = url.trim().to_string();
-                        return Ok(server);
-                    }
-                }
-                Err(_) => {
-                    server.kill();
-                    return Err(Error::Config("the Flight SQL server exited or did not start listening (its error is above)".into()));
-                }
-            }
-        }
+        let (child, _lines, url) = crate::protocol::start_announced(binary, &job, "Flight SQL server", URL_PREFIX, START_TIMEOUT)?;
+        Ok(FlightProcess { child, url })
     }
 
     /// The kernel's high-water mark of the server's resident memory so far.

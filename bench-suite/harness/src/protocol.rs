@@ -46,6 +46,42 @@ pub enum Job {
     },
 }
 
+/// A companion worker (the feed, the Flight SQL server): started like any worker with its stderr inherited, then
+/// waited for until it prints a line starting with `prefix` (its address). Returns the child, the rest of its stdout
+/// as lines, and what followed the prefix; a worker that exits or stays silent for `timeout` is killed, and the error
+/// names `what`.
+pub fn start_announced(binary: &Path, job: &Job, what: &str, prefix: &str, timeout: std::time::Duration) -> Result<(Child, std::sync::mpsc::Receiver<String>, String)> {
+    use std::io::{BufRead, BufReader};
+    let mut child = start(binary, job, |cmd| {
+        cmd.stderr(Stdio::inherit());
+    }, |_| Ok(()))
+    .map_err(|e| Error::Config(format!("cannot start the {what} process: {e}")))?;
+    let stdout = child.stdout.take().expect("stdout was piped");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        match lines.recv_timeout(timeout) {
+            Ok(line) => {
+                if let Some(value) = line.strip_prefix(prefix) {
+                    let value = value.trim().to_string();
+                    return Ok((child, lines, value));
+                }
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::Config(format!("the {what} process exited or did not start listening (its error is above)")));
+            }
+        }
+    }
+}
+
 /// Starts `binary __worker`, hands it `job` on stdin (after `before_job` ran with the child's pid, e.g. to move it
 /// into a cgroup before it allocates anything) and returns the running child with stdout and stderr piped.
 pub fn start(binary: &Path, job: &Job, configure: impl FnOnce(&mut Command), before_job: impl FnOnce(u32) -> Result<()>) -> Result<Child> {

@@ -4,9 +4,8 @@
 //! [`feed_main`] is the process; [`FeedProcess`] starts one for a measurement and reads back the lines it prints:
 //! `POLAROID-FEED <url>` once it listens, and `POLAROID-FEED-USAGE <json>` ([`FeedUsage`]) when it is done.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -65,36 +64,8 @@ impl FeedProcess {
     /// Starts `binary feed` for `options` and waits until it listens.
     pub fn spawn(binary: &Path, options: &FeedOptions) -> Result<FeedProcess> {
         let job = crate::protocol::Job::Feed(options.clone());
-        let mut child = crate::protocol::start(binary, &job, |cmd| {
-            cmd.stderr(Stdio::inherit());
-        }, |_| Ok(()))
-        .map_err(|e| Error::Config(format!("cannot start the feed process: {e}")))?;
-        let stdout = child.stdout.take().expect("stdout was piped");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut feed = FeedProcess { child, lines, url: String::new() };
-        loop {
-            match feed.lines.recv_timeout(START_TIMEOUT) {
-                Ok(line) => {
-                    if let Some(url) = line.strip_prefix(URL_PREFIX) {
-                        feed.url = url.trim().to_string();
-                        return Ok(feed);
-                    }
-                }
-                Err(_) => {
-                    feed.kill();
-                    return Err(Error::Config(
-                        "the feed process exited or did not start listening (its error is above)".into(),
-                    ));
-                }
-            }
-        }
+        let (child, lines, url) = crate::protocol::start_announced(binary, &job, "feed", URL_PREFIX, START_TIMEOUT)?;
+        Ok(FeedProcess { child, lines, url })
     }
 
     /// Waits up to `wait` for the feed to finish its sessions and report its usage; kills it otherwise.
