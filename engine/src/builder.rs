@@ -67,6 +67,11 @@ impl EngineBuilder {
     setter!(/// See [`Config::vwap_window`].
         vwap_window: Duration);
 
+    setter!(/// See [`Config::query_timeout`].
+        query_timeout: Option<Duration>);
+    setter!(/// See [`Config::memory_limit_bytes`].
+        memory_limit_bytes: Option<usize>);
+
     /// Every file read must have these columns with these types.
     pub fn expected_schema(mut self, schema: Schema) -> Self {
         self.config.expected_schema = Some(schema);
@@ -104,6 +109,12 @@ impl EngineBuilder {
         }
         if c.handle_ttl.is_zero() {
             return Err(Error::Config("handle_ttl must be longer than zero".into()));
+        }
+        if c.query_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::Config("query_timeout must be longer than zero (None: no limit)".into()));
+        }
+        if c.memory_limit_bytes.is_some() && crate::limit::resident_bytes().is_none() {
+            return Err(Error::Config("memory_limit_bytes needs the process' resident memory, which is read from /proc (Linux only)".into()));
         }
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::Config("EngineBuilder::build must be called inside a Tokio runtime".into()))?;

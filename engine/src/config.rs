@@ -36,6 +36,13 @@ pub struct Config {
     pub ingest_batch_delay: Duration,
     /// Window of the per-symbol rolling VWAP, in the records' own timestamps.
     pub vwap_window: Duration,
+    /// The longest a streamed query ([`Engine::stream_query`](crate::Engine::stream_query)) may run, waiting for a
+    /// slot included; past it, it is stopped with [`Error::TimedOut`](crate::Error::TimedOut). `None`: no limit
+    /// (a call may still set its own). See [`crate::limit`].
+    pub query_timeout: Option<Duration>,
+    /// The process' resident memory above which streamed queries are refused and running ones stopped, newest
+    /// first ([`Error::MemoryLimit`](crate::Error::MemoryLimit)). `None`: no limit. See [`crate::limit`].
+    pub memory_limit_bytes: Option<usize>,
     /// Columns and types every file read must have (`None`: no check beyond requested columns).
     pub expected_schema: Option<Schema>,
     /// Called with each ingest micro-batch right after it is stored and visible in the rolling VWAP.
@@ -58,6 +65,8 @@ impl Default for Config {
             ingest_batch_records: 4096,
             ingest_batch_delay: Duration::ZERO,
             vwap_window: Duration::from_secs(60),
+            query_timeout: None,
+            memory_limit_bytes: None,
             expected_schema: None,
             on_ingest_applied: None,
         }

@@ -14,6 +14,7 @@ use crate::cache::{Cache, CacheStats, Handle, Source};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{Ingest, IngestStats, Tick};
+use crate::limit::{Limits, Reason};
 use crate::plan::{Counters, ExecutionStats};
 use crate::read::{self, ReadSpec};
 use crate::stream::{self, FrameStream, StreamSource};
@@ -32,6 +33,7 @@ struct Inner {
     reads: Arc<Semaphore>,
     ingest: Ingest,
     executions: Arc<Counters>,
+    limits: Arc<Limits>,
     closed: AtomicBool,
     active: AtomicUsize,
     idle: Notify,
@@ -130,6 +132,7 @@ impl Engine {
                 config.on_ingest_applied.clone(),
             ),
             executions: Arc::default(),
+            limits: Limits::new(config.query_timeout, config.memory_limit_bytes),
             closed: AtomicBool::new(false),
             active: AtomicUsize::new(0),
             idle: Notify::new(),
@@ -272,22 +275,30 @@ impl Engine {
     /// Runs a plan under admission control and streams its result in frames of at most `batch_rows` rows, on the
     /// execution [`Execution::for_stream`](crate::Execution::for_stream) picks: a plan that reads files, or that
     /// can grow (a join), streams from Polars' streaming engine (memory bounded by `stream_prefetch` frames
-    /// whatever the result's size; the admission slot is held until the stream ends or is dropped); a plan over
-    /// frames in memory that can only shrink is collected in memory and streamed as slices of its result (the slot
-    /// is released once it is computed). Dropping the stream stops the query.
-    pub async fn stream_query(&self, plan: LazyFrame, batch_rows: usize) -> Result<FrameStream> {
+    /// whatever the result's size); a plan over frames in memory that can only shrink is collected in memory and
+    /// streamed as slices of its result. Dropping the stream stops the query.
+    ///
+    /// The query runs under the engine's [limits](crate::limit): `timeout` (the shorter of it and
+    /// [`Config::query_timeout`](crate::Config::query_timeout)) from this call to the stream's end, and the memory
+    /// limit. A query stopped by either gets [`Error::TimedOut`] or [`Error::MemoryLimit`] (as the call's error or
+    /// as the stream's last item). The admission slot is held until Polars has stopped.
+    pub async fn stream_query(&self, plan: LazyFrame, batch_rows: usize, timeout: Option<Duration>) -> Result<FrameStream> {
         if batch_rows == 0 {
             return Err(Error::Config("batch_rows must be at least 1".into()));
         }
+        let running = self.inner.limits.start(timeout)?;
         // The query runs in a task that owns a clone of the engine, so its admission slot can outlive this call;
         // the first message says whether it was admitted (and carries an in-memory result whole).
-        let (started_tx, started) = tokio::sync::oneshot::channel::<Result<Option<DataFrame>>>();
+        let (mut started_tx, started) = tokio::sync::oneshot::channel::<Result<Option<DataFrame>>>();
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         let engine = self.clone();
         tokio::spawn(async move {
             let inner = &engine.inner;
             let admitted = match inner.begin() {
-                Ok(active) => inner.admission.admit().await.map(|slot| (active, slot)),
+                Ok(active) => tokio::select! {
+                    slot = inner.admission.admit() => slot.map(|slot| (active, slot)),
+                    reason = running.stopped() => Err(running.error(reason)),
+                },
                 Err(e) => Err(e),
             };
             let (active, slot) = match admitted {
@@ -298,31 +309,88 @@ impl Engine {
                 }
             };
             if crate::Execution::for_stream(&plan) == crate::Execution::InMemory {
-                let executions = inner.executions.clone();
-                let result = tokio::task::spawn_blocking(move || executions.collect(plan)).await.map_err(Error::from);
-                // The result is computed: the slot goes back before the caller sees it.
-                drop((slot, active));
-                let _ = started_tx.send(result.and_then(|r| Ok(Some(r?))));
+                inner.executions.count(crate::Execution::InMemory);
+                // Polars' in-memory engine with its cancel token: a stopped query ends at its next operator.
+                let query = match tokio::task::spawn_blocking(move || plan.collect_concurrently()).await.map_err(Error::from) {
+                    Ok(Ok(query)) => query,
+                    Ok(Err(e)) => {
+                        let _ = started_tx.send(Err(e.into()));
+                        return;
+                    }
+                    Err(e) => {
+                        let _ = started_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let waiting = query.clone();
+                let mut done = tokio::task::spawn_blocking(move || waiting.fetch_blocking());
+                let outcome = tokio::select! {
+                    result = &mut done => Ok(result),
+                    reason = running.stopped() => Err(reason),
+                    _ = started_tx.closed() => Err(Reason::Cancelled),
+                };
+                match outcome {
+                    Ok(result) => {
+                        // The result is computed: the slot goes back before the caller sees it.
+                        drop((slot, active));
+                        let _ = started_tx.send(result.map_err(Error::from).and_then(|r| Ok(Some(r?))));
+                    }
+                    Err(reason) => {
+                        running.stop.stop(reason);
+                        query.cancel();
+                        let _ = started_tx.send(Err(running.error(reason)));
+                        let _ = done.await;
+                        drop((slot, active));
+                    }
+                }
                 return;
             }
             inner.executions.count(crate::Execution::Streaming);
-            let mut frames = match stream::plan(plan, batch_rows, inner.config.stream_prefetch) {
-                Ok(frames) => frames,
+            let (mut frames, polars) = match stream::plan_until(plan, batch_rows, inner.config.stream_prefetch, Some(running.stop.clone())) {
+                Ok(started) => started,
                 Err(e) => {
                     let _ = started_tx.send(Err(e));
                     return;
                 }
             };
+            let mut stopped = None;
             if started_tx.send(Ok(None)).is_err() {
-                return;
-            }
-            while let Some(frame) = futures::StreamExt::next(&mut frames).await {
-                // A consumer that went away stops the query: dropping `frames` stops Polars.
-                if tx.send(frame).await.is_err() {
-                    break;
+                running.stop.stop(Reason::Cancelled);
+            } else {
+                loop {
+                    let next = tokio::select! {
+                        frame = futures::StreamExt::next(&mut frames) => frame,
+                        reason = running.stopped() => {
+                            stopped = Some(reason);
+                            break;
+                        }
+                    };
+                    let Some(frame) = next else { break };
+                    tokio::select! {
+                        sent = tx.send(frame) => if sent.is_err() {
+                            // A consumer that went away stops the query.
+                            running.stop.stop(Reason::Cancelled);
+                            break;
+                        },
+                        reason = running.stopped() => {
+                            stopped = Some(reason);
+                            break;
+                        }
+                    }
                 }
             }
-            drop((slot, active));
+            // Dropping `frames` makes Polars' next batch its last; the stream's last item says why it was stopped
+            // (a stopped stream never just ends, which would look like a complete result); the slot is returned
+            // once Polars has stopped.
+            drop(frames);
+            // Polars may have ended cleanly because the stop flag made its callback ask it to.
+            let stopped = stopped.or(running.stop.reason().filter(|r| *r != Reason::Cancelled));
+            if let Some(reason) = stopped {
+                let _ = tx.send(Err(running.error(reason))).await;
+            }
+            drop(tx);
+            let _ = polars.await;
+            drop((slot, active, running));
         });
         match started.await.map_err(|_| Error::ShutDown)?? {
             Some(df) => Ok(stream::slices(Arc::new(df), batch_rows)),

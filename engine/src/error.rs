@@ -79,6 +79,20 @@ pub enum Error {
     /// The engine is shutting down or shut down.
     #[error("the engine is shut down and accepts no new work")]
     ShutDown,
+    /// The query ran past its time limit and was stopped.
+    #[error("the query ran past its time limit of {:.3}s and was stopped; make it cheaper, or raise the limit (query_timeout; the server's --query-timeout-secs, or the call's deadline)", limit.as_secs_f64())]
+    TimedOut {
+        /// The limit that applied (the shorter of the engine's and the call's).
+        limit: Duration,
+    },
+    /// The process was over its memory limit: the query was refused, or stopped while it ran.
+    #[error("the process' resident memory ({resident_bytes} bytes) is over its memory limit of {limit_bytes} bytes, so the query was stopped; retry when fewer queries run, make it need less memory, or raise memory_limit_bytes (the server's --memory-limit-mib)")]
+    MemoryLimit {
+        /// The configured limit.
+        limit_bytes: usize,
+        /// The process' resident memory when the limit was found exceeded.
+        resident_bytes: usize,
+    },
     /// Data larger than the whole cache budget cannot be held as a handle.
     #[error("{path}: {bytes} bytes decoded exceed the cache budget of {budget_bytes} bytes; raise cache_budget_bytes or use stream_collect")]
     TooLarge {

@@ -11,6 +11,8 @@
 //! - **Batch reads** ([`Engine::batch_read`]) with bounded concurrency, locally or through an `object_store`.
 //! - **Bounded-memory streams** ([`Engine::stream_collect`]) over data larger than memory ([`stream`]).
 //! - **Micro-batched ingest** ([`Engine::append_record`]) with a per-symbol rolling VWAP ([`ingest`]).
+//! - **Query limits** ([`limit`]): a time limit per streamed query and a memory limit for the process, each
+//!   breach the query's own error ([`Error::TimedOut`], [`Error::MemoryLimit`]), never the process'.
 //! - **Graceful shutdown** ([`Engine::shutdown`]) that loses no acknowledged record.
 //!
 //! Polars never runs on the async worker threads: every decode and every plan runs on Tokio's blocking pool.
@@ -25,6 +27,7 @@ mod config;
 mod engine;
 mod error;
 pub mod ingest;
+pub mod limit;
 pub mod plan;
 mod read;
 pub mod stream;

@@ -90,22 +90,36 @@ pub(crate) fn slices(df: Arc<DataFrame>, batch_rows: usize) -> FrameStream {
 }
 
 /// Any plan, executed by Polars' streaming engine on a blocking thread; each batch it emits goes through the
-/// bounded channel, and Polars stops when the stream is dropped.
+/// bounded channel, and Polars stops at its next batch when the stream is dropped.
 pub(crate) fn plan(lf: LazyFrame, batch_rows: usize, prefetch: usize) -> Result<FrameStream> {
+    Ok(plan_until(lf, batch_rows, prefetch, None)?.0)
+}
+
+/// [`plan`] that also stops at its next batch once `stop` is set, and returns the blocking task that runs Polars
+/// (it ends when Polars has stopped).
+pub(crate) fn plan_until(
+    lf: LazyFrame,
+    batch_rows: usize,
+    prefetch: usize,
+    stop: Option<Arc<crate::limit::Stop>>,
+) -> Result<(FrameStream, tokio::task::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel(prefetch);
     let batches = tx.clone();
     let sink = lf.sink_batches(
         PlanCallback::new(move |df: DataFrame| {
+            if stop.as_ref().is_some_and(|s| s.reason().is_some()) {
+                return Ok(true);
+            }
             // Returning true asks Polars to stop: the consumer is gone.
             Ok(batches.blocking_send(Ok(df)).is_err())
         }),
         true,
         std::num::NonZeroUsize::new(batch_rows),
     )?;
-    tokio::task::spawn_blocking(move || {
+    let task = tokio::task::spawn_blocking(move || {
         if let Err(e) = sink.collect_with_engine(polars::prelude::Engine::Streaming) {
             let _ = tx.blocking_send(Err(e.into()));
         }
     });
-    Ok(receiver_stream(rx))
+    Ok((receiver_stream(rx), task))
 }

@@ -483,7 +483,7 @@ async fn stream_query_collects_what_shrinks_and_streams_what_grows() {
 
     // A filter over cached data: computed in memory, sent in slices of at most batch_rows.
     let lf = engine.lazy(&handle).await.unwrap().filter(col("symbol").eq(lit("AA")));
-    let frames: Vec<DataFrame> = engine.stream_query(lf, 100).await.unwrap().map(|f| f.unwrap()).collect().await;
+    let frames: Vec<DataFrame> = engine.stream_query(lf, 100, None).await.unwrap().map(|f| f.unwrap()).collect().await;
     assert_eq!(frames.iter().map(|f| f.height()).sum::<usize>(), 286);
     assert!(frames.iter().all(|f| f.height() <= 100));
     assert_eq!(engine.execution_stats().in_memory, 1);
@@ -493,7 +493,7 @@ async fn stream_query_collects_what_shrinks_and_streams_what_grows() {
     // comes back, so the next query (one slot in all) is admitted.
     let lf = engine.lazy(&handle).await.unwrap();
     let cross = lf.clone().select([col("trade_id")]).cross_join(lf.select([col("trade_id").alias("other")]), None);
-    let mut stream = engine.stream_query(cross, 1_000).await.unwrap();
+    let mut stream = engine.stream_query(cross, 1_000, None).await.unwrap();
     for _ in 0..3 {
         assert!(stream.next().await.unwrap().unwrap().height() <= 1_000);
     }
@@ -502,5 +502,5 @@ async fn stream_query_collects_what_shrinks_and_streams_what_grows() {
     drop(stream);
     let n = with_deadline("a query after an abandoned stream", engine.query(&handle, |lf| lf.select([len()]))).await.unwrap();
     assert_eq!(n.height(), 1);
-    assert!(matches!(engine.stream_query(engine.lazy(&handle).await.unwrap(), 0).await, Err(Error::Config(_))));
+    assert!(matches!(engine.stream_query(engine.lazy(&handle).await.unwrap(), 0, None).await, Err(Error::Config(_))));
 }

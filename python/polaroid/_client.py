@@ -71,7 +71,7 @@ def _server_error(e: BaseException) -> ServerError:
         grpc = re.search(r"\((\w+); ", text)
         names = {"NotFound": "NOT_FOUND", "InvalidArgument": "INVALID_ARGUMENT", "ResourceExhausted": "RESOURCE_EXHAUSTED",
                  "Unavailable": "UNAVAILABLE", "Unauthenticated": "UNAUTHENTICATED", "Canceled": "CANCELLED",
-                 "Internal": "INTERNAL", "OutOfRange": "OUT_OF_RANGE"}
+                 "Internal": "INTERNAL", "OutOfRange": "OUT_OF_RANGE", "DeadlineExceeded": "DEADLINE_EXCEEDED"}
         code = names.get(grpc.group(1)) if grpc else None
         if code is None:
             status = getattr(e, "status_code", None)
@@ -191,6 +191,19 @@ def _ticks_table(records: Any) -> Any:
                                                         ("quantity", pa.int64()), ("ts_ns", pa.int64())]))
 
 
+def _deadline(cur: Any, timeout: float | None) -> None:
+    """Sets a call deadline on an ADBC cursor: gRPC's deadline on planning and on the result stream, which the
+    server takes as this query's time limit."""
+    if timeout is None:
+        return
+    from adbc_driver_flightsql import StatementOptions
+
+    if timeout <= 0:
+        raise ValueError(f"timeout must be positive seconds, got {timeout}")
+    cur.adbc_statement.set_options(**{StatementOptions.TIMEOUT_QUERY.value: str(timeout),
+                                      StatementOptions.TIMEOUT_FETCH.value: str(timeout)})
+
+
 def _frame(table: Any) -> pl.DataFrame:
     return pl.from_arrow(table)  # type: ignore[return-value]
 
@@ -220,9 +233,14 @@ class Client:
         finally:
             self._conn.give_back(conn)
 
-    def sql(self, query: str) -> pl.DataFrame:
-        """Runs a SQL query (Polars' SQL dialect) over the server's tables; the whole result."""
+    def sql(self, query: str, *, timeout: float | None = None) -> pl.DataFrame:
+        """Runs a SQL query (Polars' SQL dialect) over the server's tables; the whole result.
+
+        ``timeout`` (seconds) is this call's deadline: the server stops the query past it (or past its own
+        ``--query-timeout-secs``, whichever is shorter) and the call raises :class:`ServerError` with
+        ``DEADLINE_EXCEEDED``."""
         def run(cur: Any) -> pl.DataFrame:
+            _deadline(cur, timeout)
             cur.execute(query)
             return _frame(cur.fetch_arrow_table())
         return self._on_cursor(run)
@@ -375,9 +393,11 @@ class AsyncClient:
                 finally:
                     self._conn.give_back(conn)
 
-    async def sql(self, query: str) -> pl.DataFrame:
-        """Runs a SQL query over the server's tables; the whole result as a DataFrame."""
+    async def sql(self, query: str, *, timeout: float | None = None) -> pl.DataFrame:
+        """Runs a SQL query over the server's tables; the whole result as a DataFrame. ``timeout``: as
+        :meth:`Client.sql`."""
         def run(cur: Any) -> pl.DataFrame:
+            _deadline(cur, timeout)
             cur.execute(query)
             return _frame(cur.fetch_arrow_table())
         return await self._cancellable(run)

@@ -134,6 +134,7 @@ impl Catalog {
     /// thread (its SQL context and schema resolution do real work, and may read file metadata).
     pub async fn plan(&self, engine: &Engine, sql: &str) -> Result<(LazyFrame, arrow_schema::SchemaRef), Status> {
         let names = extract_table_identifiers(sql, false, true).map_err(|e| Status::invalid_argument(format!("SQL does not parse: {e}")))?;
+        let ctes = cte_names(sql)?;
         let mut tables = Vec::with_capacity(names.len());
         for name in names {
             let lf = match name.as_str() {
@@ -142,7 +143,12 @@ impl Catalog {
                 _ => {
                     let handle = {
                         let tables = self.tables();
-                        tables.get(&name).map(|t| t.handle.clone()).ok_or_else(|| unknown(&name, &tables))?
+                        match tables.get(&name) {
+                            Some(table) => table.handle.clone(),
+                            // A name the statement defines itself (WITH name AS ...) is not a table to look up.
+                            None if ctes.contains(&name) => continue,
+                            None => return Err(unknown(&name, &tables)),
+                        }
                     };
                     engine.lazy(&handle).await.map_err(status::from_engine)?
                 }
@@ -163,6 +169,36 @@ impl Catalog {
         .await
         .map_err(|e| Status::internal(format!("planning: {e}")))?
     }
+}
+
+/// The names a statement's common table expressions define (`WITH name AS (...)`, at any depth).
+fn cte_names(sql: &str) -> Result<Vec<String>, Status> {
+    use std::ops::ControlFlow;
+    use sqlparser::ast::{Query, Visit, Visitor};
+    use sqlparser::dialect::GenericDialect;
+
+    struct Ctes(Vec<String>);
+    impl Visitor for Ctes {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            if let Some(with) = &query.with {
+                self.0.extend(with.cte_tables.iter().map(|cte| cte.alias.name.value.clone()));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    use sqlparser::parser::{Parser, ParserOptions};
+    // Parsed as polars-sql parses (its dialect and options), so both agree on what the statement says.
+    let statements = Parser::new(&GenericDialect)
+        .with_options(ParserOptions { trailing_commas: true, ..Default::default() })
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| Status::invalid_argument(format!("SQL does not parse: {e}")))?;
+    let mut ctes = Ctes(Vec::new());
+    for statement in &statements {
+        let _ = statement.visit(&mut ctes);
+    }
+    Ok(ctes.0)
 }
 
 fn unknown(name: &str, tables: &BTreeMap<String, Table>) -> Status {

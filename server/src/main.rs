@@ -55,6 +55,15 @@ struct ServeArgs {
     /// Queries waiting for a slot, at most; more get RESOURCE_EXHAUSTED.
     #[arg(long, default_value_t = 10_000)]
     queue_bound: usize,
+    /// The longest a query may run, in seconds (ClickHouse's max_execution_time); a call's own deadline
+    /// (grpc-timeout) can only shorten it. Past it the query is stopped and gets DEADLINE_EXCEEDED. 0: no limit.
+    #[arg(long, default_value_t = 300)]
+    query_timeout_secs: u64,
+    /// The server's resident memory, in MiB, above which new queries are refused and running ones stopped
+    /// (newest first) with RESOURCE_EXHAUSTED (DuckDB's memory_limit). Default: 80% of the machine's memory, as
+    /// DuckDB's. 0: no limit.
+    #[arg(long)]
+    memory_limit_mib: Option<usize>,
     /// Bytes of decoded data the cache holds, in MiB.
     #[arg(long, default_value_t = 4096)]
     cache_mib: usize,
@@ -104,6 +113,12 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .queue_bound(args.queue_bound)
         .cache_budget_bytes(args.cache_mib << 20)
         .handle_ttl(Duration::from_secs(args.handle_ttl_secs.max(1)))
+        .query_timeout((args.query_timeout_secs > 0).then(|| Duration::from_secs(args.query_timeout_secs)))
+        .memory_limit_bytes(match args.memory_limit_mib {
+            Some(0) => None,
+            Some(mib) => Some(mib << 20),
+            None => machine_memory_bytes().map(|b| b / 5 * 4),
+        })
         .build()?;
     let scheme = if tls.is_some() { "grpc+tls" } else { "grpc" };
     let options = Options {
@@ -133,6 +148,13 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 fn read(path: &PathBuf) -> anyhow::Result<String> {
     std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The machine's memory (`MemTotal` in /proc/meminfo).
+fn machine_memory_bytes() -> Option<usize> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: usize = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:"))?.split_whitespace().next()?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// SIGTERM or Ctrl-C.

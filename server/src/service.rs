@@ -79,11 +79,14 @@ impl FlightSqlService for Service {
     async fn do_get_statement(
         &self,
         ticket: TicketStatementQuery,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        // The call's own deadline (gRPC's `grpc-timeout`, which ADBC sets from
+        // `adbc.flight.sql.rpc.timeout_seconds.fetch`) shortens the server's time limit for this query.
+        let deadline = call_timeout(request.metadata())?;
         let sql = std::str::from_utf8(&ticket.statement_handle).map_err(|e| status::bad_request("statement handle", e))?;
         let (plan, schema) = self.catalog.plan(&self.engine, sql).await?;
-        let frames = self.engine.stream_query(plan, self.batch_rows).await.map_err(status::from_engine)?;
+        let frames = self.engine.stream_query(plan, self.batch_rows, deadline).await.map_err(status::from_engine)?;
         // Each frame becomes record batches on a blocking thread; the engine's stream reads ahead a bounded number of
         // frames, and a client that goes away drops this stream, which stops the query.
         let batches = frames
@@ -156,4 +159,24 @@ impl FlightSqlService for Service {
     }
 
     async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}
+}
+
+/// The time a call allows itself, from gRPC's `grpc-timeout` header (`<digits><H|M|S|m|u|n>`), if it set one.
+pub fn call_timeout(metadata: &tonic::metadata::MetadataMap) -> Result<Option<std::time::Duration>, Status> {
+    use std::time::Duration;
+    let Some(value) = metadata.get("grpc-timeout") else { return Ok(None) };
+    let bad = || Status::invalid_argument("the grpc-timeout header is not <digits><H|M|S|m|u|n> (gRPC's format)");
+    let text = value.to_str().map_err(|_| bad())?;
+    let (digits, unit) = text.split_at(text.len().checked_sub(1).ok_or_else(bad)?);
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let timeout = match unit {
+        "H" => Duration::from_secs(n.saturating_mul(3600)),
+        "M" => Duration::from_secs(n.saturating_mul(60)),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return Err(bad()),
+    };
+    Ok(Some(timeout.max(Duration::from_millis(1))))
 }

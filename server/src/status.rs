@@ -12,7 +12,8 @@ pub fn from_engine(e: Error) -> Status {
         Error::Overloaded(_) => Status::resource_exhausted(format!("{message} (the server is busy: retry after a short backoff)")),
         Error::ShutDown => Status::unavailable("the server is shutting down; reconnect to its replacement"),
         Error::CorruptFile { .. } | Error::BadSchema { .. } | Error::Config(_) | Error::Unsupported(_) => Status::invalid_argument(message),
-        Error::TooLarge { .. } => Status::resource_exhausted(message),
+        Error::TooLarge { .. } | Error::MemoryLimit { .. } => Status::resource_exhausted(message),
+        Error::TimedOut { .. } => Status::deadline_exceeded(message),
         Error::Polars(e) => from_polars(e),
         Error::Store { .. } | Error::Io { .. } | Error::Task(_) => Status::internal(message),
     }

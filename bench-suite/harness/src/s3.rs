@@ -4,7 +4,8 @@
 //!
 //! The runner starts one per measurement that has a latency, on a runtime of its own in the runner's process, so it
 //! is outside the measured process and shared by nobody else; every variant reads the same files through it (see
-//! the `remote` module for the clients). It counts the requests it answered, which the runner records.
+//! the `remote` module for the clients). It counts the requests it answered and the most it had in flight at once,
+//! which the runner records.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,6 +43,8 @@ fn write_object_record(root: &Path, file: &Path) -> Result<()> {
 pub struct S3Server {
     endpoint: String,
     requests: Arc<AtomicU64>,
+    /// Requests in flight now, and the most at once so far.
+    in_flight: Arc<(AtomicU64, AtomicU64)>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -92,6 +95,8 @@ impl S3Server {
         let requests = Arc::new(AtomicU64::new(0));
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let counter = requests.clone();
+        let in_flight: Arc<(AtomicU64, AtomicU64)> = Arc::default();
+        let gauge = in_flight.clone();
         let thread = std::thread::Builder::new()
             .name("s3-server".into())
             .spawn(move || {
@@ -104,14 +109,18 @@ impl S3Server {
                             },
                             _ = &mut stopped => break,
                         };
-                        let (service, counter) = (service.clone(), counter.clone());
+                        let (service, counter, gauge) = (service.clone(), counter.clone(), gauge.clone());
                         tokio::spawn(async move {
                             let delayed = hyper::service::service_fn(move |request| {
-                                let (service, counter) = (service.clone(), counter.clone());
+                                let (service, counter, gauge) = (service.clone(), counter.clone(), gauge.clone());
                                 async move {
+                                    let now = gauge.0.fetch_add(1, Ordering::Relaxed) + 1;
+                                    gauge.1.fetch_max(now, Ordering::Relaxed);
                                     tokio::time::sleep(latency).await;
                                     counter.fetch_add(1, Ordering::Relaxed);
-                                    hyper::service::Service::call(&service, request).await
+                                    let response = hyper::service::Service::call(&service, request).await;
+                                    gauge.0.fetch_sub(1, Ordering::Relaxed);
+                                    response
                                 }
                             });
                             // A client that hangs up mid-request ends its connection; the server goes on.
@@ -126,7 +135,7 @@ impl S3Server {
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
             .map_err(|e| Error::Config(format!("cannot start the S3 server's thread: {e}")))?;
-        Ok(S3Server { endpoint: format!("http://{addr}"), requests, stop: Some(stop), thread: Some(thread) })
+        Ok(S3Server { endpoint: format!("http://{addr}"), requests, in_flight, stop: Some(stop), thread: Some(thread) })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -137,6 +146,11 @@ impl S3Server {
     /// Requests answered so far.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// The most requests that were in flight at once so far: how much concurrency a reader used.
+    pub fn peak_in_flight(&self) -> u64 {
+        self.in_flight.1.load(Ordering::Relaxed)
     }
 }
 

@@ -113,7 +113,7 @@ impl Catalog {
                 ));
             }
         }
-        s.push_str("\nVARIANTS (role: baseline, engine, ablation, limit, test_double)\n");
+        s.push_str("\nVARIANTS (role: baseline, tuned, engine, ablation, served, limit, test_double)\n");
         for v in &self.variants {
             let role = serde_json::to_value(v.role).ok().and_then(|r| r.as_str().map(String::from)).unwrap_or_default();
             s.push_str(&format!("  {:<20} {:<12} {}\n", v.name, role, v.about));

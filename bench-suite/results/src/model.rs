@@ -319,6 +319,10 @@ pub struct Measurement {
     /// measurement's S3 server answered (`s3_requests`, batch-read with a latency).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub figures: BTreeMap<String, Vec<f64>>,
+    /// Settings of the variant's engine that differ from its defaults, as set for this measurement: environment
+    /// variables (`POLARS_MAX_CONCURRENT_SCANS`) and API choices (`engine`). Empty for variants on defaults.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub knobs: BTreeMap<String, String>,
 }
 
 /// What a streaming measurement saw of the feed, over its timed sessions. The metric's samples are the achieved
@@ -397,6 +401,9 @@ pub fn task_key(workload: &str, task: &str, size: &str, params: &BTreeMap<String
 pub enum Role {
     /// An idiomatic way to do the task with plain Polars.
     Baseline,
+    /// Plain Polars with the knobs an expert would set for the task (the measurement's `knobs` name them), beside
+    /// the idiomatic baseline with Polars' defaults.
+    Tuned,
     /// The engine under evaluation, everything on.
     Engine,
     /// The engine with a part switched off, to show what that part contributes.
@@ -413,7 +420,7 @@ pub enum Role {
 impl Role {
     /// Whether the variant competes for wins and ties.
     pub fn competes(self) -> bool {
-        matches!(self, Role::Baseline | Role::Engine | Role::Ablation | Role::Served)
+        matches!(self, Role::Baseline | Role::Tuned | Role::Engine | Role::Ablation | Role::Served)
     }
 }
 

@@ -203,10 +203,14 @@ pub enum EngineKind {
     PolarsLazy,
     /// The same lazy scan collected with Polars' streaming engine.
     PolarsStreaming,
+    /// The streaming scan with the read concurrency polaroid uses ([`EngineKind::env`]): what an expert sets.
+    PolarsStreamingTuned,
     /// Every request scans the file again (what a naive service does).
     PolarsReread,
     /// One DataFrame loaded before the clock starts and shared by all requests (the strong baseline).
     PolarsShared,
+    /// The shared frame with every request collected on Polars' streaming engine.
+    PolarsSharedStreaming,
     /// The polaroid async engine with everything on (cache, admission control, concurrent reads, streaming).
     Polaroid,
     /// The polaroid engine with admission control but no cache: every query scans the file.
@@ -227,13 +231,15 @@ pub enum EngineKind {
 
 impl EngineKind {
     /// Engines a user can name, in report order (mocks last: they test the harness, not Polars).
-    pub const ALL: [EngineKind; 18] = [
+    pub const ALL: [EngineKind; 20] = [
         EngineKind::PolarsEager,
         EngineKind::PolarsThreadPool,
         EngineKind::PolarsLazy,
         EngineKind::PolarsStreaming,
+        EngineKind::PolarsStreamingTuned,
         EngineKind::PolarsReread,
         EngineKind::PolarsShared,
+        EngineKind::PolarsSharedStreaming,
         EngineKind::Polaroid,
         EngineKind::PolaroidLimitOnly,
         EngineKind::PolaroidCacheOnly,
@@ -255,8 +261,10 @@ impl EngineKind {
             EngineKind::PolarsThreadPool => "polars-threadpool",
             EngineKind::PolarsLazy => "polars-lazy",
             EngineKind::PolarsStreaming => "polars-streaming",
+            EngineKind::PolarsStreamingTuned => "polars-streaming-tuned",
             EngineKind::PolarsReread => "polars-reread",
             EngineKind::PolarsShared => "polars-shared",
+            EngineKind::PolarsSharedStreaming => "polars-shared-streaming",
             EngineKind::Polaroid => "polaroid",
             EngineKind::PolaroidLimitOnly => "polaroid-limit-only",
             EngineKind::PolaroidCacheOnly => "polaroid-cache-only",
@@ -275,8 +283,12 @@ impl EngineKind {
             EngineKind::PolarsThreadPool => "eager reads on a thread pool (one thread per core), then the plan",
             EngineKind::PolarsLazy => "LazyFrame::scan_parquet over the files, collected with the in-memory engine",
             EngineKind::PolarsStreaming => "the same lazy scan, collected (or sunk) with Polars' streaming engine",
+            EngineKind::PolarsStreamingTuned => {
+                "the streaming scan with polaroid's read concurrency: POLARS_MAX_CONCURRENT_SCANS=16 files at once (Polars' default: min(pipelines, files), 2 on 2 cores) and POLARS_CONCURRENCY_BUDGET=64 requests"
+            }
             EngineKind::PolarsReread => "each request scans the Parquet file again (a naive service)",
             EngineKind::PolarsShared => "one DataFrame loaded before timing, shared by every request",
+            EngineKind::PolarsSharedStreaming => "the shared DataFrame, each request collected with Polars' streaming engine",
             EngineKind::Polaroid => {
                 "async engine: 16 concurrent reads (per-file plans through a store); cached handles under an adaptive admission limit; plans over files streamed by Polars; micro-batched ingest"
             }
@@ -303,8 +315,32 @@ impl EngineKind {
             EngineKind::PolaroidFlight => Role::Served,
             EngineKind::TransportCeiling => Role::Limit,
             EngineKind::Mock(_) => Role::TestDouble,
+            EngineKind::PolarsStreamingTuned | EngineKind::PolarsSharedStreaming => Role::Tuned,
             _ => Role::Baseline,
         }
+    }
+
+    /// Environment variables the measurement process of this variant starts with: Polars' knobs that are read from
+    /// the environment, set as an expert would for the task.
+    pub fn env(self) -> Vec<(String, String)> {
+        match self {
+            // The files read at once and the requests in flight that polaroid's engine allows itself.
+            EngineKind::PolarsStreamingTuned => vec![
+                ("POLARS_MAX_CONCURRENT_SCANS".into(), ::polaroid::Config::default().read_concurrency.to_string()),
+                ("POLARS_CONCURRENCY_BUDGET".into(), (4 * ::polaroid::Config::default().read_concurrency).to_string()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The settings of this variant that differ from Polars' defaults (recorded per measurement as `knobs`):
+    /// [`EngineKind::env`] and the execution chosen through the API.
+    pub fn knobs(self) -> std::collections::BTreeMap<String, String> {
+        let mut knobs: std::collections::BTreeMap<String, String> = self.env().into_iter().collect();
+        if self == EngineKind::PolarsSharedStreaming {
+            knobs.insert("engine".into(), "streaming".into());
+        }
+        knobs
     }
 
     /// Whether this is a harness test double.
@@ -326,9 +362,10 @@ impl EngineKind {
             EngineKind::PolarsEager => Box::new(PolarsEagerEngine),
             EngineKind::PolarsThreadPool => Box::new(PolarsThreadPoolEngine::new()),
             EngineKind::PolarsLazy => Box::new(PolarsLazyEngine),
-            EngineKind::PolarsStreaming => Box::new(PolarsStreamingEngine),
+            EngineKind::PolarsStreaming | EngineKind::PolarsStreamingTuned => Box::new(PolarsStreamingEngine(self)),
             EngineKind::PolarsReread => Box::new(PolarsRereadEngine),
-            EngineKind::PolarsShared => Box::new(PolarsSharedEngine::default()),
+            EngineKind::PolarsShared => Box::new(PolarsSharedEngine::new(self, polars::prelude::Engine::InMemory)),
+            EngineKind::PolarsSharedStreaming => Box::new(PolarsSharedEngine::new(self, polars::prelude::Engine::Streaming)),
             EngineKind::Polaroid => Box::new(PolaroidEngine::new(PolaroidMode::Full)),
             EngineKind::PolaroidLimitOnly => Box::new(PolaroidEngine::new(PolaroidMode::LimitOnly)),
             EngineKind::PolaroidCacheOnly => Box::new(PolaroidEngine::new(PolaroidMode::CacheOnly)),

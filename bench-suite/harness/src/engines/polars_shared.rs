@@ -1,16 +1,25 @@
 //! `polars-shared`: the strong baseline for serving queries: the whole dataset is loaded into one DataFrame before
 //! the clock starts (in `prepare`) and every request runs its plan on a cheap clone of it (columns are reference
-//! counted, so a clone copies no data).
+//! counted, so a clone copies no data). `polars-shared-streaming` collects each request on Polars' streaming
+//! engine instead of the in-memory one (issue 15 saw it 2.4x faster on the server's cached frames).
 
 use polars::prelude::{DataFrame, Engine as PolarsExecution, IntoLazy};
 
 use crate::engines::{Engine, EngineKind, Input, Op, Output, concat, read_eager, unsupported};
 use crate::error::{Error, Result};
 
-/// One frame in memory, shared by every request.
-#[derive(Default)]
+/// One frame in memory, shared by every request, queried on one Polars execution.
 pub struct PolarsSharedEngine {
+    kind: EngineKind,
+    execution: PolarsExecution,
     frame: Option<DataFrame>,
+}
+
+impl PolarsSharedEngine {
+    /// The variant `kind`, collecting on `execution`.
+    pub fn new(kind: EngineKind, execution: PolarsExecution) -> PolarsSharedEngine {
+        PolarsSharedEngine { kind, execution, frame: None }
+    }
 }
 
 impl Engine for PolarsSharedEngine {
@@ -25,11 +34,11 @@ impl Engine for PolarsSharedEngine {
     fn execute(&self, _input: &Input, op: &Op) -> Result<Output> {
         match op {
             Op::Query(q) => {
-                let frame = self.frame.clone().ok_or_else(|| Error::Config("polars-shared: prepare was not called".into()))?;
-                let df = q.plan(frame.lazy()).collect_with_engine(PolarsExecution::InMemory)?.unwrap_single();
+                let frame = self.frame.clone().ok_or_else(|| Error::Config(format!("{}: prepare was not called", self.kind.name())))?;
+                let df = q.plan(frame.lazy()).collect_with_engine(self.execution)?.unwrap_single();
                 Ok(Output::Frames(vec![df]))
             }
-            _ => Err(unsupported(EngineKind::PolarsShared, op)),
+            _ => Err(unsupported(self.kind, op)),
         }
     }
 }

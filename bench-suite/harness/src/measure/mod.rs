@@ -82,7 +82,12 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
     let start = Instant::now();
     // The worker blocks on stdin until it has its job, so it is capped before it allocates anything.
     let job = crate::protocol::Job::Measure(spec.clone());
-    let mut child = crate::protocol::start(binary, &job, |_| {}, |pid| cap.attach(pid)).map_err(|e| match e {
+    // The variant's knobs that Polars reads from the environment (tuned baselines) are set for this process only.
+    let env = crate::engines::EngineKind::from_name(&spec.engine).map(|k| k.env()).unwrap_or_default();
+    let configure = |cmd: &mut std::process::Command| {
+        cmd.envs(env);
+    };
+    let mut child = crate::protocol::start(binary, &job, configure, |pid| cap.attach(pid)).map_err(|e| match e {
         Error::Config(message) => child_err(message),
         other => other,
     })?;

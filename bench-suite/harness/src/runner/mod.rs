@@ -374,7 +374,7 @@ fn measure_one(
     // that will not come, and is stopped at once.
     let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
     let feed_usage = feed.and_then(|f| f.finish(if finished { FEED_EXIT_WAIT } else { Duration::ZERO }));
-    let s3_requests = s3.map(|server| server.requests());
+    let s3_requests = s3.map(|server| (server.requests(), server.peak_in_flight()));
     let server_peak_rss = flight.as_ref().and_then(|f| f.peak_rss_bytes());
     drop(flight);
     let run = run?;
@@ -406,6 +406,7 @@ fn measure_one(
         wall_time_s: run.wall.as_secs_f64(),
         stream: None,
         figures: BTreeMap::new(),
+        knobs: item.engine.knobs(),
     };
     match run.end {
         ChildEnd::Report(report) => match Summary::of(std::slice::from_ref(&report.samples)) {
@@ -422,8 +423,9 @@ fn measure_one(
                 m.work = report.work;
                 m.answer = report.answer;
                 m.figures = report.engine_figures.into_iter().map(|(k, v)| (k, vec![v])).collect();
-                if let Some(requests) = s3_requests {
+                if let Some((requests, peak)) = s3_requests {
                     m.figures.insert("s3_requests".into(), vec![requests as f64]);
+                    m.figures.insert("s3_peak_in_flight".into(), vec![peak as f64]);
                 }
                 if let Some(bytes) = server_peak_rss {
                     m.figures.insert("server_peak_rss_bytes".into(), vec![bytes as f64]);

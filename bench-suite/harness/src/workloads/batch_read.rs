@@ -35,6 +35,7 @@ pub static WORKLOAD: Workload = Workload {
         EngineKind::PolarsThreadPool,
         EngineKind::PolarsLazy,
         EngineKind::PolarsStreaming,
+        EngineKind::PolarsStreamingTuned,
         EngineKind::Polaroid,
     ],
     recipe,

@@ -35,6 +35,7 @@ pub static WORKLOAD: Workload = Workload {
     engines: &[
         EngineKind::PolarsReread,
         EngineKind::PolarsShared,
+        EngineKind::PolarsSharedStreaming,
         EngineKind::Polaroid,
         EngineKind::PolaroidLimitOnly,
         EngineKind::PolaroidCacheOnly,

@@ -20,8 +20,8 @@ fn every_workload_and_variant_runs_at_smoke_size_with_agreeing_answers() {
     let r = load(&out);
     // tasks x sweep points x variants
     let expected = [
-        ("batch-read", 2 * 2 * 5),
-        ("concurrent-query", 2 * 6),
+        ("batch-read", 2 * 2 * 6),
+        ("concurrent-query", 2 * 7),
         ("large-dataset", 2 * 4),
         ("streaming", 2 * 2 * 4),
     ];
@@ -35,10 +35,21 @@ fn every_workload_and_variant_runs_at_smoke_size_with_agreeing_answers() {
             if remote {
                 let requests = &m.figures["s3_requests"];
                 assert!(requests.len() == 2 && requests.iter().all(|&r| r >= 4.0), "{}: {requests:?}", m.key);
+                let peak = &m.figures["s3_peak_in_flight"];
+                assert!(peak.len() == 2 && peak.iter().all(|&p| p >= 1.0), "{}: {peak:?}", m.key);
             }
             if m.variant == "polaroid" && workload != "streaming" {
                 let limit = &m.figures["admission_limit"];
                 assert_eq!(limit.len(), 2, "{}: the engine's figures per process", m.key);
+            }
+            // Tuned baselines record the knobs they were run with; variants on defaults record none.
+            match m.variant.as_str() {
+                "polars-streaming-tuned" => {
+                    assert_eq!(m.role, Some(polaroid_results::Role::Tuned), "{}", m.key);
+                    assert_eq!(m.knobs.get("POLARS_MAX_CONCURRENT_SCANS").map(String::as_str), Some("16"), "{}", m.key);
+                }
+                "polars-shared-streaming" => assert_eq!(m.knobs.get("engine").map(String::as_str), Some("streaming"), "{}", m.key),
+                _ => assert!(m.knobs.is_empty(), "{}: {:?}", m.key, m.knobs),
             }
             if m.variant == "polaroid-flight" {
                 // The server's peak memory, read from its process (one per measurement process).
@@ -277,6 +288,8 @@ fn list_json_is_the_catalog_with_roles() {
     assert_eq!(role("polaroid"), Some(Role::Engine));
     assert_eq!(role("transport-ceiling"), Some(Role::Limit));
     assert_eq!(role("polars-eager"), Some(Role::Baseline));
+    assert_eq!(role("polars-streaming-tuned"), Some(Role::Tuned));
+    assert_eq!(role("polars-shared-streaming"), Some(Role::Tuned));
     for w in &c.workloads {
         assert!(w.variants.iter().all(|v| role(v).is_some()), "{}: every default variant is in the catalog", w.name);
         let default = w.sizes.iter().find(|z| z.name == "default").unwrap();

@@ -404,6 +404,16 @@ fn headlines(groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Vec<Strin
             if let (false, Some(e)) = (polaroid.is_empty(), engine_name) {
                 s.push_str(&format!(". `{e}`: {}", polaroid.join("; ")));
             }
+            // The tuned baselines it was measured against, with the knobs that were set.
+            let mut tuned: BTreeMap<&str, String> = BTreeMap::new();
+            for m in groups.values().flatten().filter(|m| m.workload == workload && m.role == Some(crate::model::Role::Tuned)) {
+                let knobs: Vec<String> = m.knobs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                tuned.insert(&m.variant, knobs.join(", "));
+            }
+            if !tuned.is_empty() {
+                let list: Vec<String> = tuned.iter().map(|(v, k)| if k.is_empty() { format!("`{v}`") } else { format!("`{v}` ({k})") }).collect();
+                s.push_str(&format!(". Tuned Polars beside the defaults: {}", list.join("; ")));
+            }
             s.push('.');
             s
         })
