@@ -6,6 +6,13 @@
 //! - A plan over **frames already in memory** (a cached handle, `df.lazy()`) runs on the in-memory engine: the
 //!   data is decoded already, and the streaming engine's per-query setup would only add to small queries.
 //!
+//! - A plan with a **horizontal concatenation** runs in memory, whatever it reads. Polars 0.55's streaming engine
+//!   materializes a one-row input of an `HCONCAT` once per row of the other: Polars' SQL plans `x IN (SELECT x FROM
+//!   t ...)` over the same table as the subquery's column imploded into one list, concatenated beside every row, so
+//!   on the streaming engine it allocates rows x subquery rows (a 1.3 TB allocation aborted the server on the 1M-row
+//!   trades table, issue 21). The in-memory engine broadcasts the list without copying it. (Polars 2.1 plans the
+//!   same SQL as a semi join.)
+//!
 //! Sinks always stream. [`Execution::for_plan`] is the rule; [`ExecutionStats`] counts what it chose.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,9 +29,13 @@ pub enum Execution {
 }
 
 impl Execution {
-    /// The execution for `plan`: streaming when it reads files, in-memory otherwise.
+    /// The execution for `plan`: streaming when it reads files, in-memory otherwise, and in memory whenever it
+    /// concatenates frames horizontally (see the module docs).
     pub fn for_plan(plan: &LazyFrame) -> Execution {
-        if (&plan.logical_plan).into_iter().any(|node| matches!(node, DslPlan::Scan { .. })) {
+        let nodes = || (&plan.logical_plan).into_iter();
+        if nodes().any(|node| matches!(node, DslPlan::HConcat { .. })) {
+            Execution::InMemory
+        } else if nodes().any(|node| matches!(node, DslPlan::Scan { .. })) {
             Execution::Streaming
         } else {
             Execution::InMemory
@@ -49,12 +60,15 @@ impl Execution {
                     | DslPlan::Sort { .. }
                     | DslPlan::Slice { .. }
                     | DslPlan::Cache { .. }
+                    // As tall as its tallest input (and run in memory: see the module docs).
+                    | DslPlan::HConcat { .. }
                     // A plan already converted (Polars' SQL context converts its tables): its inner plan is walked too.
                     | DslPlan::IR { .. }
             )
         };
+        let hconcat = (&plan.logical_plan).into_iter().any(|node| matches!(node, DslPlan::HConcat { .. }));
         match Execution::for_plan(plan) {
-            Execution::InMemory if (&plan.logical_plan).into_iter().all(bounded) => Execution::InMemory,
+            Execution::InMemory if hconcat || (&plan.logical_plan).into_iter().all(bounded) => Execution::InMemory,
             _ => Execution::Streaming,
         }
     }
@@ -137,5 +151,26 @@ mod tests {
         let cross = df.clone().lazy().cross_join(df.lazy(), None);
         assert_eq!(Execution::for_plan(&cross), Execution::InMemory);
         assert_eq!(Execution::for_stream(&cross), Execution::Streaming);
+    }
+
+    #[test]
+    fn a_same_table_in_subquery_runs_in_memory_even_over_files() {
+        // Polars' SQL plans it as the subquery's column imploded and concatenated beside every row, which Polars'
+        // streaming engine materializes once per row (issue 21: a 1.3 TB allocation).
+        use polars::sql::SQLContext;
+        let sql = "SELECT a FROM t WHERE a IN (SELECT a FROM t WHERE a > 1) GROUP BY a ORDER BY 1 LIMIT 3";
+        let mut ctx = SQLContext::new();
+        ctx.register("t", df!("a" => [1i64, 2, 3]).unwrap().lazy());
+        let plan = ctx.execute(sql).unwrap();
+        assert_eq!(Execution::for_stream(&plan), Execution::InMemory);
+        assert_eq!(plan.collect().unwrap().height(), 2);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df!("a" => [1i64, 2, 3]).unwrap()).unwrap();
+        let mut ctx = SQLContext::new();
+        ctx.register("t", LazyFrame::scan_parquet(PlRefPath::new(path.display().to_string()), ScanArgsParquet::default()).unwrap());
+        let plan = ctx.execute(sql).unwrap();
+        assert_eq!((Execution::for_plan(&plan), Execution::for_stream(&plan)), (Execution::InMemory, Execution::InMemory));
+        assert_eq!(plan.collect().unwrap().height(), 2);
     }
 }

@@ -191,6 +191,11 @@ def _ticks_table(records: Any) -> Any:
                                                         ("quantity", pa.int64()), ("ts_ns", pa.int64())]))
 
 
+def _check_timeout(timeout: float | None) -> None:
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be positive seconds (or None for the server's limit), got {timeout}")
+
+
 def _deadline(cur: Any, timeout: float | None) -> None:
     """Sets a call deadline on an ADBC cursor: gRPC's deadline on planning and on the result stream, which the
     server takes as this query's time limit."""
@@ -198,8 +203,6 @@ def _deadline(cur: Any, timeout: float | None) -> None:
         return
     from adbc_driver_flightsql import StatementOptions
 
-    if timeout <= 0:
-        raise ValueError(f"timeout must be positive seconds, got {timeout}")
     cur.adbc_statement.set_options(**{StatementOptions.TIMEOUT_QUERY.value: str(timeout),
                                       StatementOptions.TIMEOUT_FETCH.value: str(timeout)})
 
@@ -239,6 +242,8 @@ class Client:
         ``timeout`` (seconds) is this call's deadline: the server stops the query past it (or past its own
         ``--query-timeout-secs``, whichever is shorter) and the call raises :class:`ServerError` with
         ``DEADLINE_EXCEEDED``."""
+        _check_timeout(timeout)
+
         def run(cur: Any) -> pl.DataFrame:
             _deadline(cur, timeout)
             cur.execute(query)
@@ -396,6 +401,8 @@ class AsyncClient:
     async def sql(self, query: str, *, timeout: float | None = None) -> pl.DataFrame:
         """Runs a SQL query over the server's tables; the whole result as a DataFrame. ``timeout``: as
         :meth:`Client.sql`."""
+        _check_timeout(timeout)
+
         def run(cur: Any) -> pl.DataFrame:
             _deadline(cur, timeout)
             cur.execute(query)

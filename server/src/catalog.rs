@@ -161,7 +161,7 @@ impl Catalog {
             for (name, lf) in tables {
                 ctx.register(&name, lf);
             }
-            let mut plan = ctx.execute(&sql).map_err(|e| Status::invalid_argument(format!("SQL: {e}")))?;
+            let mut plan = ctx.execute(&sql).map_err(|e| Status::invalid_argument(sql_message(&e.to_string())))?;
             let schema = plan.collect_schema().map_err(status::from_polars)?;
             let arrow = crate::convert::arrow_schema(schema.as_ref())?;
             Ok((plan, arrow))
@@ -169,6 +169,27 @@ impl Catalog {
         .await
         .map_err(|e| Status::internal(format!("planning: {e}")))?
     }
+}
+
+/// Polars' SQL error as a client should read it. Polars names an unsupported construct with a dump of its syntax
+/// tree (`expression Exists { subquery: Query { ... } } is not currently supported`, thousands of characters): that
+/// becomes the construct's name.
+fn sql_message(polars: &str) -> String {
+    const UNSUPPORTED: &str = "is not currently supported";
+    if let Some(rest) = polars.split_once("expression ").map(|(_, r)| r)
+        && polars.trim_end().trim_end_matches(['"', ')']).ends_with(UNSUPPORTED)
+        && let Some((name, _)) = rest.split_once(" {")
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        let construct = match name {
+            "Exists" => "EXISTS (this correlation; Polars decorrelates only equality on columns the outer query does not share)",
+            "InSubquery" => "IN (subquery) in this form",
+            "Subquery" => "a scalar subquery here",
+            other => other,
+        };
+        return format!("SQL: {construct} is not supported by Polars' SQL; rewrite it as a join");
+    }
+    format!("SQL: {polars}")
 }
 
 /// The names a statement's common table expressions define (`WITH name AS (...)`, at any depth).

@@ -400,3 +400,33 @@ async fn five_hundred_concurrent_clients_all_get_their_answers() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
 }
+
+/// Issue 21: `IN (subquery)` over the table itself aborted the server (`memory allocation of 1296424368960 bytes
+/// failed`). Polars 0.55's SQL plans it as the subquery's column imploded into a list concatenated beside every row
+/// (it lowers `IN`/`EXISTS` to semi joins only when the subquery's columns do not shadow the outer query's), and
+/// Polars' streaming engine materializes that list once per row. The engine runs such plans in memory; this pins
+/// both halves, so a Polars upgrade that plans a join instead shows here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_same_table_in_subquery_is_answered_in_memory_and_other_tables_join() {
+    use polaroid::polars::sql::SQLContext;
+    let dir = tempfile::tempdir().unwrap();
+    let file = trades(dir.path(), "t.parquet", 200_000);
+    let running = start(local(vec![("trades".into(), file.clone())])).await;
+    let mut client = Client::connect(&running.url, None).await.unwrap();
+    let sql = "SELECT symbol FROM trades WHERE symbol IN (SELECT symbol FROM trades WHERE price > 99) GROUP BY symbol ORDER BY 1 LIMIT 3";
+    let answer = client.sql(sql).await.unwrap();
+    let expected = df!("symbol" => ["S0", "S1", "S2"]).unwrap();
+    assert!(answer.equals(&expected), "{answer}");
+    let _ = running.stop.send(());
+    running.done.await.unwrap().unwrap();
+
+    let df = df!("symbol" => ["A", "B", "C"], "price" => [99.5, 100.5, 98.0]).unwrap();
+    let mut ctx = SQLContext::new();
+    ctx.register("trades", df.clone().lazy());
+    ctx.register("listed", df.lazy().select([col("symbol").alias("listed_symbol")]));
+    let plan = |ctx: &mut SQLContext, sql: &str| ctx.execute(sql).unwrap().describe_plan().unwrap();
+    let same = plan(&mut ctx, sql);
+    assert!(same.contains("HCONCAT") && same.contains("implode"), "Polars now plans the same-table IN otherwise:\n{same}");
+    let other = plan(&mut ctx, "SELECT COUNT(*) AS n FROM trades WHERE symbol IN (SELECT listed_symbol FROM listed)");
+    assert!(other.to_uppercase().contains("SEMI"), "semi_anti_join is built: IN over another table is a semi join:\n{other}");
+}

@@ -94,7 +94,7 @@ SELECT symbol, SUM(quantity) AS q FROM trades WHERE price > 100 GROUP BY symbol
 SELECT quantity % 10 AS bucket, COUNT(*) AS n FROM trades GROUP BY quantity % 10
 SELECT symbol, STDDEV(price) AS s FROM trades GROUP BY symbol
 SELECT symbol, MEDIAN(quantity) AS m FROM trades GROUP BY symbol
-SELECT symbol, FIRST(price) AS f FROM trades GROUP BY symbol
+SELECT symbol, MAX(trade_id) AS last_id, MIN(trade_id) AS first_id FROM trades GROUP BY symbol
 SELECT symbol, COUNT(*) AS n FROM trades_dir GROUP BY symbol
 SELECT sector, COUNT(*) AS n FROM symbols GROUP BY sector
 SELECT active, MIN(listed) AS first_listed FROM symbols GROUP BY active
@@ -257,7 +257,7 @@ SELECT LENGTH(symbol) AS n, COUNT(*) AS c FROM symbols GROUP BY LENGTH(symbol)
 SELECT sector, STRING_AGG(symbol, ',' ORDER BY symbol) AS members FROM symbols GROUP BY sector
 SELECT trade_id, LPAD(CAST(quantity AS VARCHAR), 5, '0') AS q FROM trades
 SELECT * FROM trades WHERE venue ILIKE 'x%'
-SELECT trade_id, REGEXP_MATCHES(venue, '^X.*S$') AS m FROM trades
+SELECT trade_id, venue ~ '^X.*S$' AS m FROM trades
 
 -- NULLs
 SELECT trade_id, COALESCE(venue, 'none') AS v FROM trades
