@@ -406,7 +406,7 @@ fn headlines(groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Vec<Strin
             }
             // The tuned baselines it was measured against, with the knobs that were set.
             let mut tuned: BTreeMap<&str, String> = BTreeMap::new();
-            for m in groups.values().flatten().filter(|m| m.workload == workload && m.role == Some(crate::model::Role::Tuned)) {
+            for m in groups.values().flatten().filter(|m| m.workload == workload && m.role == Some(crate::model::Role::Tuned) && m.counts()) {
                 let knobs: Vec<String> = m.knobs.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 tuned.insert(&m.variant, knobs.join(", "));
             }
