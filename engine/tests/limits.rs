@@ -70,8 +70,9 @@ async fn a_call_timeout_shortens_the_engine_limit_and_counts_the_wait_for_a_slot
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_in_memory_query_past_its_limit_is_cancelled() {
     let engine = Engine::builder().build().unwrap();
-    // A plan over a frame in memory that can only shrink runs on Polars' in-memory engine, with its cancel token.
-    let n = 3_000_000i64;
+    // A plan over a frame in memory (below the streaming threshold) that can only shrink runs on Polars' in-memory
+    // engine, with its cancel token.
+    let n = polaroid::plan::STREAMING_MIN_ROWS as i64 - 1;
     let df = df!("k" => (0..n).map(|i| (i * 7919) % 100_003).collect::<Vec<_>>(), "v" => (0..n).collect::<Vec<_>>()).unwrap();
     let plan = df
         .lazy()
