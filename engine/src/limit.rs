@@ -183,7 +183,17 @@ async fn watch_memory(limits: Weak<Limits>) {
 
 /// The process' resident memory (Linux: `VmRSS` in `/proc/self/status`); `None` where it cannot be read.
 pub fn resident_bytes() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: usize = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse().ok()?;
+    proc_kib("/proc/self/status", "VmRSS:")
+}
+
+/// The machine's memory (Linux: `MemTotal` in `/proc/meminfo`); `None` where it cannot be read.
+pub fn machine_memory_bytes() -> Option<usize> {
+    proc_kib("/proc/meminfo", "MemTotal:")
+}
+
+/// A `key: N kB` line of a /proc file, in bytes.
+fn proc_kib(path: &str, key: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let kib: usize = text.lines().find_map(|l| l.strip_prefix(key))?.split_whitespace().next()?.parse().ok()?;
     Some(kib * 1024)
 }

@@ -117,7 +117,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .memory_limit_bytes(match args.memory_limit_mib {
             Some(0) => None,
             Some(mib) => Some(mib << 20),
-            None => machine_memory_bytes().map(|b| b / 5 * 4),
+            None => polaroid::limit::machine_memory_bytes().map(|b| b / 5 * 4),
         })
         .build()?;
     let scheme = if tls.is_some() { "grpc+tls" } else { "grpc" };
@@ -148,13 +148,6 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 fn read(path: &PathBuf) -> anyhow::Result<String> {
     std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-/// The machine's memory (`MemTotal` in /proc/meminfo).
-fn machine_memory_bytes() -> Option<usize> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kib: usize = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:"))?.split_whitespace().next()?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 /// SIGTERM or Ctrl-C.
