@@ -22,8 +22,10 @@ PANIC_OR_COMPILE_ERROR = re.compile(r"panicked at|^error(\[E\d+\])?:", re.MULTIL
 
 
 def failures(nb: nbformat.NotebookNode, workdir: Path) -> list[str]:
-    """Executes every cell (on after a failure, to report them all); returns one line per failed cell."""
-    NotebookClient(nb, timeout=1800, kernel_name=KERNEL, allow_errors=True, resources={"metadata": {"path": str(workdir)}}).execute()
+    """Executes every cell (on after a failure, to report them all); returns one line per failed cell. The kernel's
+    first start on a machine compiles the prelude crate and its dependencies before it answers (init.evcxr), minutes
+    on 2 cores: nbclient's default startup_timeout of 60 s failed CI at c1e7d9a."""
+    NotebookClient(nb, timeout=1800, startup_timeout=1800, kernel_name=KERNEL, allow_errors=True, resources={"metadata": {"path": str(workdir)}}).execute()
     failed = []
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in cell.outputs if o.get("output_type") == "error"]
