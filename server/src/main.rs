@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand};
 use polaroid::Engine;
 use polaroid_server::{Options, serve};
 
+/// The server allocates with mimalloc, as every process of `polaroid-bench` does (the benchmark's `polaroid-flight`
+/// server included), so the server a user runs is the one measured: see docs/methodology.md, "The allocator".
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "polaroid-server", version, about = "The polaroid async engine behind Arrow Flight SQL", long_about = "\
 The polaroid async engine behind Arrow Flight SQL: SQL over Parquet tables (Polars' SQL, under the engine's \

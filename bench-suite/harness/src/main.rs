@@ -12,7 +12,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 /// Every process of the binary (runner, measurement processes, the feed) allocates with mimalloc, as Polars
-/// advises its Rust users to (a fast allocator; Polars' Python package ships one too): see docs/decisions.md.
+/// advises its Rust users to (a fast allocator; Polars' Python package ships one too): see docs/methodology.md, "The allocator".
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
