@@ -1,4 +1,5 @@
-//! The engine's one error type. Every variant names what to change; upstream errors are kept as sources.
+//! The engine's one error type. Every variant names what to change; upstream errors are kept as sources, never
+//! repeated in the message (print an error with its chain: `polaroid_results::error::chain`, or anyhow's `{:#}`).
 
 use std::time::Duration;
 
@@ -110,7 +111,7 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
     /// Reading through the object store failed.
-    #[error("{path}: object store: {source}")]
+    #[error("{path}: object store")]
     Store {
         /// The object.
         path: String,
@@ -119,7 +120,7 @@ pub enum Error {
         source: object_store::Error,
     },
     /// A local I/O operation failed.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: String,
@@ -128,7 +129,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Polars failed while executing a plan.
-    #[error("polars: {0}")]
+    #[error("polars")]
     Polars(#[from] PolarsError),
     /// A blocking Polars task panicked or was cancelled (a bug, reported instead of propagated as a panic).
     #[error("a Polars task did not complete: {0}")]

@@ -296,7 +296,10 @@ async fn apply(state: &Arc<IngestState>, permits: &Semaphore, pending: &mut Vec<
     match tokio::task::spawn_blocking(move || state2.apply(batch)).await {
         Ok(Ok(())) => {}
         // Building a frame from valid records cannot fail short of a bug; say so loudly rather than lose silently.
-        Ok(Err(e)) => eprintln!("polaroid ingest: a micro-batch of {n} records was not stored: {e}"),
+        Ok(Err(e)) => {
+            let cause = std::error::Error::source(&e).map(|c| format!(": {c}")).unwrap_or_default();
+            eprintln!("polaroid ingest: a micro-batch of {n} records was not stored: {e}{cause}")
+        }
         Err(e) => eprintln!("polaroid ingest: a micro-batch of {n} records was not stored: {e}"),
     }
     permits.add_permits(n);

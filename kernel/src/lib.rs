@@ -20,7 +20,7 @@ pub enum Error {
     #[error(transparent)]
     Results(#[from] polaroid_results::Error),
     /// The binary could not be started or read.
-    #[error("cannot run {binary}: {source}")]
+    #[error("cannot run {binary}")]
     Start {
         /// The binary.
         binary: PathBuf,
@@ -294,7 +294,7 @@ fn content(mime: &str, body: &str) -> String {
 fn show(text: Result<String>) {
     match text {
         Ok(t) => print!("{t}"),
-        Err(e) => eprintln!("error: cannot display this value: {e}"),
+        Err(e) => eprintln!("error: cannot display this value: {}", polaroid_results::error::chain(&e)),
     }
 }
 

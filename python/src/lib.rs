@@ -16,9 +16,9 @@ use polaroid_results::{RunResult, catalog, events, history, report, rows, table}
 
 create_exception!(_native, PolaroidError, PyException, "An error polaroid reports: the message says what to fix.");
 
-/// The one place a Rust error becomes a Python exception.
-fn err(e: impl std::fmt::Display) -> PyErr {
-    PolaroidError::new_err(e.to_string())
+/// The one place a Rust error becomes a Python exception: its message and each cause, once.
+fn err(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> PyErr {
+    PolaroidError::new_err(polaroid_results::error::chain(e.into().as_ref()))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
@@ -181,12 +181,14 @@ fn history_of(dir: PathBuf, command: &str) -> PyResult<(String, Vec<(String, Str
     Ok((r.fragment, r.charts, runs.len(), skipped))
 }
 
-/// Where the `polaroid-bench` binary is (`explicit`, `$POLAROID_BENCH_BIN`, `PATH`, `candidates`, the scripts'
-/// build); the error names every place looked at.
+/// Where a binary of polaroid is, `polaroid-bench` or `polaroid-server` (`explicit`, its environment variable,
+/// `PATH`, `candidates`, the scripts' build); the error names every place looked at.
 #[pyfunction]
-#[pyo3(signature = (explicit=None, candidates=Vec::new()))]
-fn locate(explicit: Option<PathBuf>, candidates: Vec<PathBuf>) -> PyResult<PathBuf> {
-    polaroid_results::binary::locate(explicit.as_deref(), &candidates).map_err(err)
+#[pyo3(signature = (explicit=None, candidates=Vec::new(), name="polaroid-bench"))]
+fn locate(explicit: Option<PathBuf>, candidates: Vec<PathBuf>, name: &str) -> PyResult<PathBuf> {
+    use polaroid_results::binary::{BENCH, SERVER};
+    let binary = [BENCH, SERVER].into_iter().find(|b| b.name == name).ok_or_else(|| err(format!("no polaroid binary is called '{name}'")))?;
+    binary.locate(explicit.as_deref(), &candidates).map_err(err)
 }
 
 /// The line a person reads for one `--progress jsonl` event (`None` for events with nothing to say).

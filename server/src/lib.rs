@@ -21,5 +21,5 @@ pub mod serve;
 pub mod service;
 pub mod status;
 
-pub use serve::{Options, Report, ServeError, serve};
+pub use serve::{Options, Report, ServeError, blocking_threads, runtime, serve};
 pub use service::Service;

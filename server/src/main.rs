@@ -57,6 +57,10 @@ struct ServeArgs {
     /// Queries executing at once, at most (the adaptive limit moves below it).
     #[arg(long, default_value_t = 8 * std::thread::available_parallelism().map_or(1, |n| n.get()))]
     max_concurrent_queries: usize,
+    /// Threads for the blocking part of calls (planning, conversions, Polars' runs). Default: twice
+    /// --max-concurrent-queries; each thread keeps its own allocator heap, so more cost memory at many clients.
+    #[arg(long)]
+    blocking_threads: Option<usize>,
     /// Queries waiting for a slot, at most; more get RESOURCE_EXHAUSTED.
     #[arg(long, default_value_t = 10_000)]
     queue_bound: usize,
@@ -98,11 +102,18 @@ fn parse_table(s: &str) -> Result<(String, String), String> {
 
 fn main() -> ExitCode {
     let Command::Serve(args) = Cli::parse().command;
-    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime starts");
+    let blocking = args.blocking_threads.unwrap_or_else(|| polaroid_server::blocking_threads(args.max_concurrent_queries));
+    let runtime = match polaroid_server::runtime(blocking) {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the server's runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", polaroid_results::error::chain(e.as_ref()));
             ExitCode::FAILURE
         }
     }

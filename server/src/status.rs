@@ -6,7 +6,7 @@ use tonic::Status;
 /// The status a client gets for an engine error: unknown data is NOT_FOUND, refusals under load RESOURCE_EXHAUSTED
 /// (with retry advice), a server shutting down UNAVAILABLE, bad input INVALID_ARGUMENT.
 pub fn from_engine(e: Error) -> Status {
-    let message = e.to_string();
+    let message = polaroid_results::error::chain(&e);
     match e {
         Error::NotFound { .. } | Error::UnknownHandle { .. } | Error::HandleExpired { .. } => Status::not_found(message),
         Error::Overloaded(_) => Status::resource_exhausted(format!("{message} (the server is busy: retry after a short backoff)")),

@@ -51,10 +51,10 @@ fn decode_in_child(binary: &Path, files: &[PathBuf], threads: usize) -> Result<f
     let child = crate::protocol::start(binary, &job, |cmd| {
         cmd.env("POLARS_MAX_THREADS", threads.to_string());
     }, |_| Ok(()))?;
-    let output = child.wait_with_output().map_err(|e| Error::Config(format!("calibration process {}: {e}", binary.display())))?;
+    let output = child.wait_with_output().map_err(crate::error::system(format!("calibration process {}", binary.display())))?;
     let text = String::from_utf8_lossy(&output.stdout);
     text.trim().parse().map_err(|_| {
-        Error::Config(format!("calibration process failed: {}", String::from_utf8_lossy(&output.stderr).trim()))
+        Error::Companion { what: format!("calibration process failed: {}", String::from_utf8_lossy(&output.stderr).trim()), source: None }
     })
 }
 
@@ -110,17 +110,16 @@ pub fn decode_throughput(files: &[PathBuf]) -> Result<f64> {
 /// Drops the page cache and checks with `fincore` that none of `files` is still cached.
 pub fn drop_page_cache(files: &[PathBuf]) -> Result<()> {
     let _ = Command::new("sync").status();
-    std::fs::write("/proc/sys/vm/drop_caches", "3").map_err(|e| {
-        Error::Config(format!("--cold needs root: cannot write /proc/sys/vm/drop_caches ({e}); run without --cold for a warm-cache run"))
-    })?;
+    std::fs::write("/proc/sys/vm/drop_caches", "3")
+        .map_err(crate::error::system("--cold needs root to write /proc/sys/vm/drop_caches; run without --cold for a warm-cache run"))?;
     let output = Command::new("fincore")
         .args(["--bytes", "--noheadings", "--output", "RES"])
         .args(files)
         .output()
-        .map_err(|e| Error::Config(format!("--cold verifies the drop with fincore (util-linux), which cannot run: {e}")))?;
+        .map_err(crate::error::system("--cold verifies the drop with fincore (util-linux), which cannot run"))?;
     let resident: u64 = String::from_utf8_lossy(&output.stdout).lines().filter_map(|l| l.trim().parse::<u64>().ok()).sum();
     if !output.status.success() || resident > 0 {
-        return Err(Error::Config(format!(
+        return Err(Error::InvalidOption(format!(
             "the page cache drop was not verified: fincore reports {resident} bytes of the dataset still cached; run without --cold"
         )));
     }

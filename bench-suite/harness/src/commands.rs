@@ -142,7 +142,7 @@ fn verdict(result: polaroid_bench::Result<(polaroid_results::compare::Comparison
 
 /// A comparison that cannot be made: exit 2.
 fn refused(e: anyhow::Error) -> ExitCode {
-    eprintln!("error: {e:#}");
+    eprintln!("error: {}", polaroid_results::error::chain(e.as_ref()));
     ExitCode::from(2)
 }
 

@@ -61,7 +61,7 @@ impl Recipe {
             "lz4" => ParquetCompression::Lz4Raw,
             "uncompressed" => ParquetCompression::Uncompressed,
             other => {
-                return Err(Error::Config(format!(
+                return Err(Error::InvalidOption(format!(
                     "unknown compression '{other}'; use one of zstd, snappy, lz4, uncompressed"
                 )));
             }
@@ -119,7 +119,7 @@ pub fn ensure(recipe: &Recipe, data_dir: &Path) -> Result<(Dataset, Provisioned)
 /// Generates the dataset into `dir` (replacing what is there) and writes its manifest.
 pub fn generate(recipe: &Recipe, dir: &Path) -> Result<Dataset> {
     if recipe.files == 0 || recipe.rows_per_file == 0 || recipe.symbols == 0 || recipe.row_group_rows == 0 {
-        return Err(Error::Config("a dataset needs at least one file, row, symbol and row per row group".into()));
+        return Err(Error::InvalidOption("a dataset needs at least one file, row, symbol and row per row group".into()));
     }
     let codec = recipe.codec()?;
     if dir.exists() {

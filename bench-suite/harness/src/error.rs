@@ -1,5 +1,6 @@
 //! The harness's one error type. Variants carry the context a user needs to fix the problem; upstream errors are
-//! kept as sources.
+//! kept as sources, and a message never repeats its source (printers walk the chain once:
+//! `polaroid_results::error::chain`).
 
 use std::path::PathBuf;
 
@@ -35,7 +36,7 @@ pub enum Error {
         path: PathBuf,
     },
     /// The result file cannot be written.
-    #[error("cannot write results to {}: {source}; choose a writable path with --out", path.display())]
+    #[error("cannot write results to {}; choose a writable path with --out", path.display())]
     Unwritable {
         /// The path.
         path: PathBuf,
@@ -97,14 +98,87 @@ pub enum Error {
         /// What the checker found.
         what: String,
     },
-    /// An invalid option value.
+    /// An option's value, or a combination of options, that cannot be used; the message names the option.
     #[error("{0}")]
-    Config(String),
+    InvalidOption(String),
+    /// Input data the workloads cannot use (no rows, no symbols, a trade with a missing value).
+    #[error("{0}")]
+    BadData(String),
+    /// A call to the operating system failed: starting a process, runtime or thread, listening, setting a limit.
+    #[error("{doing}")]
+    System {
+        /// What was being done, phrased as what failed (`cannot start the feed's runtime`).
+        doing: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A companion process of a run (the S3 server, the tick feed, the Flight SQL server, a calibration process)
+    /// failed or said something the harness cannot use.
+    #[error("{what}")]
+    Companion {
+        /// What failed, with what the process said when that is all there is.
+        what: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// Reading through the S3 server failed.
+    #[error("{what}")]
+    Remote {
+        /// The request or set-up step.
+        what: String,
+        /// The object store's error.
+        #[source]
+        source: object_store::Error,
+    },
+    /// The tick feed could not be reached.
+    #[error("cannot connect to the tick feed at {url} after {attempts} attempts; is `polaroid-bench feed` running there?")]
+    FeedUnreachable {
+        /// The feed's URL.
+        url: String,
+        /// Connection attempts made.
+        attempts: u32,
+        /// The last attempt's error.
+        #[source]
+        source: Box<tokio_tungstenite::tungstenite::Error>,
+    },
+    /// The Flight SQL server refused a request of the `polaroid-flight` variant.
+    #[error("{what}: the server answered {code}: {message}")]
+    Server {
+        /// The request.
+        what: String,
+        /// The gRPC status code.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The Flight SQL server process could not serve.
+    #[error("the Flight SQL server")]
+    Serve(#[from] polaroid_server::ServeError),
+    /// A task or thread of a measured engine ended without its answer (it panicked or was cancelled).
+    #[error("{what}")]
+    Task {
+        /// The task.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// Latency histograms that cannot be merged.
+    #[error("merging latency histograms")]
+    Histogram(#[from] hdrhistogram::errors::AdditionError),
+    /// The `mock-fail` test double's scripted failure.
+    #[error("mock-fail: scripted failure")]
+    Scripted,
+    /// A broken invariant between the harness' own parts: a bug, reported rather than a panic.
+    #[error("internal error (a bug in polaroid-bench, please report it): {0}")]
+    Internal(String),
     /// Polars failed.
-    #[error("polars: {0}")]
+    #[error("polars")]
     Polars(#[from] polars::error::PolarsError),
     /// The polaroid engine failed.
-    #[error("polaroid engine: {0}")]
+    #[error("polaroid engine")]
     Engine(#[from] polaroid::Error),
     /// File-system error with the path involved.
     #[error("{action} {}", path.display())]
@@ -121,7 +195,7 @@ pub enum Error {
     #[error(transparent)]
     Results(#[from] polaroid_results::Error),
     /// JSON error in an internal message.
-    #[error("json: {0}")]
+    #[error("json")]
     Json(#[from] serde_json::Error),
 }
 
@@ -129,4 +203,15 @@ pub enum Error {
 pub(crate) fn io_err(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.into();
     move |source| Error::Io { action, path, source }
+}
+
+/// Attaches what was being done to an operating system error.
+pub(crate) fn system(doing: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let doing = doing.into();
+    move |source| Error::System { doing, source }
+}
+
+/// An internal error: a part of the harness broke an invariant another relies on.
+pub(crate) fn internal(what: impl Into<String>) -> Error {
+    Error::Internal(what.into())
 }

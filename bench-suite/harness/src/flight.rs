@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Child;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 const URL_PREFIX: &str = "POLAROID-FLIGHT ";
 /// How long the server may take to load the file and start listening.
@@ -20,7 +20,10 @@ const START_TIMEOUT: Duration = Duration::from_secs(300);
 /// a queue that never refuses), serving `file` as `trades` on a free loopback port until its parent goes away.
 pub fn server_main(file: &Path) -> Result<()> {
     crate::probe::die_with_parent();
-    let runtime = crate::engines::runtime()?;
+    // The runtime polaroid-server's binary runs on, sized for the engine's default admission bound.
+    let max_concurrent = polaroid::Config::default().max_concurrent_queries;
+    let runtime = polaroid_server::runtime(polaroid_server::blocking_threads(max_concurrent))
+        .map_err(crate::error::system("cannot start the Flight SQL server's runtime"))?;
     runtime.block_on(async {
         let engine = polaroid::Engine::builder()
             .queue_bound(1 << 16)
@@ -34,8 +37,7 @@ pub fn server_main(file: &Path) -> Result<()> {
             ..polaroid_server::Options::default()
         };
         polaroid_server::serve(engine, options, |addr| println!("{URL_PREFIX}grpc://{addr}"), std::future::pending())
-            .await
-            .map_err(|e| Error::Config(format!("the Flight SQL server: {e}")))?;
+            .await?;
         Ok(())
     })
 }

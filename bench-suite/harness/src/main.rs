@@ -27,7 +27,7 @@ fn main() -> ExitCode {
             ExitCode::from(INTERRUPTED)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", polaroid_results::error::chain(e.as_ref()));
             ExitCode::from(1)
         }
     }

@@ -55,7 +55,7 @@ pub fn start_announced(binary: &Path, job: &Job, what: &str, prefix: &str, timeo
     let mut child = start(binary, job, |cmd| {
         cmd.stderr(Stdio::inherit());
     }, |_| Ok(()))
-    .map_err(|e| Error::Config(format!("cannot start the {what} process: {e}")))?;
+    .map_err(|e| Error::Companion { what: format!("cannot start the {what} process"), source: Some(Box::new(e)) })?;
     let stdout = child.stdout.take().expect("stdout was piped");
     let (tx, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -76,7 +76,7 @@ pub fn start_announced(binary: &Path, job: &Job, what: &str, prefix: &str, timeo
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(Error::Config(format!("the {what} process exited or did not start listening (its error is above)")));
+                return Err(Error::Companion { what: format!("the {what} process exited or did not start listening (its error is above)"), source: None });
             }
         }
     }
@@ -88,7 +88,7 @@ pub fn start(binary: &Path, job: &Job, configure: impl FnOnce(&mut Command), bef
     let mut cmd = Command::new(binary);
     cmd.arg(SUBCOMMAND).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     configure(&mut cmd);
-    let mut child = cmd.spawn().map_err(|e| Error::Config(format!("cannot start {} {SUBCOMMAND}: {e}", binary.display())))?;
+    let mut child = cmd.spawn().map_err(crate::error::system(format!("cannot start {} {SUBCOMMAND}", binary.display())))?;
     let kill = |child: &mut Child| {
         let _ = child.kill();
         let _ = child.wait();
@@ -99,7 +99,7 @@ pub fn start(binary: &Path, job: &Job, configure: impl FnOnce(&mut Command), bef
     }
     let mut stdin = child.stdin.take().expect("stdin was piped");
     let written = serde_json::to_vec(job).map_err(Error::from).and_then(|bytes| {
-        stdin.write_all(&bytes).and_then(|_| stdin.flush()).map_err(|e| Error::Config(format!("cannot send the job to the worker: {e}")))
+        stdin.write_all(&bytes).and_then(|_| stdin.flush()).map_err(crate::error::system("cannot send the job to the worker"))
     });
     drop(stdin);
     if let Err(e) = written {
@@ -112,7 +112,7 @@ pub fn start(binary: &Path, job: &Job, configure: impl FnOnce(&mut Command), bef
 /// Finds the `polaroid-bench` binary for the worker processes (see [`polaroid_results::binary::locate`], shared
 /// with every front end).
 pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
-    polaroid_results::binary::locate(explicit, &[]).map_err(|e| Error::Config(e.to_string()))
+    Ok(polaroid_results::binary::locate(explicit, &[])?)
 }
 
 /// How a workload is measured at a given size.

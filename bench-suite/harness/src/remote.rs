@@ -47,7 +47,7 @@ impl RemoteStore {
             .thread_name("remote-store")
             .enable_all()
             .build()
-            .map_err(|e| Error::Config(format!("cannot start the object store client's runtime: {e}")))?;
+            .map_err(crate::error::system("cannot start the object store client's runtime"))?;
         let store = AmazonS3Builder::new()
             .with_endpoint(endpoint)
             .with_allow_http(true)
@@ -56,7 +56,7 @@ impl RemoteStore {
             .with_access_key_id(ACCESS_KEY)
             .with_secret_access_key(SECRET_KEY)
             .build()
-            .map_err(|e| Error::Config(format!("cannot configure the S3 client for {endpoint}: {e}")))?;
+            .map_err(|source| Error::Remote { what: format!("cannot configure the S3 client for {endpoint}"), source })?;
         Ok(RemoteStore { endpoint: endpoint.to_string(), latency, store: Arc::new(store), runtime })
     }
 
@@ -92,6 +92,6 @@ impl RemoteStore {
         let key = key(path);
         self.runtime
             .block_on(async move { store.get(&key).await?.bytes().await })
-            .map_err(|e| Error::Config(format!("GET {} from the S3 server failed: {e}", path.display())))
+            .map_err(|source| Error::Remote { what: format!("GET {} from the S3 server failed", path.display()), source })
     }
 }

@@ -56,9 +56,9 @@ impl S3Server {
         let dir = files
             .first()
             .and_then(|f| f.parent())
-            .ok_or_else(|| Error::Config("the S3 server needs at least one input file".into()))?;
+            .ok_or_else(|| Error::BadData("the S3 server needs at least one input file".into()))?;
         if let Some(other) = files.iter().find(|f| f.parent() != Some(dir)) {
-            return Err(Error::Config(format!(
+            return Err(Error::BadData(format!(
                 "the S3 server serves one directory, but {} is not in {}",
                 other.display(),
                 dir.display()
@@ -77,7 +77,7 @@ impl S3Server {
         for file in files {
             write_object_record(&root, file)?;
         }
-        let fs = s3s_fs::FileSystem::new(&root).map_err(|e| Error::Config(format!("the S3 server cannot serve {}: {e:?}", root.display())))?;
+        let fs = s3s_fs::FileSystem::new(&root).map_err(|e| Error::Companion { what: format!("the S3 server cannot serve {}: {e:?}", root.display()), source: None })?;
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
@@ -87,11 +87,11 @@ impl S3Server {
             .thread_name("s3-server")
             .enable_all()
             .build()
-            .map_err(|e| Error::Config(format!("cannot start the S3 server's runtime: {e}")))?;
+            .map_err(crate::error::system("cannot start the S3 server's runtime"))?;
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))
-            .map_err(|e| Error::Config(format!("the S3 server cannot listen on 127.0.0.1: {e}")))?;
-        let addr = listener.local_addr().map_err(|e| Error::Config(format!("S3 server socket: {e}")))?;
+            .map_err(crate::error::system("the S3 server cannot listen on 127.0.0.1"))?;
+        let addr = listener.local_addr().map_err(crate::error::system("the S3 server's socket has no address"))?;
         let requests = Arc::new(AtomicU64::new(0));
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let counter = requests.clone();
@@ -134,7 +134,7 @@ impl S3Server {
                 // Connections still open end with the runtime.
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
-            .map_err(|e| Error::Config(format!("cannot start the S3 server's thread: {e}")))?;
+            .map_err(crate::error::system("cannot start the S3 server's thread"))?;
         Ok(S3Server { endpoint: format!("http://{addr}"), requests, in_flight, stop: Some(stop), thread: Some(thread) })
     }
 

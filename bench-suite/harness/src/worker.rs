@@ -28,7 +28,7 @@ pub fn main() -> i32 {
     match done {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("polaroid-bench worker: {}", crate::measure::child::error_chain(&e));
+            eprintln!("polaroid-bench worker: {}", polaroid_results::error::chain(&e));
             1
         }
     }

@@ -1,4 +1,9 @@
-//! Errors of the result crate: reading, writing and validating result documents.
+//! Errors of the result crate: reading, writing and validating result documents; and [`chain`], how every polaroid
+//! front end prints an error.
+//!
+//! The rule every polaroid crate follows: an error's message says what went wrong and what to change, and never
+//! repeats its cause; the cause is its `source()`. A printer walks the chain once, with [`chain`] (the CLIs, the
+//! server's statuses, the Python module, the kernel).
 
 use std::path::PathBuf;
 
@@ -52,13 +57,17 @@ pub enum Error {
         /// The backend's error.
         message: String,
     },
-    /// The `polaroid-bench` binary is nowhere `binary::locate` looked.
-    #[error(
-        "cannot find the polaroid-bench binary; looked at: {tried}. Build it with `scripts/bench --version` in the polaroid repository (or `cargo build --release -p polaroid-bench`), install the polaroid-bench wheel, or set $POLAROID_BENCH_BIN"
-    )]
+    /// A binary is nowhere `binary::Binary::locate` looked.
+    #[error("cannot find the {name} binary; looked at: {tried}. {how_to_get}, or set ${env_var}")]
     BinaryNotFound {
+        /// The binary's name.
+        name: &'static str,
         /// Every place looked at, `; `-separated.
         tried: String,
+        /// How to get one.
+        how_to_get: &'static str,
+        /// The environment variable that names it.
+        env_var: &'static str,
     },
     /// A directory with no readable result file.
     #[error("no result files (*.json or *.json.gz written by `polaroid-bench run`) in {}{}", dir.display(), if skipped.is_empty() { String::new() } else { format!("; skipped: {skipped}") })]
@@ -68,4 +77,42 @@ pub enum Error {
         /// Files that were not results, with the reason, `; `-separated.
         skipped: String,
     },
+}
+
+/// An error and its causes on one line, `what: cause: cause's cause` (as anyhow's `{:#}` prints it), leaving out a
+/// cause whose text the line already holds (some upstream errors print their source and also return it).
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !said.is_empty() && !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] Middle);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("middle says {0}")]
+    struct Middle(#[source] std::io::Error);
+
+    #[test]
+    fn a_chain_prints_each_cause_once() {
+        let e = Outer(Middle(std::io::Error::other("disk full")));
+        // Middle prints its source and returns it: the io error appears once.
+        assert_eq!(chain(&e), "outer: middle says disk full");
+        let e = Error::Io { action: "read", path: "r.json".into(), source: std::io::Error::other("no such file") };
+        assert_eq!(chain(&e), "cannot read result file r.json: no such file");
+    }
 }

@@ -82,7 +82,7 @@ impl Engine for MockEngine {
                 std::thread::sleep(Duration::from_secs(3600));
                 answer(1.0)
             }
-            MockBehavior::Fail => Err(Error::Config("mock-fail: scripted failure".into())),
+            MockBehavior::Fail => Err(Error::Scripted),
         }
     }
 }

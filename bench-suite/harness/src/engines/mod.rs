@@ -166,7 +166,7 @@ where
     let per_connection = &per_connection;
     let results: Vec<Result<_>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..session.connections).map(|conn| scope.spawn(move || per_connection(conn))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Config("a feed connection thread panicked".into())))).collect()
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(crate::error::internal("a feed connection thread panicked")))).collect()
     });
     let mut out = Ingested::empty();
     for r in results {

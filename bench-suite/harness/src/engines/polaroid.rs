@@ -75,7 +75,7 @@ impl PolaroidEngine {
     fn parts(&self) -> Result<(&tokio::runtime::Runtime, &AsyncEngine)> {
         match (&self.runtime, &self.engine) {
             (Some(rt), Some(engine)) => Ok((rt, engine)),
-            _ => Err(Error::Config(format!("{}: prepare was not called", self.kind().name()))),
+            _ => Err(crate::error::internal(format!("{}: prepare was not called", self.kind().name()))),
         }
     }
 
@@ -85,7 +85,7 @@ impl PolaroidEngine {
         if let Some(h) = slot.as_ref() {
             return Ok(h.clone());
         }
-        let path = input.files.first().ok_or_else(|| Error::Config("no input file".into()))?.display().to_string();
+        let path = input.files.first().ok_or_else(|| Error::BadData("no input file".into()))?.display().to_string();
         let h = match self.mode {
             PolaroidMode::LimitOnly => rt.block_on(engine.scan(&path))?,
             PolaroidMode::Full | PolaroidMode::CacheOnly => rt.block_on(engine.read_parquet(&path, None))?,
@@ -101,7 +101,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .thread_name("polaroid")
         .enable_all()
         .build()
-        .map_err(|e| Error::Config(format!("cannot start a Tokio runtime: {e}")))
+        .map_err(crate::error::system("cannot start a Tokio runtime"))
 }
 
 /// What the engine reads the files as: their keys in the S3 server's bucket, or local paths.
@@ -235,7 +235,7 @@ async fn ingest(session: &FeedSession) -> Result<Ingested> {
     }
     let mut connections = ConnStats::total();
     while let Some(joined) = tasks.join_next().await {
-        let stats = joined.map_err(|e| Error::Config(format!("a feed connection task failed: {e}")))??;
+        let stats = joined.map_err(|source| Error::Task { what: "a feed connection task", source })??;
         connections.merge(&stats);
     }
     engine.flush().await?;

@@ -53,7 +53,7 @@ impl Engine for FlightEngine {
         let clients = runtime.block_on(async {
             let mut clients = Vec::with_capacity(CONNECTIONS);
             for _ in 0..CONNECTIONS {
-                clients.push(Client::connect(&url, None).await.map_err(|s| Error::Config(format!("connecting to {url}: {}", s.message())))?);
+                clients.push(Client::connect(&url, None).await.map_err(|s| server_err(format!("connecting to {url}"), s.code(), s.message()))?);
             }
             Ok::<_, Error>(clients)
         })?;
@@ -64,11 +64,11 @@ impl Engine for FlightEngine {
 
     fn execute(&self, _input: &Input, op: &Op) -> Result<Output> {
         let Op::Query(query) = op else { return Err(unsupported(EngineKind::PolaroidFlight, op)) };
-        let runtime = self.runtime.as_ref().ok_or_else(|| Error::Config("polaroid-flight: prepare was not called".into()))?;
+        let runtime = self.runtime.as_ref().ok_or_else(|| crate::error::internal("polaroid-flight: prepare was not called"))?;
         let mut client = self.clients[self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len()].clone();
         let df = runtime
             .block_on(client.sql(&sql(query)))
-            .map_err(|s| Error::Config(format!("polaroid-flight: the server answered {:?}: {}", s.code(), s.message())))?;
+            .map_err(|s| server_err("polaroid-flight: a query".into(), s.code(), s.message()))?;
         Ok(Output::Frames(vec![df]))
     }
 
@@ -91,4 +91,9 @@ impl Engine for FlightEngine {
         }
         figures
     }
+}
+
+/// A status of the Flight SQL server as the harness' error.
+fn server_err(what: String, code: impl std::fmt::Debug, message: &str) -> Error {
+    Error::Server { what, code: format!("{code:?}"), message: message.to_string() }
 }

@@ -6,7 +6,7 @@
 use polars::prelude::{DataFrame, Engine as PolarsExecution, IntoLazy};
 
 use crate::engines::{Engine, EngineKind, Input, Op, Output, concat, read_eager, unsupported};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One frame in memory, shared by every request, queried on one Polars execution.
 pub struct PolarsSharedEngine {
@@ -34,7 +34,7 @@ impl Engine for PolarsSharedEngine {
     fn execute(&self, _input: &Input, op: &Op) -> Result<Output> {
         match op {
             Op::Query(q) => {
-                let frame = self.frame.clone().ok_or_else(|| Error::Config(format!("{}: prepare was not called", self.kind.name())))?;
+                let frame = self.frame.clone().ok_or_else(|| crate::error::internal(format!("{}: prepare was not called", self.kind.name())))?;
                 let df = q.plan(frame.lazy()).collect_with_engine(self.execution)?.unwrap_single();
                 Ok(Output::Frames(vec![df]))
             }

@@ -25,7 +25,7 @@ impl Engine for TransportCeilingEngine {
 
     fn execute(&self, _input: &Input, op: &Op) -> Result<Output> {
         let Op::Ingest(session) = op else { return Err(unsupported(EngineKind::TransportCeiling, op)) };
-        let runtime = self.runtime.as_ref().ok_or_else(|| Error::Config("transport-ceiling: prepare() was not called".into()))?;
+        let runtime = self.runtime.as_ref().ok_or_else(|| crate::error::internal("transport-ceiling: prepare() was not called"))?;
         runtime.block_on(session_of(session)).map(Output::Ingested)
     }
 }
@@ -51,7 +51,7 @@ async fn session_of(session: &FeedSession) -> Result<Ingested> {
     }
     let mut out = Ingested::empty();
     while let Some(joined) = tasks.join_next().await {
-        let (stats, visibility, seqs) = joined.map_err(|e| Error::Config(format!("a feed connection task failed: {e}")))??;
+        let (stats, visibility, seqs) = joined.map_err(|source| Error::Task { what: "a feed connection task", source })??;
         out.connections.merge(&stats);
         out.visibility.merge(&visibility);
         out.seqs.extend(seqs);

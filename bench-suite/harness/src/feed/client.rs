@@ -128,7 +128,7 @@ where
             Err(e) => {
                 failures += 1;
                 if failures >= RECONNECT_ATTEMPTS {
-                    return Err(feed_err(&url, failures, &e));
+                    return Err(feed_err(&url, failures, e));
                 }
                 tokio::time::sleep(backoff(failures)).await;
                 continue;
@@ -184,14 +184,14 @@ pub fn consume_blocking(
             Err(e) => {
                 failures += 1;
                 if failures >= RECONNECT_ATTEMPTS {
-                    return Err(feed_err(&url, failures, &e));
+                    return Err(feed_err(&url, failures, e));
                 }
                 std::thread::sleep(backoff(failures));
                 continue;
             }
         };
         if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_mut() {
-            s.set_read_timeout(idle).map_err(|e| Error::Config(format!("feed {url}: cannot set a read timeout: {e}")))?;
+            s.set_read_timeout(idle).map_err(crate::error::system(format!("feed {url}: cannot set a read timeout")))?;
             let _ = s.set_nodelay(true);
         }
         if connected_once {
@@ -227,10 +227,8 @@ fn backoff(attempt: u32) -> Duration {
     RECONNECT_BACKOFF.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(RECONNECT_MAX_BACKOFF)
 }
 
-fn feed_err(url: &str, attempts: u32, e: &tungstenite::Error) -> Error {
-    Error::Config(format!(
-        "cannot connect to the tick feed at {url} after {attempts} attempts: {e}; is `polaroid-bench feed` running there?"
-    ))
+fn feed_err(url: &str, attempts: u32, e: tungstenite::Error) -> Error {
+    Error::FeedUnreachable { url: url.to_string(), attempts, source: Box::new(e) }
 }
 
 #[cfg(test)]

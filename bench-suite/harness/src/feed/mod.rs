@@ -87,7 +87,7 @@ pub fn load_ticks(files: &[impl AsRef<Path>], limit: u64) -> Result<Vec<FeedTick
         let quantity = df.column("quantity")?.i64()?.clone();
         let side = df.column("side")?.str()?.clone();
         for i in 0..take {
-            let missing = |c: &str| Error::Config(format!("{}: row {i} has a null {c}; the feed needs complete trades", path.display()));
+            let missing = |c: &str| Error::BadData(format!("{}: row {i} has a null {c}; the feed needs complete trades", path.display()));
             ticks.push(FeedTick {
                 seq: ticks.len() as u64,
                 symbol: symbol.get(i).ok_or_else(|| missing("symbol"))?.to_string(),

@@ -27,17 +27,15 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 pub fn feed_main(options: &FeedOptions, on_listening: impl FnOnce(&str)) -> Result<FeedUsage> {
     let ticks = load_ticks(&options.files, options.ticks.unwrap_or(u64::MAX))?;
     if ticks.is_empty() {
-        return Err(Error::Config("the feed has no trades to send: the input has no rows (or --ticks 0)".into()));
+        return Err(Error::BadData("the feed has no trades to send: the input has no rows (or --ticks 0)".into()));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Config(format!("cannot start the feed's runtime: {e}")))?;
+        .map_err(crate::error::system("cannot start the feed's runtime"))?;
     let sessions = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await.map_err(|e| {
-            Error::Config(format!("the feed cannot listen on 127.0.0.1:{}: {e}; pick another --port", options.port))
-        })?;
-        let addr = listener.local_addr().map_err(|e| Error::Config(format!("feed socket: {e}")))?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await.map_err(crate::error::system(format!("the feed cannot listen on 127.0.0.1:{}; pick another --port", options.port)))?;
+        let addr = listener.local_addr().map_err(crate::error::system("the feed's socket has no address"))?;
         on_listening(&format!("ws://{addr}/feed"));
         serve(listener, &ticks, options.config.clone()).await
     })?;

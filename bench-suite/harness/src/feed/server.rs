@@ -42,10 +42,10 @@ type Partition = Vec<(u64, String)>;
 /// Serves sessions on `listener` until `config.sessions` have been served. Returns the number served.
 pub async fn serve(listener: TcpListener, ticks: &[FeedTick], config: FeedConfig) -> Result<u64> {
     if config.connections == 0 {
-        return Err(Error::Config("the feed needs at least 1 connection (--connections)".into()));
+        return Err(Error::InvalidOption("the feed needs at least 1 connection (--connections)".into()));
     }
     if config.rate_per_s.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
-        return Err(Error::Config("--rate must be a positive number of ticks per second".into()));
+        return Err(Error::InvalidOption("--rate must be a positive number of ticks per second".into()));
     }
     let c = config.connections;
     let mut parts: Vec<Partition> = vec![Vec::new(); c];

@@ -16,7 +16,7 @@ pub fn measure_main(spec: &ChildSpec) -> i32 {
     let line = match measure(spec) {
         Ok(report) => format!("{REPORT_PREFIX}{}", serde_json::to_string(&report).expect("reports serialize")),
         Err(e) => {
-            let failure = ChildFailure { unsupported: matches!(e, Error::Unsupported { .. }), message: error_chain(&e) };
+            let failure = ChildFailure { unsupported: matches!(e, Error::Unsupported { .. }), message: polaroid_results::error::chain(&e) };
             format!("{FAILURE_PREFIX}{}", serde_json::to_string(&failure).expect("failures serialize"))
         }
     };
@@ -54,19 +54,7 @@ fn set_address_space_limit(bytes: u64) -> Result<()> {
     // SAFETY: setrlimit reads a valid rlimit struct from a live local.
     let r = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
     if r != 0 {
-        return Err(Error::Config(format!("cannot set RLIMIT_AS: {}", std::io::Error::last_os_error())));
+        return Err(Error::System { doing: "cannot set RLIMIT_AS".into(), source: std::io::Error::last_os_error() });
     }
     Ok(())
-}
-
-/// An error and its sources, one per line segment, as `{:#}` would print with anyhow.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

@@ -88,7 +88,7 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
         cmd.envs(env);
     };
     let mut child = crate::protocol::start(binary, &job, configure, |pid| cap.attach(pid)).map_err(|e| match e {
-        Error::Config(message) => child_err(message),
+        e @ Error::System { .. } => child_err(polaroid_results::error::chain(&e)),
         other => other,
     })?;
     let pid = child.id();

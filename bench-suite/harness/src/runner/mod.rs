@@ -61,7 +61,7 @@ pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
 /// measurement and carry the same interleaving id, so `compare` pairs their processes. `options.out` is unused.
 pub fn run_interleaved(options: &RunOptions, base: Side, new: Side, observer: &dyn Observer) -> Result<(RunResult, RunResult)> {
     if base.out == new.out {
-        return Err(Error::Config(format!("the two sides would write the same file {}; give them different names", base.out.display())));
+        return Err(Error::InvalidOption(format!("the two sides would write the same file {}; give them different names", base.out.display())));
     }
     let id = format!("{}-{}", provenance::now(), std::process::id());
     let mut results = run_sides(options, &[base, new], Some(&id), observer)?;
@@ -314,7 +314,7 @@ fn measure_one(
             let requests = serde_json::to_value(concurrent_query::request_pool(dataset, options.seed)?)?;
             let server = match item.engine {
                 EngineKind::PolaroidFlight => {
-                    let file = dataset.files.first().ok_or_else(|| Error::Config("concurrent-query: the dataset has no file".into()))?;
+                    let file = dataset.files.first().ok_or_else(|| Error::BadData("concurrent-query: the dataset has no file".into()))?;
                     let process = FlightProcess::spawn(binary, file)?;
                     let url = process.url.clone();
                     flight = Some(process);

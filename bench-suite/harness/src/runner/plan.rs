@@ -161,19 +161,19 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
         None => default_data_dir(),
     };
     if options.runs == Some(0) {
-        return Err(Error::Config("--runs must be at least 1".into()));
+        return Err(Error::InvalidOption("--runs must be at least 1".into()));
     }
     if options.processes == Some(0) {
-        return Err(Error::Config("--processes must be at least 1 (2 or more for `compare` to test a change)".into()));
+        return Err(Error::InvalidOption("--processes must be at least 1 (2 or more for `compare` to test a change)".into()));
     }
     if let Some((variant, fraction)) = &options.inject_slowdown {
         EngineKind::from_name(variant)?;
         if !(*fraction > 0.0 && *fraction < 10.0) {
-            return Err(Error::Config(format!("--inject-slowdown needs a fraction in (0, 10), got {fraction}")));
+            return Err(Error::InvalidOption(format!("--inject-slowdown needs a fraction in (0, 10), got {fraction}")));
         }
     }
     if options.clients.as_ref().is_some_and(|c| c.is_empty() || c.contains(&0)) {
-        return Err(Error::Config("--clients needs one or more client counts, each at least 1".into()));
+        return Err(Error::InvalidOption("--clients needs one or more client counts, each at least 1".into()));
     }
     let user = options.input.as_deref().map(data::user_dataset).transpose()?;
 

@@ -17,7 +17,7 @@ use polaroid_results::Work;
 
 use crate::data::Recipe;
 use crate::engines::{Engine, EngineKind, Input, Op};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::plans::AGGREGATE_COLUMNS;
 use crate::workloads::{ChildReport, ChildSpec, Params, Settings, Size, TaskDef, Workload, safety_cap, time_iterations, work_of};
 
@@ -70,7 +70,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
     let (op, columns) = match spec.task.as_str() {
         "load-all" => (Op::LoadAll, None),
         "vwap" => (Op::Vwap, Some(&AGGREGATE_COLUMNS[..])),
-        other => return Err(Error::Config(format!("batch-read has no task '{other}'"))),
+        other => return Err(crate::error::internal(format!("batch-read has no task '{other}'"))),
     };
     let work: Work = work_of(input, spec.dataset_rows, columns)?;
     time_iterations(spec, engine, input, &op, work)

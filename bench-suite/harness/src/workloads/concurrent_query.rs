@@ -88,7 +88,7 @@ pub fn request_pool(dataset: &Dataset, seed: u64) -> Result<Vec<Query>> {
         }
     };
     if symbols.is_empty() {
-        return Err(Error::Config(format!("dataset {} has no symbols to query", dataset.info.name)));
+        return Err(Error::BadData(format!("dataset {} has no symbols to query", dataset.info.name)));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4552_4945_53);
     let pool = (0..POOL_SIZE)
@@ -106,12 +106,12 @@ pub fn request_pool(dataset: &Dataset, seed: u64) -> Result<Vec<Query>> {
 
 fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {
     let Extra::Requests { requests, .. } = &spec.extra else {
-        return Err(Error::Config("concurrent-query: the job carries no request pool".into()));
+        return Err(crate::error::internal("concurrent-query: the job carries no request pool"));
     };
     let pool: Vec<Query> = serde_json::from_value(requests.clone())?;
     let clients = spec.params.clients.unwrap_or(1) as usize;
     if pool.is_empty() || clients == 0 {
-        return Err(Error::Config("concurrent-query needs a request pool and at least one client".into()));
+        return Err(crate::error::internal("concurrent-query needs a request pool and at least one client"));
     }
     // Answer check: every distinct request once, untimed; the digest combines their digests in pool order.
     let mut digests = Vec::new();
@@ -138,7 +138,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
     for run in 0..spec.settings.runs {
         let result = closed_loop(engine, input, &pool, clients, duration, spec.seed ^ run as u64)?;
         samples.push(result.completed as f64 / result.elapsed.as_secs_f64());
-        total.add(&result.latency).map_err(|e| Error::Config(format!("merging histograms: {e}")))?;
+        total.add(&result.latency)?;
         errors += result.errors;
     }
     Ok(ChildReport {
@@ -210,7 +210,7 @@ fn closed_loop(engine: &dyn Engine, input: &Input, pool: &[Query], clients: usiz
     let mut completed = 0;
     for (done, h) in histograms {
         completed += done;
-        latency.add(&h).map_err(|e| Error::Config(format!("merging histograms: {e}")))?;
+        latency.add(&h)?;
     }
     Ok(LoopResult { completed, errors: errors.into_inner(), elapsed, latency })
 }

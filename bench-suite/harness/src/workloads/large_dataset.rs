@@ -11,7 +11,7 @@
 
 use crate::data::Recipe;
 use crate::engines::{Engine, EngineKind, Input, Op};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::plans::AGGREGATE_COLUMNS;
 use crate::workloads::{ChildReport, ChildSpec, GIB, MIB, Settings, Size, TaskDef, Workload, no_sweep, time_iterations, work_of};
 
@@ -53,7 +53,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
     let (op, columns) = match spec.task.as_str() {
         "aggregate" => (Op::Aggregate, Some(&AGGREGATE_COLUMNS[..])),
         "sink" => (Op::Sink { out: spec.scratch_dir.join("sink.parquet") }, None),
-        other => return Err(Error::Config(format!("large-dataset has no task '{other}'"))),
+        other => return Err(crate::error::internal(format!("large-dataset has no task '{other}'"))),
     };
     let work = work_of(input, spec.dataset_rows, columns)?;
     time_iterations(spec, engine, input, &op, work)

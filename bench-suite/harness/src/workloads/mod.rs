@@ -148,7 +148,7 @@ fn busy_for(d: std::time::Duration) {
 pub fn digest_output(output: &Output) -> Result<Answer> {
     match output {
         Output::Frames(frames) => answer::digest(frames),
-        Output::Ingested(_) => Err(Error::Config("an ingest session has no frame answer; the streaming driver digests it".into())),
+        Output::Ingested(_) => Err(crate::error::internal("an ingest session has no frame answer; the streaming driver digests it")),
         Output::Written(path) => {
             let lf = crate::engines::scan(&path.display().to_string())?;
             let df = plans::full_aggregate(lf).collect_with_engine(polars::prelude::Engine::Streaming)?.unwrap_single();

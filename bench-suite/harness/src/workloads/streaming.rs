@@ -105,7 +105,7 @@ pub fn feed_options(params: &Params, settings: &Settings, files: &[PathBuf], dat
 
 fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {
     let Extra::Feed { url, ticks } = &spec.extra else {
-        return Err(Error::Config("streaming: the job names no feed".into()));
+        return Err(crate::error::internal("streaming: the job names no feed"));
     };
     let ticks = *ticks;
     // The reference, from the same trades the feed replays (untimed).
@@ -163,7 +163,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
 fn ingested(output: Output) -> Result<Ingested> {
     match output {
         Output::Ingested(i) => Ok(i),
-        _ => Err(Error::Config("streaming: the engine returned something other than an ingest session".into())),
+        _ => Err(crate::error::internal("streaming: the engine returned something other than an ingest session")),
     }
 }
 
