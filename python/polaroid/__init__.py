@@ -12,14 +12,18 @@ Rust library the CLI uses.
 >>> polaroid.compare("base.json", "new.json")  # what the CI gate would say
 
 The engine also runs as a server (``polaroid-server``, Arrow Flight SQL): :func:`serve` starts one, :func:`connect`
-is its asyncio client and :class:`Client` its blocking one (``pip install polaroid[server]``).
+returns a blocking :class:`Client` (as PEP 249's ``connect`` does) and :func:`connect_async` an :class:`AsyncClient`
+(``pip install polaroid[server]``). Every exception polaroid raises is a :class:`PolaroidError`
+(:mod:`polaroid.exceptions`).
 """
 
-from polaroid._native import PolaroidError
+from polaroid.exceptions import PolaroidError, ServerError
 from polaroid._binary import locate_binary
 from polaroid._results import Chart, Charts, Comparison, History, Run, Workloads, compare, history, load, workloads
 from polaroid._run import run, run_async
-from polaroid._client import AsyncClient, Client, Err, Ok, Server, ServerError, Table, connect, locate_server, serve
+from polaroid._client import Client, Table, connect
+from polaroid._async_client import AsyncClient, Err, Ok, connect_async
+from polaroid._server import Server, locate_server, serve
 
 __all__ = [
     "AsyncClient",
@@ -30,6 +34,7 @@ __all__ = [
     "ServerError",
     "Table",
     "connect",
+    "connect_async",
     "locate_server",
     "serve",
     "Chart",

@@ -20,7 +20,17 @@ from polaroid._binary import locate_binary
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: its file stem, what it shows, and the SVG document (displays inline)."""
+    """One chart: its file stem, what it shows, and the SVG document (displays inline).
+
+    Parameters
+    ----------
+    name : str
+        The file stem (``charts/<name>.svg`` in a report).
+    caption : str
+        What it shows.
+    svg : str
+        The SVG document.
+    """
 
     name: str
     caption: str
@@ -33,14 +43,31 @@ class Chart:
         return {"image/svg+xml": self.svg, "text/plain": f"<Chart {self.name}: {self.caption}>"}
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Writes the SVG to ``path``."""
+        """Write the SVG to a file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
         p = Path(path)
         p.write_text(self.svg, encoding="utf-8")
         return p
 
 
 class Charts(list):
-    """A list of :class:`Chart` that displays as the charts, each with its caption."""
+    """A list of :class:`Chart` that displays as the charts, each with its caption.
+
+    Parameters
+    ----------
+    iterable : iterable of Chart, optional
+        The charts.
+    """
 
     def _repr_html_(self) -> str:
         return "".join(
@@ -55,8 +82,19 @@ class Charts(list):
 class Run:
     """A result document: what one ``polaroid-bench run`` measured.
 
-    Made by :func:`polaroid.run` or :func:`polaroid.load`. ``interrupted`` is true when the run was stopped before
-    it finished (the measurements made until then are here, and ``polaroid.run(out=..., resume=True)`` finishes it).
+    Made by :func:`polaroid.run` or :func:`polaroid.load`, not called directly.
+
+    Parameters
+    ----------
+    native : object
+        The document as the native module holds it.
+    path : pathlib.Path or None
+        The result file.
+    interrupted : bool, default False
+        True when the run was stopped before it finished: the measurements made until then are here, and
+        ``polaroid.run(out=..., resume=True)`` finishes it.
+    command : sequence of str, optional
+        The command line that made it.
     """
 
     def __init__(self, native: Any, path: Path | None, *, interrupted: bool = False, command: Sequence[str] = ()):
@@ -76,13 +114,27 @@ class Run:
         return self._native.failures
 
     def rows(self) -> list[dict[str, Any]]:
-        """One dict per measurement: key, workload, task, variant, role, sweep parameters, outcome, unit, median,
+        """Return one dict per measurement.
+
+        Each has: key, workload, task, variant, role, sweep parameters, outcome, unit, median,
         its 95% interval, processes, p50/p99 latency, peak RSS and the cap, ratio to the best, verdict (``wins``, ``tie``,
-        ``behind``, ``limit``) and fraction of the calibrated decode limit."""
+        ``behind``, ``limit``) and fraction of the calibrated decode limit.
+
+        Returns
+        -------
+        list of dict
+            The rows, in the document's order.
+        """
         return json.loads(self._native.rows_json())
 
     def to_polars(self) -> Any:
-        """The rows as a polars DataFrame, one row per measurement, with typed columns."""
+        """Return the rows as a polars DataFrame.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per measurement, with typed columns.
+        """
         import polars as pl
 
         schema = {
@@ -97,21 +149,52 @@ class Run:
         return pl.DataFrame(self.rows(), schema=schema)
 
     def charts(self) -> Charts:
-        """The charts the report shows (medians with intervals, scaling, memory timelines, latency CDFs)."""
+        """Return the charts the report shows.
+
+        Returns
+        -------
+        Charts
+            Medians with intervals, scaling, memory timelines, latency CDFs.
+        """
         return Charts(Chart(n, c, s) for n, c, s in self._native.charts())
 
     def summary(self) -> str:
-        """The summary table the CLI prints at the end of a run."""
+        """Return the summary table the CLI prints at the end of a run.
+
+        Returns
+        -------
+        str
+            The table, as text.
+        """
         return self._native.summary()
 
     def report(self, out_dir: str | os.PathLike[str], title: str = "polaroid benchmark report") -> Path:
-        """Writes index.md, a self-contained index.html and charts/*.svg into ``out_dir``; returns index.html."""
+        """Write the report: index.md, a self-contained index.html and charts/*.svg.
+
+        Parameters
+        ----------
+        out_dir : str or os.PathLike
+            The directory (created if missing).
+        title : str, default "polaroid benchmark report"
+            The report's title.
+
+        Returns
+        -------
+        pathlib.Path
+            index.html.
+        """
         out = Path(out_dir)
         self._native.write_report(out, title, self._command_text())
         return out / "index.html"
 
     def to_json(self) -> dict[str, Any]:
-        """The whole document (schema 2) as Python data."""
+        """Return the whole document (schema 2) as Python data.
+
+        Returns
+        -------
+        dict
+            The document.
+        """
         return json.loads(self._native.to_json())
 
     def _command_text(self) -> str:
@@ -134,7 +217,28 @@ class Run:
 
 
 def load(path: str | os.PathLike[str]) -> Run:
-    """Reads a result file written by ``polaroid-bench run`` (``.json`` or gzip-compressed; schema 1 is upgraded)."""
+    """Read a result file written by ``polaroid-bench run``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, ``.json`` or gzip-compressed (schema 1 is upgraded).
+
+    Returns
+    -------
+    Run
+        The run.
+
+    Raises
+    ------
+    PolaroidError
+        If the file cannot be read, is not a result document, or has a schema this version does not read.
+
+    Examples
+    --------
+    >>> run = polaroid.load("polaroid-results/smoke.json")
+    >>> run.to_polars()
+    """
     p = Path(path)
     return Run(_native.load(p), p)
 
@@ -146,7 +250,15 @@ def _run_of(x: Run | str | os.PathLike[str]) -> Run:
 class Comparison:
     """Two runs compared by the rule the CI gate uses (``polaroid-bench compare``): per measurement, a t-test on
     per-process medians, Holm-adjusted over the comparison, an interval clear of no change and a change beyond the
-    noise floor; anything else is unchanged."""
+    noise floor; anything else is unchanged.
+
+    Made by :func:`polaroid.compare`, not called directly.
+
+    Parameters
+    ----------
+    native : object
+        The comparison as the native module holds it.
+    """
 
     def __init__(self, native: Any):
         self._native = native
@@ -179,7 +291,13 @@ class Comparison:
         return self._native.markdown()
 
     def rows(self) -> list[dict[str, Any]]:
-        """One dict per measurement key: verdict, outcomes, and the time and memory changes with their tests."""
+        """Return one dict per measurement key.
+
+        Returns
+        -------
+        list of dict
+            Verdict, outcomes, and the time and memory changes with their tests.
+        """
         return self._rows
 
     @property
@@ -188,8 +306,14 @@ class Comparison:
         return [r for r in self.rows() if r["verdict"] == "regressed"]
 
     def to_polars(self) -> Any:
-        """One row per measurement: key, verdict, and per quantity (time, memory) base and new medians, change,
-        its 95% interval, adjusted p-value and verdict."""
+        """Return the comparison as a polars DataFrame.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per measurement: key, verdict, and per quantity (time, memory) base and new medians, change,
+            its 95% interval, adjusted p-value and verdict.
+        """
         import polars as pl
 
         flat = []
@@ -213,7 +337,13 @@ class Comparison:
         return pl.DataFrame(flat, schema=schema)
 
     def chart(self) -> Chart | None:
-        """The change of each measurement with its interval, coloured by verdict (``None``: nothing timed)."""
+        """Return the chart of each measurement's change with its interval, coloured by verdict.
+
+        Returns
+        -------
+        Chart or None
+            The chart; ``None`` when nothing was timed.
+        """
         svg = self._native.change_chart()
         return None if svg is None else Chart("change", "change per measurement", svg)
 
@@ -227,10 +357,35 @@ class Comparison:
 
 def compare(base: Run | str | os.PathLike[str], new: Run | str | os.PathLike[str], noise_floor: float = 0.05,
             fail_on: str = "time", noise: str | os.PathLike[str] | None = None) -> Comparison:
-    """Compares two runs (result files or :class:`Run`) the way ``polaroid-bench compare`` does.
+    """Compare two runs the way ``polaroid-bench compare`` (the CI gate) does.
 
-    ``fail_on``: ``"time"`` (default), ``"memory"``, ``"any"`` or ``"none"``. ``noise``: a ``noise.json`` from
-    ``polaroid-bench noise``, for per-measurement floors.
+    Parameters
+    ----------
+    base : Run, str or os.PathLike
+        The baseline run, or its result file.
+    new : Run, str or os.PathLike
+        The run to judge.
+    noise_floor : float, default 0.05
+        Changes smaller than this fraction are never regressions.
+    fail_on : {"time", "memory", "any", "none"}, default "time"
+        What fails the gate.
+    noise : str or os.PathLike, optional
+        A ``noise.json`` from ``polaroid-bench noise``, for per-measurement floors.
+
+    Returns
+    -------
+    Comparison
+        The verdicts; ``fails`` and ``exit_code`` are the gate's.
+
+    Raises
+    ------
+    PolaroidError
+        If a file does not load, the runs cannot be compared, or an option is out of range.
+
+    Examples
+    --------
+    >>> c = polaroid.compare("base.json", "new.json")
+    >>> c.gate_line, c.regressions()
     """
     b, n = _run_of(base), _run_of(new)
     return Comparison(_native.compare_runs(b._native, n._native, noise_floor, fail_on,
@@ -238,7 +393,19 @@ def compare(base: Run | str | os.PathLike[str], new: Run | str | os.PathLike[str
 
 
 class History:
-    """Per-task trends over the result files of a directory."""
+    """Per-task trends over the result files of a directory (:func:`polaroid.history`).
+
+    Parameters
+    ----------
+    fragment : str
+        The HTML it displays as.
+    charts : list of (str, str)
+        Chart names and SVG documents.
+    runs : int
+        Result files read.
+    skipped : list of str
+        Files that were not results, with the reason.
+    """
 
     def __init__(self, fragment: str, charts: list[tuple[str, str]], runs: int, skipped: list[str]):
         self._fragment = fragment
@@ -254,12 +421,34 @@ class History:
 
 
 def history(directory: str | os.PathLike[str]) -> History:
-    """The history of every result file in ``directory`` (files that are not results are skipped and listed)."""
+    """Read the history of every result file in a directory.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        The directory; files that are not results are skipped and listed.
+
+    Returns
+    -------
+    History
+        Per-task trends, displayed as charts.
+
+    Raises
+    ------
+    PolaroidError
+        If the directory holds no result file.
+    """
     return History(*_native.history_of(Path(directory), f"polaroid.history({str(directory)!r})"))
 
 
 class Workloads:
-    """What the binary can measure: workloads, their tasks, variants (with roles), sizes and sweeps."""
+    """What the binary can measure: workloads, their tasks, variants (with roles), sizes and sweeps.
+
+    Parameters
+    ----------
+    catalog : dict
+        ``polaroid-bench list --format json``.
+    """
 
     def __init__(self, catalog: dict[str, Any]):
         self.catalog = catalog
@@ -268,11 +457,23 @@ class Workloads:
         return iter(self.catalog["workloads"])
 
     def names(self) -> list[str]:
-        """Workload names, in run order."""
+        """Return the workload names.
+
+        Returns
+        -------
+        list of str
+            In run order.
+        """
         return [w["name"] for w in self]
 
     def variants(self) -> list[str]:
-        """Every variant name, with its role in ``catalog["variants"]``."""
+        """Return every variant name (each with its role in ``catalog["variants"]``).
+
+        Returns
+        -------
+        list of str
+            The names.
+        """
         return [v["name"] for v in self.catalog["variants"]]
 
     def __repr__(self) -> str:
@@ -283,7 +484,23 @@ class Workloads:
 
 
 def workloads(binary: str | os.PathLike[str] | None = None) -> Workloads:
-    """The catalog of the ``polaroid-bench`` binary (``polaroid-bench list --format json``)."""
+    """Read what the ``polaroid-bench`` binary can measure (``polaroid-bench list --format json``).
+
+    Parameters
+    ----------
+    binary : str or os.PathLike, optional
+        The binary (default: :func:`polaroid.locate_binary`).
+
+    Returns
+    -------
+    Workloads
+        The catalog.
+
+    Raises
+    ------
+    PolaroidError
+        If the binary is not found or fails.
+    """
     exe = locate_binary(binary)
     done = subprocess.run([str(exe), "list", "--format", "json"], capture_output=True, text=True)
     if done.returncode != 0:

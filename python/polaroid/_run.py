@@ -188,16 +188,45 @@ def _prepare(suite: str, workloads: Any, engines: Any, runs: int | None, out: An
 def run(suite: str = "smoke", workloads: Sequence[str] | str | None = None, engines: Sequence[str] | str | None = None,
         runs: int | None = None, out: str | os.PathLike[str] | None = None, resume: bool = False,
         binary: str | os.PathLike[str] | None = None, **overrides: Any) -> Run:
-    """Runs the benchmark and returns what it measured.
-
-    ``suite``: ``"smoke"`` (seconds per workload), ``"default"`` or ``"large"``. ``workloads`` / ``engines``:
-    names from :func:`polaroid.workloads` (default: all, each with its own variants). ``runs``: timed runs per
-    process. ``out``: the result file (default ``polaroid-results/<suite>-<UTC time>.json``); with
-    ``resume=True`` a stopped run in ``out`` is finished. Any other ``polaroid-bench run`` option is a keyword:
-    ``processes=3``, ``memory_cap="1GiB"``, ``clients=[1, 10]``, ``no_calibrate=True``.
+    """Run the benchmark and return what it measured.
 
     Ctrl-C (the notebook's interrupt) stops the run: the running measurement is killed, the finished ones are
     returned with ``interrupted=True``.
+
+    Parameters
+    ----------
+    suite : {"smoke", "default", "large"}, default "smoke"
+        The datasets' size: smoke takes seconds per workload.
+    workloads : str or sequence of str, optional
+        Workload names from :func:`polaroid.workloads` (default: all).
+    engines : str or sequence of str, optional
+        Variant names (default: each workload's own).
+    runs : int, optional
+        Timed runs per process.
+    out : str or os.PathLike, optional
+        The result file (default ``polaroid-results/<suite>-<UTC time>.json``).
+    resume : bool, default False
+        Finish the stopped run in ``out``.
+    binary : str or os.PathLike, optional
+        The ``polaroid-bench`` binary (default: :func:`polaroid.locate_binary`).
+    **overrides
+        Any other ``polaroid-bench run`` option: ``processes=3``, ``memory_cap="1GiB"``, ``clients=[1, 10]``,
+        ``no_calibrate=True``.
+
+    Returns
+    -------
+    Run
+        The result document (also written to ``out``).
+
+    Raises
+    ------
+    PolaroidError
+        If the binary is not found, refuses the options, or fails (the message is its own error line).
+
+    Examples
+    --------
+    >>> run = polaroid.run()                      # the smoke suite, live progress
+    >>> run = polaroid.run("default", workloads=["batch-read"], processes=3)
     """
     argv, out_path = _prepare(suite, workloads, engines, runs, out, resume, binary, overrides)
     progress = _Progress(argv, _in_notebook())
@@ -235,10 +264,39 @@ async def run_async(suite: str = "smoke", workloads: Sequence[str] | str | None 
                     engines: Sequence[str] | str | None = None, runs: int | None = None,
                     out: str | os.PathLike[str] | None = None, resume: bool = False,
                     binary: str | os.PathLike[str] | None = None, **overrides: Any) -> Run:
-    """:func:`run` without blocking the event loop (``await polaroid.run_async()`` in a notebook cell).
+    """Run the benchmark without blocking the event loop (``await polaroid.run_async()`` in a notebook cell).
 
     Cancelling the task stops the run the way Ctrl-C does (the measurements finished so far stay in ``out``) and
     raises ``asyncio.CancelledError`` as cancelled tasks do.
+
+    Parameters
+    ----------
+    suite : {"smoke", "default", "large"}, default "smoke"
+        As :func:`run`.
+    workloads : str or sequence of str, optional
+        As :func:`run`.
+    engines : str or sequence of str, optional
+        As :func:`run`.
+    runs : int, optional
+        As :func:`run`.
+    out : str or os.PathLike, optional
+        As :func:`run`.
+    resume : bool, default False
+        As :func:`run`.
+    binary : str or os.PathLike, optional
+        As :func:`run`.
+    **overrides
+        As :func:`run`.
+
+    Returns
+    -------
+    Run
+        The result document.
+
+    Raises
+    ------
+    PolaroidError
+        As :func:`run`.
     """
     argv, out_path = _prepare(suite, workloads, engines, runs, out, resume, binary, overrides)
     progress = _Progress(argv, _in_notebook())

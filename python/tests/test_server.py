@@ -63,7 +63,7 @@ def test_any_flight_sql_client_queries_it(server: polaroid.Server, trades_file: 
 
 def test_async_client_sql_stream_and_handles(server: polaroid.Server, trades_file: Path) -> None:
     async def main() -> None:
-        async with polaroid.connect(server.url) as client:
+        async with polaroid.connect_async(server.url) as client:
             got = await client.sql(VWAP_SQL)
             assert got["symbol"].to_list() == expected_vwap(trades_file)["symbol"].to_list()
             assert got["vwap"].to_list() == pytest.approx(expected_vwap(trades_file)["vwap"].to_list())
@@ -97,7 +97,7 @@ def test_sync_api_builds_queries_on_handles(server: polaroid.Server, trades_file
 
 def test_statuses_say_what_to_fix_and_try_returns_values(server: polaroid.Server) -> None:
     async def main() -> None:
-        async with polaroid.connect(server.url) as client:
+        async with polaroid.connect_async(server.url) as client:
             unknown = await client.try_sql("SELECT * FROM nowhere")
             assert isinstance(unknown, polaroid.Err)
             assert unknown.error.code == "NOT_FOUND" and "nowhere" in unknown.error.message and "trades" in unknown.error.message
@@ -116,7 +116,7 @@ def test_statuses_say_what_to_fix_and_try_returns_values(server: polaroid.Server
 
 def test_cancelling_a_task_stops_its_server_query(server: polaroid.Server) -> None:
     async def main() -> None:
-        async with polaroid.connect(server.url) as client:
+        async with polaroid.connect_async(server.url) as client:
             async def consume() -> None:
                 # A cross join: far more rows than the test reads.
                 async for _ in client.stream("SELECT a.trade_id, b.trade_id AS other FROM trades a CROSS JOIN trades b"):
@@ -143,7 +143,7 @@ def test_appends_survive_a_graceful_stop(trades_file: Path, tmp_path: Path) -> N
 
     async def main() -> int:
         nonlocal acknowledged
-        async with polaroid.connect(server.url) as client:
+        async with polaroid.connect_async(server.url) as client:
             for i in range(20):
                 ticks = pl.DataFrame({"seq": range(i * 100, (i + 1) * 100), "symbol": ["A", "B"] * 50,
                                       "price": [10.0] * 100, "quantity": [3] * 100, "ts_ns": range(100)})
