@@ -78,6 +78,11 @@ def test_async_client_sql_stream_and_handles(server: polaroid.Server, trades_fil
             assert isinstance(tables[0], polaroid.Table)
             assert isinstance(tables[1], polaroid.ServerError) and tables[1].code == "NOT_FOUND"
 
+            # The seed's names: several queries at once, each its answer or its error; the stream under its old name.
+            both = await client.batch_collect([VWAP_SQL, "SELECT * FROM nowhere"])
+            assert both[0].equals(got) and isinstance(both[1], polaroid.ServerError) and both[1].code == "NOT_FOUND"
+            assert sum([b.height async for b in client.stream_collect("SELECT * FROM trades WHERE price > 150")]) == sum(b.height for b in batches)
+
             beat = await client.heartbeat([table])
             assert beat["version"] and beat["uptime_s"] > 0 and beat["peak_rss_bytes"] > 0
             assert {t["name"] for t in beat["tables"]} >= {"trades", table.name}
