@@ -20,6 +20,8 @@
 //! Whether any of this is worth it for a workload is what `polaroid-bench` measures; see the repository's
 //! `reports/` for what it found, losses included.
 
+#![warn(missing_docs)]
+
 pub mod admission;
 mod builder;
 pub mod cache;

@@ -12,6 +12,8 @@
 //! Errors are gRPC statuses that say what to fix ([`status`]). [`serve`] binds, serves and drains on stop; the
 //! `polaroid-server serve` command runs it. [`client`] is the Rust client the benchmark harness uses.
 
+#![warn(missing_docs)]
+
 pub mod actions;
 pub mod catalog;
 pub mod client;

@@ -60,10 +60,22 @@ pub enum ServeError {
     Unguarded(SocketAddr),
     /// The address could not be bound.
     #[error("cannot listen on {addr}; pick another port (0 picks a free one)")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A start-up table could not be registered.
     #[error("table '{name}' ({path}): {message}")]
-    Table { name: String, path: String, message: String },
+    Table {
+        /// The table's name.
+        name: String,
+        /// Its path.
+        path: String,
+        /// The server's status message for it.
+        message: String,
+    },
     /// The TLS certificate or key is not usable.
     #[error("TLS: the certificate or key is not usable; pass a PEM certificate chain and its PEM private key")]
     Tls(#[source] tonic::transport::Error),
@@ -75,7 +87,12 @@ pub enum ServeError {
     Task(String),
     /// The ingested records could not be written at shutdown.
     #[error("writing the ingested records to {}", path.display())]
-    Flush { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
+    Flush {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be written.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// What serving ended with.
