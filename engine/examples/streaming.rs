@@ -1,6 +1,6 @@
-//! mpsc streaming: `stream_collect` reads row groups ahead into a bounded channel and hands frames to the consumer,
-//! so memory stays bounded however large the files are. Here the consumer forwards per-frame VWAPs over its own
-//! mpsc channel to a reporting task.
+//! mpsc streaming: `Engine::stream` over a scan handle reads row groups ahead into a bounded channel and hands
+//! frames to the consumer, so memory stays bounded however large the files are. Here the consumer forwards per-frame
+//! VWAPs over its own mpsc channel to a reporting task.
 //!
 //! `cargo run --release -p polaroid --example streaming`
 
@@ -8,7 +8,7 @@
 mod common;
 
 use futures::StreamExt;
-use polaroid::Engine;
+use polaroid::{Engine, StreamOptions};
 use polaroid::polars::prelude::*;
 use tokio::sync::mpsc;
 
@@ -28,7 +28,7 @@ async fn main() -> polaroid::Result<()> {
         println!("streamed {rows} rows in {frames} frames");
     });
 
-    let mut frames = engine.stream_columns(&scan, &["symbol", "price", "quantity"], 65_536).await?;
+    let mut frames = engine.stream(&scan, StreamOptions::rows(65_536).columns(&["symbol", "price", "quantity"])).await?;
     let mut i = 0;
     while let Some(frame) = frames.next().await {
         let frame = frame?;

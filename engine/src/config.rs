@@ -36,7 +36,7 @@ pub struct Config {
     pub ingest_batch_delay: Duration,
     /// Window of the per-symbol rolling VWAP, in the records' own timestamps.
     pub vwap_window: Duration,
-    /// The longest a streamed query ([`Engine::stream_query`](crate::Engine::stream_query)) may run, waiting for a
+    /// The longest a streamed query ([`Engine::stream`](crate::Engine::stream)) may run, waiting for a
     /// slot included; past it, it is stopped with [`Error::TimedOut`](crate::Error::TimedOut). `None`: no limit
     /// (a call may still set its own). See [`crate::limit`].
     pub query_timeout: Option<Duration>,

@@ -17,7 +17,13 @@ use crate::ingest::{Ingest, IngestStats, Tick};
 use crate::limit::{Limits, Reason};
 use crate::plan::{Counters, ExecutionStats};
 use crate::read::{self, ReadSpec};
-use crate::stream::{self, FrameStream, StreamSource};
+use crate::stream::{self, FrameStream, StreamOptions, StreamSource};
+
+/// What an admitted call runs over: a plan, or the data behind a handle.
+enum Input<'a> {
+    Plan(LazyFrame),
+    Handle(&'a Handle),
+}
 
 /// The async engine. Cheap to clone (all clones share one engine). Polars always runs on blocking threads.
 #[derive(Clone)]
@@ -227,32 +233,39 @@ impl Engine {
     where
         F: FnOnce(LazyFrame) -> LazyFrame + Send + 'static,
     {
-        let inner = &self.inner;
-        let _active = inner.begin()?;
-        let _slot = inner.admission.admit().await?;
-        let lf = inner.data(handle).await?;
-        let executions = inner.executions.clone();
-        Ok(tokio::task::spawn_blocking(move || executions.collect(plan(lf))).await??)
+        self.admitted(Input::Handle(handle), move |lf, executions| Ok(executions.collect(plan(lf))?)).await
     }
 
     /// Runs any lazy plan under admission control, on the execution [`Execution::for_plan`](crate::Execution::for_plan)
     /// picks: streaming when the plan reads files, in memory otherwise.
     pub async fn collect(&self, plan: LazyFrame) -> Result<DataFrame> {
-        let inner = &self.inner;
-        let _active = inner.begin()?;
-        let _slot = inner.admission.admit().await?;
-        let executions = inner.executions.clone();
-        Ok(tokio::task::spawn_blocking(move || executions.collect(plan)).await??)
+        self.admitted(Input::Plan(plan), |lf, executions| Ok(executions.collect(lf)?)).await
     }
 
     /// Writes what a plan produces to one Parquet file at `path`, under admission control, on Polars' streaming
     /// engine: memory stays bounded whatever the size of the data (the file is complete when this returns).
     pub async fn sink_parquet(&self, plan: LazyFrame, path: &str) -> Result<()> {
+        let path = path.to_string();
+        self.admitted(Input::Plan(plan), move |lf, executions| Ok(executions.sink_parquet(lf, &path)?)).await
+    }
+
+    /// The one way a call runs a plan: while the engine is running (not shut down), under an admission slot, with
+    /// its input (a plan, or a handle's data, read again under the slot if the cache had evicted it) handed to
+    /// `work` on a blocking thread.
+    async fn admitted<T, F>(&self, input: Input<'_>, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(LazyFrame, &Counters) -> Result<T> + Send + 'static,
+    {
         let inner = &self.inner;
         let _active = inner.begin()?;
         let _slot = inner.admission.admit().await?;
-        let (executions, path) = (inner.executions.clone(), path.to_string());
-        Ok(tokio::task::spawn_blocking(move || executions.sink_parquet(plan, &path)).await??)
+        let lf = match input {
+            Input::Plan(lf) => lf,
+            Input::Handle(handle) => inner.data(handle).await?,
+        };
+        let executions = inner.executions.clone();
+        tokio::task::spawn_blocking(move || work(lf, &executions)).await?
     }
 
     /// Like [`Engine::sink_parquet`] over a handle's data (a scan streams its files).
@@ -266,26 +279,44 @@ impl Engine {
 
     /// The data behind a handle as a lazy plan to build on (reading it again if the cache had evicted it): cached
     /// data as a frame in memory, a scan handle as its file scan. Run what is built with [`Engine::collect`] or
-    /// [`Engine::stream_query`].
+    /// [`Engine::stream`].
     pub async fn lazy(&self, handle: &Handle) -> Result<LazyFrame> {
         let _active = self.inner.begin()?;
         self.inner.data(handle).await
     }
 
-    /// Runs a plan under admission control and streams its result in frames of at most `batch_rows` rows, on the
-    /// execution [`Execution::for_stream`](crate::Execution::for_stream) picks: a plan that reads files, or that
-    /// can grow (a join), streams from Polars' streaming engine (memory bounded by `stream_prefetch` frames
-    /// whatever the result's size); a plan over frames in memory that can only shrink is collected in memory and
-    /// streamed as slices of its result. Dropping the stream stops the query.
+    /// Streams frames of at most `options.batch_rows` rows, with memory bounded (`stream_prefetch` frames read
+    /// ahead) whatever the size of the data. Dropping the stream stops it.
     ///
-    /// The query runs under the engine's [limits](crate::limit): `timeout` (the shorter of it and
-    /// [`Config::query_timeout`](crate::Config::query_timeout)) from this call to the stream's end, and the memory
-    /// limit. A query stopped by either gets [`Error::TimedOut`] or [`Error::MemoryLimit`] (as the call's error or
-    /// as the stream's last item). The admission slot is held until Polars has stopped.
-    pub async fn stream_query(&self, plan: LazyFrame, batch_rows: usize, timeout: Option<Duration>) -> Result<FrameStream> {
-        if batch_rows == 0 {
+    /// - **A plan** runs as a query: under admission control and the engine's [limits](crate::limit), on the
+    ///   execution [`Execution::for_stream`](crate::Execution::for_stream) picks. A plan that reads files, or that
+    ///   can grow (a join), streams from Polars' streaming engine; a plan over frames in memory that can only
+    ///   shrink is collected in memory and streamed as slices of its result. `options.timeout` (the shorter of it
+    ///   and [`Config::query_timeout`](crate::Config::query_timeout)) counts from this call to the stream's end; a
+    ///   query stopped by it or by the memory limit gets [`Error::TimedOut`] or [`Error::MemoryLimit`] (as the
+    ///   call's error or as the stream's last item). The admission slot is held until Polars has stopped.
+    /// - **A handle** streams its data as it is: loaded data as zero-copy slices of the cached frame, a scan's
+    ///   files row group by row group ([`crate::stream`]); no query runs, so neither admission nor the limits apply.
+    ///
+    /// `options.columns` keeps only those columns (for a plan, a final `select`).
+    pub async fn stream(&self, source: impl Into<StreamSource>, options: StreamOptions) -> Result<FrameStream> {
+        if options.batch_rows == 0 {
             return Err(Error::Config("batch_rows must be at least 1".into()));
         }
+        match source.into() {
+            StreamSource::Plan(lf) => {
+                let lf = match &options.columns {
+                    Some(columns) => lf.select(columns.iter().map(|c| col(c.as_str())).collect::<Vec<_>>()),
+                    None => lf,
+                };
+                self.stream_plan(lf, options.batch_rows, options.timeout).await
+            }
+            StreamSource::Handle(handle) => self.stream_handle(&handle, options.columns, options.batch_rows),
+        }
+    }
+
+    /// [`Engine::stream`] of a plan.
+    async fn stream_plan(&self, plan: LazyFrame, batch_rows: usize, timeout: Option<Duration>) -> Result<FrameStream> {
         let running = self.inner.limits.start(timeout)?;
         // The query runs in a task that owns a clone of the engine, so its admission slot can outlive this call;
         // the first message says whether it was admitted (and carries an in-memory result whole).
@@ -403,46 +434,20 @@ impl Engine {
         join_all(plans.into_iter().map(|p| self.collect(p))).await
     }
 
-    /// A stream of frames of at most `batch_rows` rows whose memory stays bounded (`stream_prefetch` frames read
-    /// ahead) whatever the size of the data. See [`crate::stream`] for how each source is streamed.
-    pub async fn stream_collect(&self, source: impl Into<StreamSource>, batch_rows: usize) -> Result<FrameStream> {
+    /// [`Engine::stream`] of a handle's data.
+    fn stream_handle(&self, handle: &Handle, columns: Option<Vec<String>>, batch_rows: usize) -> Result<FrameStream> {
         let inner = &self.inner;
         let _active = inner.begin()?;
-        if batch_rows == 0 {
-            return Err(Error::Config("batch_rows must be at least 1".into()));
-        }
-        let prefetch = inner.config.stream_prefetch;
-        match source.into() {
-            StreamSource::Plan(lf) => stream::plan(lf, batch_rows, prefetch),
-            StreamSource::Handle(handle) => {
-                let found = inner.cache().lookup(&handle)?;
-                match (found.source, found.data) {
-                    (_, Some(df)) => Ok(stream::slices(df, batch_rows)),
-                    (Source::Scan { files, .. }, None) => {
-                        Ok(stream::row_groups(files, None, inner.config.expected_schema.clone(), batch_rows, prefetch))
-                    }
-                    (Source::Loaded { path, columns }, None) => {
-                        Ok(stream::row_groups(vec![path], columns, inner.config.expected_schema.clone(), batch_rows, prefetch))
-                    }
-                }
+        let (expected, prefetch) = (inner.config.expected_schema.clone(), inner.config.stream_prefetch);
+        let found = inner.cache().lookup(handle)?;
+        match (found.source, found.data, columns) {
+            (_, Some(df), None) => Ok(stream::slices(df, batch_rows)),
+            (_, Some(df), Some(columns)) => Ok(stream::slices(Arc::new(df.select(columns.iter().map(String::as_str))?), batch_rows)),
+            (Source::Scan { files, .. }, None, columns) => Ok(stream::row_groups(files, columns, expected, batch_rows, prefetch)),
+            (Source::Loaded { path, columns: loaded }, None, columns) => {
+                Ok(stream::row_groups(vec![path], columns.or(loaded), expected, batch_rows, prefetch))
             }
         }
-    }
-
-    /// Like [`Engine::stream_collect`] over a scan handle, reading only some columns.
-    pub async fn stream_columns(&self, handle: &Handle, columns: &[&str], batch_rows: usize) -> Result<FrameStream> {
-        let inner = &self.inner;
-        let _active = inner.begin()?;
-        if batch_rows == 0 {
-            return Err(Error::Config("batch_rows must be at least 1".into()));
-        }
-        let source = inner.cache().lookup(handle)?.source;
-        let files = match source {
-            Source::Scan { files, .. } => files,
-            Source::Loaded { path, .. } => vec![path],
-        };
-        let columns = Some(columns.iter().map(|c| c.to_string()).collect());
-        Ok(stream::row_groups(files, columns, inner.config.expected_schema.clone(), batch_rows, inner.config.stream_prefetch))
     }
 
     /// Keeps handles alive: refreshes their idle clocks. Fails with the first handle that is already gone.

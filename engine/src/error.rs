@@ -95,7 +95,7 @@ pub enum Error {
         resident_bytes: usize,
     },
     /// Data larger than the whole cache budget cannot be held as a handle.
-    #[error("{path}: {bytes} bytes decoded exceed the cache budget of {budget_bytes} bytes; raise cache_budget_bytes or use stream_collect")]
+    #[error("{path}: {bytes} bytes decoded exceed the cache budget of {budget_bytes} bytes; raise cache_budget_bytes or stream it (Engine::stream)")]
     TooLarge {
         /// The file.
         path: String,

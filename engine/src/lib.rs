@@ -9,7 +9,7 @@
 //! - **Admission control** ([`Engine::query`], [`Engine::collect`]): at most K queries execute at once, the rest
 //!   wait in a fair, bounded queue, and overload is an [`Error::Overloaded`], not memory growth ([`admission`]).
 //! - **Batch reads** ([`Engine::batch_read`]) with bounded concurrency, locally or through an `object_store`.
-//! - **Bounded-memory streams** ([`Engine::stream_collect`]) over data larger than memory ([`stream`]).
+//! - **Bounded-memory streams** ([`Engine::stream`]) over data larger than memory ([`stream`]).
 //! - **Micro-batched ingest** ([`Engine::append_record`]) with a per-symbol rolling VWAP ([`ingest`]).
 //! - **Query limits** ([`limit`]): a time limit per streamed query and a memory limit for the process, each
 //!   breach the query's own error ([`Error::TimedOut`], [`Error::MemoryLimit`]), never the process'.
@@ -42,7 +42,7 @@ pub use engine::{Engine, ShutdownReport};
 pub use error::{Error, Overload, Result};
 pub use ingest::{IngestHook, IngestStats, Tick};
 pub use plan::{Execution, ExecutionStats};
-pub use stream::{FrameStream, StreamSource};
+pub use stream::{FrameStream, StreamOptions, StreamSource};
 
 /// Re-exported so callers use the same Polars and object_store versions as the engine.
 pub use {object_store, polars};

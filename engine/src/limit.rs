@@ -1,7 +1,7 @@
 //! Limits on queries, as a server operator sets them (ClickHouse's `max_execution_time`, DuckDB's `memory_limit`):
 //!
 //! - **A time limit per query**: [`Config::query_timeout`](crate::Config::query_timeout), or a shorter one per call
-//!   ([`Engine::stream_query`](crate::Engine::stream_query)). It counts from the call, waiting for a slot included;
+//!   ([`Engine::stream`](crate::Engine::stream)). It counts from the call, waiting for a slot included;
 //!   a query past it is stopped and its caller gets [`Error::TimedOut`].
 //! - **A memory limit for the process**: [`Config::memory_limit_bytes`](crate::Config::memory_limit_bytes), checked
 //!   against the process' resident memory every 10 ms. While the process is over it, new queries are refused and

@@ -53,7 +53,7 @@ impl Execution {
         }
     }
 
-    /// The execution for a plan whose result is streamed ([`Engine::stream_query`](crate::Engine::stream_query)):
+    /// The execution for a plan whose result is streamed ([`Engine::stream`](crate::Engine::stream)):
     /// [`Execution::for_plan`]'s choice, except that a plan over frames in memory is collected in memory only when
     /// its result cannot outgrow its input (it only filters, projects, adds columns, aggregates, dedupes, sorts or
     /// slices). Anything that can grow (joins, unions, explodes, pivots, ...) streams, so the result's memory

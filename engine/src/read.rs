@@ -82,6 +82,16 @@ fn decode_from<R: polars::io::mmap::MmapBytesReader>(path: &str, reader: R, spec
             return Err(Error::BadSchema { path: path.into(), detail: format!("no column '{missing}'") });
         }
     }
+    // A column type Polars is not built with would make Polars panic while converting it: refuse it by name first.
+    let read = |name: &str| spec.columns.as_ref().is_none_or(|c| c.iter().any(|c| c == name));
+    if let Some((name, dtype)) = schema.iter().filter(|(name, _)| read(name.as_str())).find_map(|(name, f)| not_built(&f.dtype).map(|d| (name, d))) {
+        return Err(Error::BadSchema {
+            path: path.into(),
+            detail: format!(
+                "column '{name}' holds {dtype:?}, a type polaroid's build of Polars leaves out (Int128, UInt128, Float16: docs/decisions.md, \"What Polars is built with\"); write it as Int64, a decimal or Float32, or leave the column out"
+            ),
+        });
+    }
     let df = reader
         .with_columns(spec.columns.clone())
         .with_slice(spec.slice)
@@ -116,5 +126,18 @@ fn io_error(path: &str, source: std::io::Error) -> Error {
         Error::NotFound { path: path.into() }
     } else {
         Error::Io { path: path.into(), source }
+    }
+}
+
+/// The first type inside `dtype` that this build of Polars cannot hold (the workspace leaves out `dtype-i128`,
+/// `dtype-u128` and `dtype-f16`), looking through lists, structs, maps and dictionaries.
+fn not_built(dtype: &ArrowDataType) -> Option<&ArrowDataType> {
+    match dtype {
+        ArrowDataType::Float16 | ArrowDataType::Int128 | ArrowDataType::UInt128 => Some(dtype),
+        ArrowDataType::List(f) | ArrowDataType::LargeList(f) | ArrowDataType::FixedSizeList(f, _) | ArrowDataType::Map(f, _) => not_built(&f.dtype),
+        ArrowDataType::Struct(fields) => fields.iter().find_map(|f| not_built(&f.dtype)),
+        ArrowDataType::Dictionary(_, values, _) => not_built(values),
+        ArrowDataType::Extension(ext) => not_built(&ext.inner),
+        _ => None,
     }
 }

@@ -19,12 +19,42 @@ use crate::read::{self, ReadSpec};
 /// A stream of frames; the first error ends it.
 pub type FrameStream = Pin<Box<dyn Stream<Item = Result<DataFrame>> + Send>>;
 
-/// What `stream_collect` streams.
+/// What [`Engine::stream`](crate::Engine::stream) streams: a handle or a plan converts into it.
 pub enum StreamSource {
     /// Data behind a handle (a scan streams its files; loaded data streams slices of itself).
     Handle(crate::Handle),
-    /// Any lazy plan, run by Polars' streaming engine.
+    /// Any lazy plan, run as a query.
     Plan(LazyFrame),
+}
+
+/// How [`Engine::stream`](crate::Engine::stream) streams: `StreamOptions::rows(65_536)`, then the builders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamOptions {
+    /// Rows per frame, at least 1.
+    pub batch_rows: usize,
+    /// Only these columns (`None`: all).
+    pub columns: Option<Vec<String>>,
+    /// A plan's time limit from the call to the stream's end (the shorter of it and `Config::query_timeout`).
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl StreamOptions {
+    /// Frames of at most `batch_rows` rows, every column, the engine's own time limit.
+    pub fn rows(batch_rows: usize) -> Self {
+        StreamOptions { batch_rows, columns: None, timeout: None }
+    }
+
+    /// Only these columns.
+    pub fn columns(mut self, columns: &[&str]) -> Self {
+        self.columns = Some(columns.iter().map(|c| c.to_string()).collect());
+        self
+    }
+
+    /// This call's time limit (`None`: the engine's own).
+    pub fn timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
 }
 
 impl From<crate::Handle> for StreamSource {
@@ -90,13 +120,8 @@ pub(crate) fn slices(df: Arc<DataFrame>, batch_rows: usize) -> FrameStream {
 }
 
 /// Any plan, executed by Polars' streaming engine on a blocking thread; each batch it emits goes through the
-/// bounded channel, and Polars stops at its next batch when the stream is dropped.
-pub(crate) fn plan(lf: LazyFrame, batch_rows: usize, prefetch: usize) -> Result<FrameStream> {
-    Ok(plan_until(lf, batch_rows, prefetch, None)?.0)
-}
-
-/// [`plan`] that also stops at its next batch once `stop` is set, and returns the blocking task that runs Polars
-/// (it ends when Polars has stopped).
+/// bounded channel, and Polars stops at its next batch when the stream is dropped or once `stop` is set. Returns
+/// the blocking task that runs Polars (it ends when Polars has stopped).
 pub(crate) fn plan_until(
     lf: LazyFrame,
     batch_rows: usize,

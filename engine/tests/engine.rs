@@ -11,7 +11,7 @@ use polaroid::object_store::memory::InMemory;
 use polaroid::object_store::path::Path as ObjectPath;
 use polaroid::object_store::throttle::{ThrottleConfig, ThrottledStore};
 use polaroid::polars::prelude::*;
-use polaroid::{Engine, Error, Overload, Tick};
+use polaroid::{Engine, Error, Overload, StreamOptions, Tick};
 
 /// A trades-like file: `rows` rows over 7 symbols, written in row groups of `row_group` rows.
 fn write_trades(path: &Path, rows: usize, row_group: usize, offset: i64) {
@@ -302,7 +302,7 @@ async fn streams_deliver_every_row_in_bounded_batches() {
     let engine = Engine::builder().stream_prefetch(1).build().unwrap();
     let scan = engine.scan(&format!("{}/*.parquet", dir.path().display())).await.unwrap();
 
-    let mut stream = engine.stream_collect(&scan, 2000).await.unwrap();
+    let mut stream = engine.stream(&scan, StreamOptions::rows(2000)).await.unwrap();
     let (mut rows, mut batches, mut ids) = (0, 0, Vec::new());
     while let Some(frame) = stream.next().await {
         let frame = frame.unwrap();
@@ -314,14 +314,14 @@ async fn streams_deliver_every_row_in_bounded_batches() {
     assert_eq!((rows, batches), (30_000, 15));
     assert_eq!(ids, (0..30_000).collect::<Vec<i64>>(), "row-group pipeline keeps file and row order");
 
-    let mut projected = engine.stream_columns(&scan, &["symbol"], 4096).await.unwrap();
+    let mut projected = engine.stream(&scan, StreamOptions::rows(4096).columns(&["symbol"])).await.unwrap();
     let first = projected.next().await.unwrap().unwrap();
     assert_eq!(first.get_column_names(), ["symbol"]);
 
     let plan = LazyFrame::scan_parquet(PlRefPath::new(&format!("{}/*.parquet", dir.path().display())), Default::default())
         .unwrap()
         .filter(col("quantity").eq(lit(1i64)));
-    let total: usize = engine.stream_collect(plan, 1000).await.unwrap().map(|f| f.unwrap().height()).collect::<Vec<_>>().await.iter().sum();
+    let total: usize = engine.stream(plan, StreamOptions::rows(1000)).await.unwrap().map(|f| f.unwrap().height()).collect::<Vec<_>>().await.iter().sum();
     assert_eq!(total, 6000, "a fifth of the rows have quantity 1");
 }
 
@@ -474,7 +474,7 @@ async fn batch_read_with_runs_the_plan_on_each_file_and_a_bad_file_fails_only_it
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stream_query_collects_what_shrinks_and_streams_what_grows() {
+async fn a_streamed_plan_collects_what_shrinks_and_streams_what_grows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.parquet");
     write_trades(&path, 2_000, 500, 0);
@@ -483,7 +483,7 @@ async fn stream_query_collects_what_shrinks_and_streams_what_grows() {
 
     // A filter over cached data: computed in memory, sent in slices of at most batch_rows.
     let lf = engine.lazy(&handle).await.unwrap().filter(col("symbol").eq(lit("AA")));
-    let frames: Vec<DataFrame> = engine.stream_query(lf, 100, None).await.unwrap().map(|f| f.unwrap()).collect().await;
+    let frames: Vec<DataFrame> = engine.stream(lf, StreamOptions::rows(100)).await.unwrap().map(|f| f.unwrap()).collect().await;
     assert_eq!(frames.iter().map(|f| f.height()).sum::<usize>(), 286);
     assert!(frames.iter().all(|f| f.height() <= 100));
     assert_eq!(engine.execution_stats().in_memory, 1);
@@ -493,7 +493,7 @@ async fn stream_query_collects_what_shrinks_and_streams_what_grows() {
     // comes back, so the next query (one slot in all) is admitted.
     let lf = engine.lazy(&handle).await.unwrap();
     let cross = lf.clone().select([col("trade_id")]).cross_join(lf.select([col("trade_id").alias("other")]), None);
-    let mut stream = engine.stream_query(cross, 1_000, None).await.unwrap();
+    let mut stream = engine.stream(cross, StreamOptions::rows(1_000)).await.unwrap();
     for _ in 0..3 {
         assert!(stream.next().await.unwrap().unwrap().height() <= 1_000);
     }
@@ -502,5 +502,5 @@ async fn stream_query_collects_what_shrinks_and_streams_what_grows() {
     drop(stream);
     let n = with_deadline("a query after an abandoned stream", engine.query(&handle, |lf| lf.select([len()]))).await.unwrap();
     assert_eq!(n.height(), 1);
-    assert!(matches!(engine.stream_query(engine.lazy(&handle).await.unwrap(), 0, None).await, Err(Error::Config(_))));
+    assert!(matches!(engine.stream(engine.lazy(&handle).await.unwrap(), StreamOptions::rows(0)).await, Err(Error::Config(_))));
 }

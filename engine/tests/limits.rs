@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use polaroid::polars::prelude::*;
-use polaroid::{Engine, Error};
+use polaroid::{Engine, Error, StreamOptions};
 
 /// A cross join of `rows` x `rows` over a frame in memory: streamed by the engine (a join can grow), and slow to
 /// read to the end at `rows` = 20 000 (400M rows).
@@ -29,7 +29,7 @@ async fn drain(mut stream: polaroid::FrameStream) -> (Option<Error>, usize) {
 
 async fn still_answers(engine: &Engine) {
     let lf = df!("x" => [1i64, 2, 3]).unwrap().lazy().select([col("x").sum()]);
-    let stream = tokio::time::timeout(Duration::from_secs(30), engine.stream_query(lf, 10, None)).await.expect("admitted within 30 s");
+    let stream = tokio::time::timeout(Duration::from_secs(30), engine.stream(lf, StreamOptions::rows(10))).await.expect("admitted within 30 s");
     let (error, rows) = drain(stream.unwrap()).await;
     assert!(error.is_none() && rows == 1, "{error:?}");
 }
@@ -46,7 +46,7 @@ async fn slot_comes_back(engine: &Engine) {
 async fn a_streamed_query_past_the_engine_time_limit_gets_timed_out_and_its_slot_back() {
     let engine = Engine::builder().max_concurrent_queries(1).adaptive_admission(false).query_timeout(Some(Duration::from_millis(500))).build().unwrap();
     let started = Instant::now();
-    let (error, rows) = drain(engine.stream_query(cross(20_000), 4096, None).await.unwrap()).await;
+    let (error, rows) = drain(engine.stream(cross(20_000), StreamOptions::rows(4096)).await.unwrap()).await;
     assert!(matches!(error, Some(Error::TimedOut { limit }) if limit == Duration::from_millis(500)), "{error:?} after {rows} rows");
     assert!(rows < 400_000_000, "the stream ended before its end");
     assert!(started.elapsed() < Duration::from_secs(20), "stopped {:?} after the call", started.elapsed());
@@ -58,9 +58,9 @@ async fn a_streamed_query_past_the_engine_time_limit_gets_timed_out_and_its_slot
 async fn a_call_timeout_shortens_the_engine_limit_and_counts_the_wait_for_a_slot() {
     let engine = Engine::builder().max_concurrent_queries(1).adaptive_admission(false).query_timeout(Some(Duration::from_secs(600))).build().unwrap();
     // The one slot is held by a stream nobody reads...
-    let held = engine.stream_query(cross(20_000), 4096, None).await.unwrap();
+    let held = engine.stream(cross(20_000), StreamOptions::rows(4096)).await.unwrap();
     // ...so a query with a 300 ms limit times out waiting for it.
-    let waiting = engine.stream_query(cross(10), 10, Some(Duration::from_millis(300))).await;
+    let waiting = engine.stream(cross(10), StreamOptions::rows(10).timeout(Some(Duration::from_millis(300)))).await;
     assert!(matches!(waiting, Err(Error::TimedOut { limit }) if limit == Duration::from_millis(300)), "{:?}", waiting.err());
     drop(held);
     slot_comes_back(&engine).await;
@@ -81,7 +81,7 @@ async fn an_in_memory_query_past_its_limit_is_cancelled() {
         .group_by([col("k")])
         .agg([col("w").sum(), col("v").n_unique()])
         .sort(["w"], Default::default());
-    let result = engine.stream_query(plan, 1000, Some(Duration::from_millis(1))).await;
+    let result = engine.stream(plan, StreamOptions::rows(1000).timeout(Some(Duration::from_millis(1)))).await;
     assert!(matches!(result, Err(Error::TimedOut { .. })), "{:?}", result.err());
     slot_comes_back(&engine).await;
     still_answers(&engine).await;
@@ -91,7 +91,7 @@ async fn an_in_memory_query_past_its_limit_is_cancelled() {
 async fn over_the_memory_limit_queries_are_refused_and_a_running_one_is_stopped() {
     let resident = polaroid::limit::resident_bytes().expect("Linux /proc");
     let engine = Engine::builder().memory_limit_bytes(Some(resident + (256 << 20))).build().unwrap();
-    let stream = engine.stream_query(cross(20_000), 4096, None).await.unwrap();
+    let stream = engine.stream(cross(20_000), StreamOptions::rows(4096)).await.unwrap();
     // Something else in the process takes 512 MiB (touched, so it is resident) while the query streams.
     let reader = tokio::spawn(drain(stream));
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -99,7 +99,7 @@ async fn over_the_memory_limit_queries_are_refused_and_a_running_one_is_stopped(
     let (error, _) = tokio::time::timeout(Duration::from_secs(30), reader).await.expect("stopped within 30 s").unwrap();
     assert!(matches!(error, Some(Error::MemoryLimit { .. })), "{error:?}");
     // While the process is over the limit, a new query is refused at once.
-    let refused = engine.stream_query(cross(10), 10, None).await;
+    let refused = engine.stream(cross(10), StreamOptions::rows(10)).await;
     assert!(matches!(refused, Err(Error::MemoryLimit { .. })), "{:?}", refused.err());
     assert!(ballast.iter().step_by(4096).all(|b| *b == 1));
     drop(ballast);

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use polaroid_results::compare::{self, CompareOptions};
-use polaroid_results::{RunResult, events, report, rows, table};
+use polaroid_results::{RunResult, events, launch, report, rows, table};
 
 /// What can go wrong in a cell.
 #[derive(Debug, thiserror::Error)]
@@ -27,14 +27,6 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// The binary refused or failed the run; `message` is its own error line.
-    #[error("polaroid-bench run failed (exit code {code}): {message}")]
-    Run {
-        /// Its exit code.
-        code: i32,
-        /// What it said.
-        message: String,
-    },
 }
 
 /// Result alias of the prelude.
@@ -47,14 +39,13 @@ pub mod prelude {
     pub use polaroid_results::rows::Row;
 }
 
-/// Exit codes of `polaroid-bench run` (docs/progress.md): some measurement failed (the rest is kept); interrupted.
-const FAILED_MEASUREMENTS: i32 = 3;
-const INTERRUPTED: i32 = 130;
-
 /// What to run: `run("smoke")` is `RunOptions::new("smoke").start()`.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    args: Vec<String>,
+    suite: String,
+    workloads: Vec<String>,
+    engines: Vec<String>,
+    options: Vec<(String, Option<String>)>,
     out: Option<PathBuf>,
     binary: Option<PathBuf>,
 }
@@ -62,22 +53,22 @@ pub struct RunOptions {
 impl RunOptions {
     /// A run of the suite `suite` (`smoke`, `default`, `large`).
     pub fn new(suite: &str) -> Self {
-        RunOptions { args: vec!["--suite".into(), suite.into()], out: None, binary: None }
+        RunOptions { suite: suite.into(), workloads: vec![], engines: vec![], options: vec![], out: None, binary: None }
     }
 
     /// Only these workloads.
     pub fn workloads(mut self, names: &[&str]) -> Self {
-        names.iter().for_each(|n| self.args.extend(["--workload".to_string(), n.to_string()]));
+        self.workloads.extend(names.iter().map(|n| n.to_string()));
         self
     }
 
     /// Only these variants.
     pub fn engines(mut self, names: &[&str]) -> Self {
-        names.iter().for_each(|n| self.args.extend(["--engine".to_string(), n.to_string()]));
+        self.engines.extend(names.iter().map(|n| n.to_string()));
         self
     }
 
-    /// The result file (default: `polaroid-results/<suite>-<time>.json`).
+    /// The result file (default: `polaroid-results/<suite>-<UTC time>.json`).
     pub fn out(mut self, path: impl Into<PathBuf>) -> Self {
         self.out = Some(path.into());
         self
@@ -85,10 +76,7 @@ impl RunOptions {
 
     /// Any other `polaroid-bench run` option, e.g. `.arg("--processes", "3")` or `.arg("--no-calibrate", "")`.
     pub fn arg(mut self, flag: &str, value: &str) -> Self {
-        self.args.push(flag.into());
-        if !value.is_empty() {
-            self.args.push(value.into());
-        }
+        self.options.push((flag.into(), (!value.is_empty()).then(|| value.to_string())));
         self
     }
 
@@ -101,16 +89,14 @@ impl RunOptions {
     /// Runs it, printing one line per finished measurement, and returns what it measured.
     pub fn start(self) -> Result<Run> {
         let binary = polaroid_results::binary::locate(self.binary.as_deref(), &[])?;
-        // As the CLI names its files: polaroid-results/<suite>-<time>.json (nanoseconds: two runs of a cell differ).
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let out = self.out.unwrap_or_else(|| PathBuf::from("polaroid-results").join(format!("{}-{}.json", self.args[1], now.as_nanos())));
-        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Start { binary: binary.clone(), source })?;
-        }
-        let mut cmd = Command::new(&binary);
-        cmd.arg("run").args(&self.args).args(["--progress", "jsonl", "--out"]).arg(&out);
+        // The command line, default result name and exit codes every front end shares.
+        let mut request = launch::RunRequest::new(&self.suite, self.out, false)?;
+        request.workloads = self.workloads;
+        request.engines = self.engines;
+        request.options = self.options;
+        request.prepare()?;
         let start = |source| Error::Start { binary: binary.clone(), source };
-        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(start)?;
+        let mut child = Command::new(&binary).args(request.argv()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(start)?;
         let mut stderr = child.stderr.take().expect("stderr was piped");
         let errors = std::thread::spawn(move || {
             let mut text = String::new();
@@ -123,14 +109,10 @@ impl RunOptions {
                 println!("{text}");
             }
         }
-        let code = child.wait().map_err(start)?.code().unwrap_or(INTERRUPTED);
-        let stderr = errors.join().unwrap_or_default();
-        if ![0, FAILED_MEASUREMENTS, INTERRUPTED].contains(&code) {
-            let message = stderr.lines().filter(|l| l.starts_with("error:")).last().or(stderr.lines().last()).unwrap_or("").trim_start_matches("error: ");
-            return Err(Error::Run { code, message: message.to_string() });
-        }
-        let mut run = load(&out)?;
-        run.interrupted = code == INTERRUPTED;
+        let code = child.wait().map_err(start)?.code();
+        let ending = launch::classify(code, &errors.join().unwrap_or_default())?;
+        let mut run = load(&request.out)?;
+        run.interrupted = ending == launch::Ending::Interrupted;
         Ok(run)
     }
 }
@@ -280,7 +262,8 @@ pub fn workloads() -> Result<String> {
     let binary = polaroid_results::binary::locate(None, &[])?;
     let out = Command::new(&binary).arg("list").output().map_err(|source| Error::Start { binary: binary.clone(), source })?;
     if !out.status.success() {
-        return Err(Error::Run { code: out.status.code().unwrap_or(-1), message: String::from_utf8_lossy(&out.stderr).trim().to_string() });
+        let message = launch::failure_message(&String::from_utf8_lossy(&out.stderr));
+        return Err(polaroid_results::Error::RunFailed { command: "list", code: out.status.code().unwrap_or(-1), message }.into());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

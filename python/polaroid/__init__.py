@@ -13,8 +13,8 @@ Rust library the CLI uses.
 
 The engine also runs as a server (``polaroid-server``, Arrow Flight SQL): :func:`serve` starts one, :func:`connect`
 returns a blocking :class:`Client` (as PEP 249's ``connect`` does) and :func:`connect_async` an :class:`AsyncClient`
-(``pip install polaroid[server]``). Every exception polaroid raises is a :class:`PolaroidError`
-(:mod:`polaroid.exceptions`).
+(``pip install polaroid[server]``). :func:`start_feed` starts the benchmark's WebSocket tick feed. Every
+exception polaroid raises is a :class:`PolaroidError` (:mod:`polaroid.exceptions`).
 """
 
 from polaroid.exceptions import PolaroidError, ServerError
@@ -24,11 +24,13 @@ from polaroid._run import run, run_async
 from polaroid._client import Client, Table, connect
 from polaroid._async_client import AsyncClient, Err, Ok, connect_async
 from polaroid._server import Server, locate_server, serve
+from polaroid._feed import Feed, start_feed
 
 __all__ = [
     "AsyncClient",
     "Client",
     "Err",
+    "Feed",
     "Ok",
     "Server",
     "ServerError",
@@ -37,6 +39,7 @@ __all__ = [
     "connect_async",
     "locate_server",
     "serve",
+    "start_feed",
     "Chart",
     "Charts",
     "Comparison",

@@ -25,39 +25,27 @@ from polaroid import _native
 from polaroid._binary import locate_binary
 from polaroid._results import Run, load
 
-# Exit codes of `polaroid-bench run` (docs/progress.md): 3 some measurement failed (the rest is kept), 130 stopped
-# by SIGINT/SIGTERM (finished measurements kept).
-_FAILED_MEASUREMENTS = 3
-_INTERRUPTED = 130
 # How long the binary may take to stop its measurement and write its file after SIGINT before it is killed.
 _STOP_TIMEOUT_S = 60.0
 
 
-def _argv(exe: Path, suite: str, workloads: Sequence[str] | None, engines: Sequence[str] | None, runs: int | None,
-          out: Path, resume: bool, overrides: dict[str, Any]) -> list[str]:
-    args = [str(exe), "run", "--suite", suite, "--progress", "jsonl", "--out", str(out)]
-    for flag, values in (("--workload", workloads), ("--engine", engines)):
-        for v in [values] if isinstance(values, str) else (values or []):
-            args += [flag, v]
-    if runs is not None:
-        args += ["--runs", str(runs)]
-    if resume:
-        args.append("--resume")
+def _options(overrides: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Python values as command-line options: True a flag, False/None left out, a sequence comma-separated."""
+    options: list[tuple[str, str | None]] = []
     for name, value in overrides.items():
-        flag = "--" + name.replace("_", "-")
         if value is True:
-            args.append(flag)
+            options.append((name, None))
         elif value is False or value is None:
             continue
         elif isinstance(value, (list, tuple)):
-            args += [flag, ",".join(str(v) for v in value)]
+            options.append((name, ",".join(str(v) for v in value)))
         else:
-            args += [flag, str(value)]
-    return args
+            options.append((name, str(value)))
+    return options
 
 
-def _default_out(suite: str) -> Path:
-    return Path("polaroid-results") / f"{suite}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+def _names(values: Sequence[str] | str | None) -> list[str]:
+    return [values] if isinstance(values, str) else list(values or [])
 
 
 def _die_with_parent() -> None:
@@ -149,17 +137,14 @@ class _Progress:
                 f'<pre style="max-height:18em;overflow:auto;margin:0.3em 0">{body}</pre></div>')
 
 
-def _failure(code: int, stderr: list[str]) -> _native.PolaroidError:
-    errors = [l for l in stderr if l.startswith("error:")]
-    message = "\n".join(errors or stderr[-5:]) or f"polaroid-bench exited with code {code}"
-    return _native.PolaroidError(message.removeprefix("error: "))
-
-
 def _finished(code: int, out: Path, stderr: list[str], argv: list[str], progress: _Progress, interrupted: bool) -> Run:
-    interrupted = interrupted or code == _INTERRUPTED
-    if not interrupted and code not in (0, _FAILED_MEASUREMENTS):
+    # Exit codes mean what they mean to every front end (polaroid_results::launch): a failed run raises with the
+    # binary's own error line; exit 3 (a failed measurement) is a finished run.
+    try:
+        interrupted = _native.run_interrupted(None if code < 0 else code, "\n".join(stderr)) or interrupted
+    except _native.PolaroidError:
         progress.finish(f"failed (exit {code})")
-        raise _failure(code, stderr)
+        raise
     if not out.exists():
         progress.finish("interrupted before any measurement finished")
         raise _native.PolaroidError(f"the run was interrupted before any measurement finished; nothing was written to {out}")
@@ -177,12 +162,10 @@ def _finished(code: int, out: Path, stderr: list[str], argv: list[str], progress
 
 def _prepare(suite: str, workloads: Any, engines: Any, runs: int | None, out: Any, resume: bool, binary: Any,
              overrides: dict[str, Any]) -> tuple[list[str], Path]:
-    if resume and out is None:
-        raise _native.PolaroidError("resume=True needs out=: the result file of the run to finish")
     exe = locate_binary(binary)
-    out_path = Path(out) if out is not None else _default_out(suite)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    return _argv(exe, suite, workloads, engines, runs, out_path, resume, overrides), out_path
+    args, out_path = _native.run_argv(suite, _names(workloads), _names(engines), runs,
+                                      None if out is None else Path(out), resume, _options(overrides))
+    return [str(exe), *args], Path(out_path)
 
 
 def run(suite: str = "smoke", workloads: Sequence[str] | str | None = None, engines: Sequence[str] | str | None = None,

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
-import signal
-import subprocess
 import sysconfig
-import threading
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from polaroid import _native
-from polaroid.exceptions import PolaroidError
+from polaroid._process import Announced, start_announced
 
 
 def locate_server(binary: str | os.PathLike[str] | None = None) -> Path:
@@ -43,11 +39,12 @@ def locate_server(binary: str | os.PathLike[str] | None = None) -> Path:
     return Path(_native.locate(None if binary is None else Path(binary), [scripts], "polaroid-server"))
 
 
-class Server:
+class Server(Announced):
     """A ``polaroid-server`` process this Python started (:func:`serve`).
 
     Stopped by :meth:`stop` (SIGTERM: running calls drain, nothing acknowledged is lost) or at the end of a
-    ``with`` block. ``log`` holds what it wrote on stderr.
+    ``with`` block; :meth:`kill` loses records not yet stored. ``url`` is its address,
+    ``grpc://127.0.0.1:<port>``; ``log`` holds what it wrote on stderr.
 
     Parameters
     ----------
@@ -56,61 +53,6 @@ class Server:
     url : str
         The address it announced.
     """
-
-    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
-        self.process = process
-        #: The address clients connect to, ``grpc://127.0.0.1:<port>``.
-        self.url = url
-        #: The server's stderr lines so far.
-        self.log: list[str] = []
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
-
-    def _drain_stderr(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.log.append(line.rstrip())
-
-    @property
-    def pid(self) -> int:
-        """The process id."""
-        return self.process.pid
-
-    def stop(self, timeout: float = 60.0) -> int:
-        """Stop the server gracefully: SIGTERM, then wait for its drain.
-
-        Parameters
-        ----------
-        timeout : float, default 60
-            Seconds to wait.
-
-        Returns
-        -------
-        int
-            The exit code (0 after a clean drain).
-
-        Raises
-        ------
-        subprocess.TimeoutExpired
-            If it has not exited after ``timeout`` seconds.
-        """
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
-
-    def kill(self) -> None:
-        """Kill the server at once (SIGKILL): records not yet stored are lost."""
-        self.process.kill()
-        self.process.wait()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        state = "running" if self.process.poll() is None else f"exited {self.process.returncode}"
-        return f"<polaroid.Server {self.url} pid {self.pid} {state}>"
 
 
 def serve(tables: Mapping[str, str | os.PathLike[str]] | None = None, *, port: int = 0, token: str | None = None,
@@ -156,12 +98,5 @@ def serve(tables: Mapping[str, str | os.PathLike[str]] | None = None, *, port: i
     env = dict(os.environ)
     if token is not None:
         env["POLAROID_TOKEN"] = token
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"listening on (\S+)", line)
-    if match is None:
-        process.wait(30)
-        message = process.stderr.read() if process.stderr else ""
-        raise PolaroidError(f"polaroid-server did not start: {message.strip() or line.strip()}")
-    return Server(process, match.group(1))
+    process, url = start_announced(argv, "polaroid-server", env)
+    return Server(process, url)

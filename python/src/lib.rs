@@ -198,6 +198,38 @@ fn event_line(line: &str) -> PyResult<Option<String>> {
     Ok(event.line())
 }
 
+/// The URL in the first line a serving process prints (`polaroid_results::launch::announced`), if it is one.
+#[pyfunction]
+fn announced(line: &str) -> Option<String> {
+    polaroid_results::launch::announced(line).map(str::to_string)
+}
+
+/// The command line of `polaroid-bench run` after the binary (`polaroid_results::launch::RunRequest`), and its
+/// result file (`out`, or the default name). `options` are other options: (name, value or None for a flag).
+#[pyfunction]
+#[pyo3(signature = (suite, workloads, engines, runs, out, resume, options))]
+fn run_argv(
+    suite: &str, workloads: Vec<String>, engines: Vec<String>, runs: Option<u32>, out: Option<PathBuf>, resume: bool,
+    options: Vec<(String, Option<String>)>,
+) -> PyResult<(Vec<std::ffi::OsString>, PathBuf)> {
+    let mut request = polaroid_results::launch::RunRequest::new(suite, out, resume).map_err(err)?;
+    request.workloads = workloads;
+    request.engines = engines;
+    request.runs = runs;
+    request.options = options;
+    request.prepare().map_err(err)?;
+    Ok((request.argv(), request.out))
+}
+
+/// Whether a finished run was interrupted (`code`: its exit code, `None` if a signal ended it); raises
+/// PolaroidError with the binary's own message if it failed.
+#[pyfunction]
+#[pyo3(signature = (code, stderr))]
+fn run_interrupted(code: Option<i32>, stderr: &str) -> PyResult<bool> {
+    use polaroid_results::launch::{Ending, classify};
+    Ok(classify(code, stderr).map_err(err)? == Ending::Interrupted)
+}
+
 /// The catalog (`polaroid-bench list --format json`) as the text `list` prints.
 #[pyfunction]
 fn catalog_text(catalog_json: &str) -> PyResult<String> {
@@ -216,5 +248,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(locate, m)?)?;
     m.add_function(wrap_pyfunction!(event_line, m)?)?;
     m.add_function(wrap_pyfunction!(catalog_text, m)?)?;
+    m.add_function(wrap_pyfunction!(announced, m)?)?;
+    m.add_function(wrap_pyfunction!(run_argv, m)?)?;
+    m.add_function(wrap_pyfunction!(run_interrupted, m)?)?;
+    m.add("INTERRUPTED", polaroid_results::launch::INTERRUPTED)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 import polaroid
 from conftest import REPO
@@ -118,3 +119,44 @@ def test_workloads_is_the_binarys_catalog(binary: Path) -> None:
     cli = json.loads(subprocess.run([str(binary), "list", "--format", "json"], capture_output=True, check=True).stdout)
     assert w.catalog == cli
     assert "polaroid" in w.variants() and "batch-read" in repr(w)
+
+
+def test_the_feed_announces_its_address_and_replays_ticks(binary: Path) -> None:
+    import asyncio
+
+    import websockets
+
+    async def read(url: str) -> list[dict]:
+        ticks = []
+        async with websockets.connect(url + "?conn=0", max_size=None) as ws:
+            async for message in ws:
+                tick = json.loads(message)
+                if tick["e"] == "end":
+                    break
+                ticks.append(tick)
+        return ticks
+
+    with polaroid.start_feed("smoke", ticks=25, sessions=1, binary=binary) as feed:
+        assert feed.url.startswith("ws://127.0.0.1:") and feed.url.endswith("/feed")
+        ticks = asyncio.run(read(feed.url))
+        assert feed.wait(timeout=60) == 0
+    assert len(ticks) == 25 and [t["seq"] for t in ticks] == sorted(t["seq"] for t in ticks)
+
+
+def test_a_run_command_line_and_its_default_file_come_from_the_shared_launcher(tmp_path: Path, monkeypatch) -> None:
+    from polaroid import _native, _run
+
+    monkeypatch.chdir(tmp_path)
+    argv, out = _run._prepare("smoke", "batch-read", ["polaroid", "polars-lazy"], 2, None, False, None,
+                              {"memory_cap": "1GiB", "no_calibrate": True, "clients": [1, 10], "quiet": False})
+    assert argv[1:] == ["run", "--suite", "smoke", "--workload", "batch-read", "--engine", "polaroid", "--engine",
+                        "polars-lazy", "--runs", "2", "--memory-cap", "1GiB", "--no-calibrate", "--clients", "1,10",
+                        "--progress", "jsonl", "--out", str(out)]
+    assert out.parent == Path("polaroid-results") and out.name.startswith("smoke-") and out.name.endswith("Z.json")
+    assert (tmp_path / "polaroid-results").is_dir()
+    assert _native.run_interrupted(0, "") is False and _native.run_interrupted(3, "") is False
+    assert _native.run_interrupted(130, "") is True and _native.run_interrupted(None, "") is True
+    with pytest.raises(polaroid.PolaroidError, match="exit code 2.*unknown workload"):
+        _native.run_interrupted(2, "error: unknown workload 'x'")
+    with pytest.raises(polaroid.PolaroidError, match="resumed run needs the result file"):
+        _run._prepare("smoke", None, None, None, None, True, None, {})

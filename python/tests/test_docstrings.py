@@ -17,7 +17,8 @@ import polaroid
 CHECKS = {"GL08", "SS01", "PR01", "PR02", "PR07", "RT01", "YD01"}
 # The entry points of each front end also show how they are called.
 WITH_EXAMPLES = {"polaroid.run", "polaroid.compare", "polaroid.load", "polaroid.serve", "polaroid.connect",
-                 "polaroid.connect_async", "polaroid.Client.sql", "polaroid.AsyncClient.sql", "polaroid.AsyncClient.stream"}
+                 "polaroid.connect_async", "polaroid.start_feed", "polaroid.Client.sql", "polaroid.AsyncClient.sql",
+                 "polaroid.AsyncClient.stream"}
 
 
 def public_api() -> list[str]:

@@ -119,6 +119,22 @@ def test_statuses_say_what_to_fix_and_try_returns_values(server: polaroid.Server
     asyncio.run(main())
 
 
+def test_a_column_type_this_build_leaves_out_is_refused_by_name(server: polaroid.Server, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # Polars is built without Float16 (docs/decisions.md): reading it would make Polars panic; it is refused first.
+    half = tmp_path / "half.parquet"
+    pq.write_table(pa.table({"id": pa.array([1, 2], pa.int64()), "x": pa.array([1.5, 2.5], pa.float16())}), half)
+    client = polaroid.connect(server.url)
+    with pytest.raises(polaroid.ServerError) as e:
+        client.read_parquet(half)
+    assert e.value.code == "INVALID_ARGUMENT" and "'x'" in e.value.message and "Float16" in e.value.message
+    # Its other columns load, and the server goes on serving.
+    assert client.read_parquet(half, columns=["id"]).collect()["id"].to_list() == [1, 2]
+    assert client.sql("SELECT COUNT(*) AS n FROM trades")["n"][0] == ROWS
+
+
 def test_cancelling_a_task_stops_its_server_query(server: polaroid.Server) -> None:
     async def main() -> None:
         async with polaroid.connect_async(server.url) as client:

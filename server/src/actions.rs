@@ -11,13 +11,13 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tonic::Status;
 
 use std::time::Instant;
 
 use polaroid::Engine;
 
 use crate::catalog::Catalog;
+use crate::error::{Error, Result, internal};
 use crate::status;
 
 /// Each action and what it does (Flight's ListActions).
@@ -68,13 +68,13 @@ struct Heartbeat {
     tables: Vec<String>,
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(action: &str, body: &[u8], example: &str) -> Result<T, Status> {
+fn parse<T: for<'de> Deserialize<'de>>(action: &str, body: &[u8], example: &str) -> Result<T> {
     let body = if body.is_empty() { b"{}".as_slice() } else { body };
-    serde_json::from_slice(body).map_err(|e| Status::invalid_argument(format!("action '{action}': the body is not what it takes ({e}); send JSON like {example}")))
+    serde_json::from_slice(body).map_err(|e| Error::Invalid(format!("action '{action}': the body is not what it takes ({e}); send JSON like {example}")))
 }
 
 /// Runs one action; its result as JSON bytes.
-pub async fn run(engine: &Engine, catalog: &Catalog, started: Instant, action: &str, body: &[u8]) -> Result<Vec<u8>, Status> {
+pub async fn run(engine: &Engine, catalog: &Catalog, started: Instant, action: &str, body: &[u8]) -> Result<Vec<u8>> {
     let value = match action {
         "register" => {
             let r: Register = parse(action, body, r#"{"name": "trades", "path": "data/trades.parquet"}"#)?;
@@ -94,7 +94,10 @@ pub async fn run(engine: &Engine, catalog: &Catalog, started: Instant, action: &
                     .zip(results)
                     .map(|(path, result)| match result {
                         Ok(table) => json!({"path": path, "table": table}),
-                        Err(s) => json!({"path": path, "error": s.message(), "code": status::code_name(s.code())}),
+                        Err(e) => {
+                            let s = tonic::Status::from(e);
+                            json!({"path": path, "error": s.message(), "code": status::code_name(s.code())})
+                        }
                     })
                     .collect(),
             )
@@ -110,16 +113,16 @@ pub async fn run(engine: &Engine, catalog: &Catalog, started: Instant, action: &
         }
         "flush" => {
             let _: Heartbeat = parse(action, body, "{}")?;
-            engine.flush().await.map_err(status::from_engine)?;
+            engine.flush().await?;
             let ingest = engine.ingest_stats();
             json!({"acknowledged": ingest.acknowledged, "stored": ingest.stored, "batches": ingest.batches})
         }
         other => {
             let known: Vec<&str> = LIST.iter().map(|(n, _)| *n).collect();
-            return Err(Status::invalid_argument(format!("unknown action '{other}': the actions are {}", known.join(", "))));
+            return Err(Error::UnknownAction { name: other.into(), known: known.join(", ") });
         }
     };
-    serde_json::to_vec(&value).map_err(|e| Status::internal(format!("encoding the result: {e}")))
+    serde_json::to_vec(&value).map_err(internal("encoding the result"))
 }
 
 /// The server's figures, as the `heartbeat` action reports them.

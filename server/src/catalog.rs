@@ -13,9 +13,8 @@ use polaroid::polars::prelude::*;
 use polaroid::polars::sql::{SQLContext, extract_table_identifiers};
 use polaroid::{Engine, Handle};
 use serde::Serialize;
-use tonic::Status;
 
-use crate::status;
+use crate::error::{Error, Result, internal};
 
 /// The ingest pipeline's stored records.
 pub const TICKS: &str = "ticks";
@@ -55,38 +54,37 @@ impl Catalog {
 
     /// Registers `path` as `name`: a file is loaded into the engine's cache (`scan` streams it per query instead),
     /// a directory (its `*.parquet` files) or a glob is scanned. Replaces a table of that name.
-    pub async fn register(&self, engine: &Engine, name: &str, path: &str, scan: bool) -> Result<TableInfo, Status> {
+    pub async fn register(&self, engine: &Engine, name: &str, path: &str, scan: bool) -> Result<TableInfo> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(Status::invalid_argument(format!(
+            return Err(Error::Invalid(format!(
                 "table name '{name}' is not usable in SQL: use letters, digits and '_', not starting with a digit"
             )));
         }
         if name == TICKS || name == VWAP {
-            return Err(Status::invalid_argument(format!("'{name}' is the ingest pipeline's table; register under another name")));
+            return Err(Error::Invalid(format!("'{name}' is the ingest pipeline's table; register under another name")));
         }
         let (target, scan) = if Path::new(path).is_dir() {
             (format!("{}/*.parquet", path.trim_end_matches('/')), true)
         } else {
             (path.to_string(), scan || path.contains(['*', '?', '[']))
         };
-        let handle = if scan { engine.scan(&target).await } else { engine.read_parquet(&target, None).await }.map_err(status::from_engine)?;
+        let handle = if scan { engine.scan(&target).await } else { engine.read_parquet(&target, None).await }?;
         let info = self.add(engine, name.to_string(), handle, path, scan).await?;
         Ok(info)
     }
 
     /// Opens a handle (loaded into the cache) on one file, optionally some columns, as table `h<id>`.
-    pub async fn read_parquet(&self, engine: &Engine, path: &str, columns: Option<&[String]>) -> Result<TableInfo, Status> {
+    pub async fn read_parquet(&self, engine: &Engine, path: &str, columns: Option<&[String]>) -> Result<TableInfo> {
         let columns: Option<Vec<&str>> = columns.map(|c| c.iter().map(String::as_str).collect());
-        let handle = engine.read_parquet(path, columns.as_deref()).await.map_err(status::from_engine)?;
+        let handle = engine.read_parquet(path, columns.as_deref()).await?;
         self.add(engine, format!("h{}", handle.id()), handle, path, false).await
     }
 
-    async fn add(&self, engine: &Engine, name: String, handle: Handle, path: &str, scan: bool) -> Result<TableInfo, Status> {
-        let mut lf = engine.lazy(&handle).await.map_err(status::from_engine)?;
+    async fn add(&self, engine: &Engine, name: String, handle: Handle, path: &str, scan: bool) -> Result<TableInfo> {
+        let mut lf = engine.lazy(&handle).await?;
         let columns = tokio::task::spawn_blocking(move || lf.collect_schema().map(|s| s.iter_names().map(|c| c.to_string()).collect::<Vec<_>>()))
             .await
-            .map_err(|e| Status::internal(format!("reading the table's schema: {e}")))?
-            .map_err(status::from_polars)?;
+            .map_err(internal("reading the table's schema"))??;
         let info = TableInfo { name: name.clone(), handle: handle.id(), path: path.to_string(), kind: if scan { "scan" } else { "loaded" }, columns };
         let replaced = self.tables().insert(name, Table { info: info.clone(), handle });
         if let Some(old) = replaced
@@ -118,7 +116,7 @@ impl Catalog {
     }
 
     /// Refreshes the idle clocks of the named tables' handles (all tables when `names` is empty).
-    pub fn heartbeat(&self, engine: &Engine, names: &[String]) -> Result<(), Status> {
+    pub fn heartbeat(&self, engine: &Engine, names: &[String]) -> Result<()> {
         let handles: Vec<Handle> = {
             let tables = self.tables();
             if names.is_empty() {
@@ -127,19 +125,19 @@ impl Catalog {
                 names.iter().map(|n| tables.get(n).map(|t| t.handle.clone()).ok_or_else(|| unknown(n, &tables))).collect::<Result<_, _>>()?
             }
         };
-        engine.heartbeat(&handles).map_err(status::from_engine)
+        Ok(engine.heartbeat(&handles)?)
     }
 
     /// The plan of a SQL query over the tables it names, and its result's Arrow schema. Polars plans on a blocking
     /// thread (its SQL context and schema resolution do real work, and may read file metadata).
-    pub async fn plan(&self, engine: &Engine, sql: &str) -> Result<(LazyFrame, arrow_schema::SchemaRef), Status> {
-        let names = extract_table_identifiers(sql, false, true).map_err(|e| Status::invalid_argument(format!("SQL does not parse: {e}")))?;
+    pub async fn plan(&self, engine: &Engine, sql: &str) -> Result<(LazyFrame, arrow_schema::SchemaRef)> {
+        let names = extract_table_identifiers(sql, false, true).map_err(|e| Error::Invalid(format!("SQL does not parse: {e}")))?;
         let ctes = cte_names(sql)?;
         let mut tables = Vec::with_capacity(names.len());
         for name in names {
             let lf = match name.as_str() {
-                TICKS => engine.ingested().map_err(status::from_engine)?.lazy(),
-                VWAP => engine.rolling_vwaps().map_err(status::from_engine)?.lazy(),
+                TICKS => engine.ingested()?.lazy(),
+                VWAP => engine.rolling_vwaps()?.lazy(),
                 _ => {
                     let handle = {
                         let tables = self.tables();
@@ -150,7 +148,7 @@ impl Catalog {
                             None => return Err(unknown(&name, &tables)),
                         }
                     };
-                    engine.lazy(&handle).await.map_err(status::from_engine)?
+                    engine.lazy(&handle).await?
                 }
             };
             tables.push((name, lf));
@@ -161,13 +159,13 @@ impl Catalog {
             for (name, lf) in tables {
                 ctx.register(&name, lf);
             }
-            let mut plan = ctx.execute(&sql).map_err(|e| Status::invalid_argument(sql_message(&e.to_string())))?;
-            let schema = plan.collect_schema().map_err(status::from_polars)?;
+            let mut plan = ctx.execute(&sql).map_err(|e| Error::Invalid(sql_message(&e.to_string())))?;
+            let schema = plan.collect_schema()?;
             let arrow = crate::convert::arrow_schema(schema.as_ref())?;
             Ok((plan, arrow))
         })
         .await
-        .map_err(|e| Status::internal(format!("planning: {e}")))?
+        .map_err(internal("planning"))?
     }
 }
 
@@ -193,7 +191,7 @@ fn sql_message(polars: &str) -> String {
 }
 
 /// The names a statement's common table expressions define (`WITH name AS (...)`, at any depth).
-fn cte_names(sql: &str) -> Result<Vec<String>, Status> {
+fn cte_names(sql: &str) -> Result<Vec<String>> {
     use std::ops::ControlFlow;
     use sqlparser::ast::{Query, Visit, Visitor};
     use sqlparser::dialect::GenericDialect;
@@ -214,7 +212,7 @@ fn cte_names(sql: &str) -> Result<Vec<String>, Status> {
         .with_options(ParserOptions { trailing_commas: true, ..Default::default() })
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements())
-        .map_err(|e| Status::invalid_argument(format!("SQL does not parse: {e}")))?;
+        .map_err(|e| Error::Invalid(format!("SQL does not parse: {e}")))?;
     let mut ctes = Ctes(Vec::new());
     for statement in &statements {
         let _ = statement.visit(&mut ctes);
@@ -222,11 +220,8 @@ fn cte_names(sql: &str) -> Result<Vec<String>, Status> {
     Ok(ctes.0)
 }
 
-fn unknown(name: &str, tables: &BTreeMap<String, Table>) -> Status {
+fn unknown(name: &str, tables: &BTreeMap<String, Table>) -> Error {
     let known: Vec<&str> = tables.keys().map(String::as_str).chain([TICKS, VWAP]).collect();
-    Status::not_found(format!(
-        "unknown table '{name}': the tables are {}; register a Parquet file or directory with the `register` action",
-        known.join(", ")
-    ))
+    Error::UnknownTable { name: name.into(), known: known.join(", ") }
 }
 

@@ -9,24 +9,25 @@ use std::io::Cursor;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use polaroid::polars::prelude::*;
-use tonic::Status;
+
+use crate::error::{Result, internal};
 
 /// The Arrow record batches holding a frame (one per chunk of the frame).
-pub fn to_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>), Status> {
+pub fn to_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let mut bytes = Vec::new();
     IpcStreamWriter::new(&mut bytes)
         .with_compat_level(CompatLevel::oldest())
         .finish(df)
-        .map_err(|e| Status::internal(format!("writing a result as Arrow IPC: {e}")))?;
+        .map_err(internal("writing a result as Arrow IPC"))?;
     let reader = arrow_ipc::reader::StreamReader::try_new(Cursor::new(bytes), None)
-        .map_err(|e| Status::internal(format!("reading a result's Arrow IPC: {e}")))?;
+        .map_err(internal("reading a result's Arrow IPC"))?;
     let schema = reader.schema();
-    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| Status::internal(format!("reading a result's Arrow IPC: {e}")))?;
+    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(internal("reading a result's Arrow IPC"))?;
     Ok((schema, batches))
 }
 
 /// The Arrow schema of frames with a Polars schema (as [`to_batches`] writes them).
-pub fn arrow_schema(schema: &Schema) -> Result<SchemaRef, Status> {
+pub fn arrow_schema(schema: &Schema) -> Result<SchemaRef> {
     Ok(to_batches(&mut DataFrame::empty_with_schema(schema))?.0)
 }
 

@@ -9,7 +9,7 @@
 //! - call polaroid's own **actions** ([`actions`]): register, read_parquet (a handle), batch_read, drop, heartbeat
 //!   (version, uptime, cache, admission and ingest figures), flush.
 //!
-//! Errors are gRPC statuses that say what to fix ([`status`]). [`serve`] binds, serves and drains on stop; the
+//! Errors are the server's [`Error`], turned into gRPC statuses that say what to fix in one place ([`status`]). [`serve`] binds, serves and drains on stop; the
 //! `polaroid-server serve` command runs it. [`client`] is the Rust client the benchmark harness uses.
 
 #![warn(missing_docs)]
@@ -18,10 +18,12 @@ pub mod actions;
 pub mod catalog;
 pub mod client;
 pub mod convert;
+pub mod error;
 pub mod ingest;
 pub mod serve;
 pub mod service;
 pub mod status;
 
+pub use error::Error;
 pub use serve::{Options, Report, ServeError, blocking_threads, runtime, serve};
 pub use service::Service;

@@ -149,7 +149,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let report = serve(engine, options, |addr| {
         // The first line says where to connect (parents started with --port 0 read it).
-        println!("polaroid-server listening on {scheme}://{addr}");
+        println!("{}", polaroid_results::launch::announce("polaroid-server", &format!("{scheme}://{addr}")));
     }, stop_signal())
     .await?;
     eprintln!(

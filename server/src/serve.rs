@@ -66,15 +66,13 @@ pub enum ServeError {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// A start-up table could not be registered.
-    #[error("table '{name}' ({path}): {message}")]
+    /// A start-up table (`--table name=path`) could not be registered; the cause names the file when it is the file.
+    #[error("cannot register --table {name}")]
     Table {
         /// The table's name.
         name: String,
-        /// Its path.
-        path: String,
-        /// The server's status message for it.
-        message: String,
+        /// Why.
+        source: crate::Error,
     },
     /// The TLS certificate or key is not usable.
     #[error("TLS: the certificate or key is not usable; pass a PEM certificate chain and its PEM private key")]
@@ -133,7 +131,7 @@ pub async fn serve(engine: Engine, options: Options, ready: impl FnOnce(SocketAd
             .catalog()
             .register(&engine, name, path, false)
             .await
-            .map_err(|s| ServeError::Table { name: name.clone(), path: path.clone(), message: s.message().to_string() })?;
+            .map_err(|source| ServeError::Table { name: name.clone(), source })?;
     }
     let listener = tokio::net::TcpListener::bind(options.listen).await.map_err(|source| ServeError::Bind { addr: options.listen, source })?;
     let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: options.listen, source })?;

@@ -16,12 +16,13 @@ use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
 use arrow_flight::sql::{CommandGetSqlInfo, CommandStatementIngest, CommandStatementQuery, ProstMessageExt, SqlInfo, TicketStatementQuery};
 use arrow_flight::{Action, ActionType, FlightDescriptor, FlightEndpoint, FlightInfo, Ticket};
 use futures::{Stream, StreamExt, TryStreamExt};
-use polaroid::Engine;
+use polaroid::{Engine, StreamOptions};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
 use crate::actions;
 use crate::catalog::{Catalog, TICKS};
+use crate::error::{Error, internal};
 use crate::{convert, ingest, status};
 
 /// The Flight SQL service over one engine.
@@ -70,7 +71,7 @@ impl FlightSqlService for Service {
         let endpoint = FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec()));
         let info = FlightInfo::new()
             .try_with_schema(&schema)
-            .map_err(|e| Status::internal(format!("result schema: {e}")))?
+            .map_err(internal("result schema"))?
             .with_endpoint(endpoint)
             .with_descriptor(request.into_inner());
         Ok(Response::new(info))
@@ -84,17 +85,18 @@ impl FlightSqlService for Service {
         // The call's own deadline (gRPC's `grpc-timeout`, which ADBC sets from
         // `adbc.flight.sql.rpc.timeout_seconds.fetch`) shortens the server's time limit for this query.
         let deadline = call_timeout(request.metadata())?;
-        let sql = std::str::from_utf8(&ticket.statement_handle).map_err(|e| status::bad_request("statement handle", e))?;
+        let sql = std::str::from_utf8(&ticket.statement_handle).map_err(|e| Error::Invalid(format!("statement handle: {e}")))?;
         let (plan, schema) = self.catalog.plan(&self.engine, sql).await?;
-        let frames = self.engine.stream_query(plan, self.batch_rows, deadline).await.map_err(status::from_engine)?;
+        let frames = self.engine.stream(plan, StreamOptions::rows(self.batch_rows).timeout(deadline)).await.map_err(status::from_engine)?;
         // Each frame becomes record batches on a blocking thread; the engine's stream reads ahead a bounded number of
         // frames, and a client that goes away drops this stream, which stops the query.
         let batches = frames
             .then(|frame| async move {
                 let mut df = frame.map_err(status::from_engine)?;
-                tokio::task::spawn_blocking(move || convert::to_batches(&mut df).map(|(_, b)| b))
+                let batches = tokio::task::spawn_blocking(move || convert::to_batches(&mut df).map(|(_, b)| b))
                     .await
-                    .map_err(|e| Status::internal(format!("converting a result: {e}")))?
+                    .map_err(internal("converting a result"))??;
+                Ok::<_, Status>(batches)
             })
             .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok::<RecordBatch, Status>)))
             .try_flatten()
@@ -109,13 +111,10 @@ impl FlightSqlService for Service {
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64, Status> {
         if command.table != TICKS {
-            return Err(Status::not_found(format!(
-                "records can be appended to the table '{TICKS}' only (got '{}')",
-                command.table
-            )));
+            return Err(Error::NotFound(format!("records can be appended to the table '{TICKS}' only (got '{}')", command.table)).into());
         }
         let batches = FlightRecordBatchStream::new_from_flight_data(request.into_inner().map_err(FlightError::from));
-        ingest::append(&self.engine, batches).await
+        Ok(ingest::append(&self.engine, batches).await?)
     }
 
     async fn get_flight_info_sql_info(
@@ -126,7 +125,7 @@ impl FlightSqlService for Service {
         let endpoint = FlightEndpoint::new().with_ticket(Ticket::new(query.as_any().encode_to_vec()));
         let info = FlightInfo::new()
             .try_with_schema(query.into_builder(&self.sql_info).schema().as_ref())
-            .map_err(|e| Status::internal(format!("sql info schema: {e}")))?
+            .map_err(internal("sql info schema"))?
             .with_endpoint(endpoint)
             .with_descriptor(request.into_inner());
         Ok(Response::new(info))
@@ -139,7 +138,7 @@ impl FlightSqlService for Service {
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
         let builder = query.into_builder(&self.sql_info);
         let schema = builder.schema();
-        let batch = builder.build().map_err(|e| Status::internal(format!("sql info: {e}")));
+        let batch = builder.build().map_err(|e| Status::from(internal("sql info")(e)));
         let data = FlightDataEncoderBuilder::new()
             .with_schema(schema)
             .build(futures::stream::once(async { batch.map_err(|s| FlightError::Tonic(Box::new(s))) }))
@@ -162,10 +161,10 @@ impl FlightSqlService for Service {
 }
 
 /// The time a call allows itself, from gRPC's `grpc-timeout` header (`<digits><H|M|S|m|u|n>`), if it set one.
-pub fn call_timeout(metadata: &tonic::metadata::MetadataMap) -> Result<Option<std::time::Duration>, Status> {
+pub fn call_timeout(metadata: &tonic::metadata::MetadataMap) -> Result<Option<std::time::Duration>, Error> {
     use std::time::Duration;
     let Some(value) = metadata.get("grpc-timeout") else { return Ok(None) };
-    let bad = || Status::invalid_argument("the grpc-timeout header is not <digits><H|M|S|m|u|n> (gRPC's format)");
+    let bad = || Error::Invalid("the grpc-timeout header is not <digits><H|M|S|m|u|n> (gRPC's format)".into());
     let text = value.to_str().map_err(|_| bad())?;
     let (digits, unit) = text.split_at(text.len().checked_sub(1).ok_or_else(bad)?);
     let n: u64 = digits.parse().map_err(|_| bad())?;

@@ -1,7 +1,27 @@
-//! Engine and Polars errors as gRPC statuses whose messages say what to fix.
+//! The server's errors as gRPC statuses whose messages say what to fix: the one place a code is chosen.
 
 use polaroid::{Error, polars::prelude::PolarsError};
 use tonic::Status;
+
+use crate::error::Error as ServerError;
+
+impl From<ServerError> for Status {
+    fn from(e: ServerError) -> Status {
+        let message = polaroid_results::error::chain(&e);
+        match e {
+            ServerError::Invalid(_) | ServerError::UnknownAction { .. } => Status::invalid_argument(message),
+            ServerError::UnknownTable { .. } | ServerError::NotFound(_) => Status::not_found(message),
+            ServerError::Engine(e) => from_engine(e),
+            ServerError::Polars(e) => from_polars(e),
+            ServerError::Append { acknowledged, source } => {
+                let cause = Status::from(*source);
+                Status::new(cause.code(), format!("{} ({acknowledged} records of this append were acknowledged before it)", cause.message()))
+            }
+            ServerError::Transport(e) => Status::from(e),
+            ServerError::Internal { .. } => Status::internal(message),
+        }
+    }
+}
 
 /// The status a client gets for an engine error: unknown data is NOT_FOUND, refusals under load RESOURCE_EXHAUSTED
 /// (with retry advice), a server shutting down UNAVAILABLE, bad input INVALID_ARGUMENT.
@@ -26,11 +46,6 @@ pub fn from_polars(e: PolarsError) -> Status {
         PolarsError::IO { .. } => Status::internal(format!("polars: {e}")),
         e => Status::invalid_argument(format!("polars: {e}")),
     }
-}
-
-/// A request body that is not what the action expects.
-pub fn bad_request(what: &str, e: impl std::fmt::Display) -> Status {
-    Status::invalid_argument(format!("{what}: {e}"))
 }
 
 /// A status code's canonical gRPC name (`NOT_FOUND`), as JSON results report per-item errors.

@@ -9,15 +9,12 @@ use polaroid_bench::feed::process::{FeedOptions, feed_main};
 use polaroid_bench::feed::server::{Faults, FeedConfig};
 use polaroid_bench::runner::{self, Cancel, Side};
 use polaroid_bench::{Observer, calibrate, gate, observer};
-use polaroid_results::{RunResult, history, label, report, table, units};
+use polaroid_results::{RunResult, history, label, launch, report, table, units};
 
 use crate::cli::{self, ProgressArg};
 
-/// Exit code of a run with a failed measurement (an error or a wrong answer); every other result is kept.
-const FAILED_MEASUREMENTS: u8 = 3;
-
 pub fn run(a: cli::RunArgs) -> anyhow::Result<ExitCode> {
-    let out = a.out.clone().unwrap_or_else(|| runner::default_out(a.data.suite.into()));
+    let out = a.out.clone().unwrap_or_else(|| launch::default_out(polaroid_bench::Size::from(a.data.suite).name()));
     let options = runner::RunOptions { inject_slowdown: a.inject_slowdown.clone(), ..a.select.options(&a.data, out.clone(), a.resume, interrupt()) };
     let result = observed(a.select.progress, |o| runner::run(&options, o))?;
     writeln!(say(a.select.progress), "{}\nresults: {}", table::summary_table(&result), out.display())?;
@@ -25,7 +22,7 @@ pub fn run(a: cli::RunArgs) -> anyhow::Result<ExitCode> {
         0 => Ok(ExitCode::SUCCESS),
         n => {
             eprintln!("{n} measurement(s) failed with an error or a wrong answer; see the result file for details");
-            Ok(ExitCode::from(FAILED_MEASUREMENTS))
+            Ok(ExitCode::from(launch::FAILED_MEASUREMENTS))
         }
     }
 }
@@ -46,11 +43,13 @@ pub fn calibrate(a: cli::DataArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn feed(a: cli::FeedArgs) -> anyhow::Result<ExitCode> {
-    let files = runner::feed_files(&a.input, a.suite.into(), a.seed, a.data_dir.as_deref())?;
+    let files = feed_files(&a)?;
     let config = FeedConfig { rate_per_s: a.rate, connections: a.connections, sessions: a.sessions, faults: Faults::default() };
     let pace = a.rate.map_or("unpaced".to_string(), |r| format!("at {r} ticks/s"));
     let usage = feed_main(&FeedOptions { files, ticks: a.ticks, config, port: a.port }, |url| {
-        println!("feed: {url} ({pace}, {} connection(s); Ctrl-C stops it)", a.connections);
+        // The first line says where to connect (polaroid.start_feed and scripts read it with launch::announced).
+        println!("{}", launch::announce("polaroid-bench feed", url));
+        println!("feed: {pace}, {} connection(s); Ctrl-C stops it", a.connections);
         println!("try:  cargo run --release -p polaroid-bench --example feed_client -- {url}");
     })?;
     eprintln!("served {} session(s); feed CPU {:.2} s", usage.sessions, usage.cpu_s);
@@ -73,7 +72,7 @@ pub fn compare_run(a: cli::CompareRunArgs) -> anyhow::Result<ExitCode> {
         Ok(o) => o,
         Err(e) => return Ok(refused(e)),
     };
-    let dir = a.out_dir.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/compare-{}", runner::stamp())));
+    let dir = a.out_dir.clone().unwrap_or_else(|| launch::default_path("compare", ""));
     let new = a.new.clone().map_or_else(std::env::current_exe, Ok)?;
     for (flag, bin) in [("--base", &a.base), ("--new", &new)] {
         anyhow::ensure!(bin.is_file(), "{flag} {} is not a file; give the path of a built polaroid-bench binary", bin.display());
@@ -86,7 +85,7 @@ pub fn compare_run(a: cli::CompareRunArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn noise(a: cli::NoiseArgs) -> anyhow::Result<ExitCode> {
-    let dir = a.out_dir.clone().unwrap_or_else(|| PathBuf::from(format!("polaroid-results/noise-{}", runner::stamp())));
+    let dir = a.out_dir.clone().unwrap_or_else(|| launch::default_path("noise", ""));
     let (a_run, b_run, source) = match &a.from {
         Some(f) => (RunResult::load(&f[0])?, RunResult::load(&f[1])?, format!("{} and {}", f[0].display(), f[1].display())),
         None => {
@@ -173,4 +172,18 @@ fn observed<T>(progress: ProgressArg, f: impl FnOnce(&dyn Observer) -> T) -> T {
 /// Where text for people goes: stdout, or stderr when stdout carries `--progress jsonl` events.
 fn say(progress: ProgressArg) -> Box<dyn Write> {
     if progress == ProgressArg::Jsonl { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) }
+}
+
+/// The trades a feed replays: the user's Parquet files (validated) when `--input` names any, else the streaming
+/// workload's dataset of `--suite`, provisioned as a run's is.
+fn feed_files(a: &cli::FeedArgs) -> anyhow::Result<Vec<PathBuf>> {
+    if a.input.is_empty() {
+        let streaming = polaroid_bench::workloads::streaming::WORKLOAD.name;
+        return Ok(runner::provision(&[streaming.into()], a.suite.into(), a.seed, a.data_dir.as_deref())?.remove(0).0.files);
+    }
+    let mut files = Vec::new();
+    for p in &a.input {
+        files.extend(polaroid_bench::data::user_dataset(p)?.files);
+    }
+    Ok(files)
 }

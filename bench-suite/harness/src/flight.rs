@@ -68,6 +68,17 @@ impl FlightProcess {
     }
 }
 
+impl crate::companion::Companion for FlightProcess {
+    /// Its peak memory over the measurement (`server_peak_rss_bytes`), then it is stopped.
+    fn stop(self: Box<Self>, _finished: bool) -> crate::companion::CompanionFigures {
+        let mut figures = crate::companion::CompanionFigures::default();
+        if let Some(bytes) = self.peak_rss_bytes() {
+            figures.figures.insert("server_peak_rss_bytes".into(), bytes as f64);
+        }
+        figures
+    }
+}
+
 impl Drop for FlightProcess {
     fn drop(&mut self) {
         self.kill();

@@ -22,6 +22,7 @@ pub mod answer;
 pub mod calibrate;
 pub mod cancel;
 pub mod catalog;
+pub mod companion;
 pub mod data;
 pub mod engines;
 pub mod error;

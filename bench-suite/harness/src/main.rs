@@ -16,15 +16,12 @@ use cli::{Cli, Command};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Exit code of a run stopped by Ctrl-C or SIGTERM (its finished measurements are kept; `--resume` finishes it).
-const INTERRUPTED: u8 = 130;
-
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) if matches!(e.downcast_ref(), Some(polaroid_bench::Error::Cancelled)) => {
             eprintln!("interrupted: {e}");
-            ExitCode::from(INTERRUPTED)
+            ExitCode::from(polaroid_results::launch::INTERRUPTED)
         }
         Err(e) => {
             eprintln!("error: {}", polaroid_results::error::chain(e.as_ref()));

@@ -154,6 +154,16 @@ impl S3Server {
     }
 }
 
+impl crate::companion::Companion for S3Server {
+    /// The requests it served (`s3_requests`) and the most it had in flight at once (`s3_peak_in_flight`).
+    fn stop(self: Box<Self>, _finished: bool) -> crate::companion::CompanionFigures {
+        let mut figures = crate::companion::CompanionFigures::default();
+        figures.figures.insert("s3_requests".into(), self.requests() as f64);
+        figures.figures.insert("s3_peak_in_flight".into(), self.peak_in_flight() as f64);
+        figures
+    }
+}
+
 impl Drop for S3Server {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -69,6 +69,19 @@ pub enum Error {
         /// The environment variable that names it.
         env_var: &'static str,
     },
+    /// A run that cannot be started as asked.
+    #[error("cannot start the run: {0}")]
+    Launch(String),
+    /// `polaroid-bench <command>` exited with an error; `message` is its own error line.
+    #[error("polaroid-bench {command} failed (exit code {code}): {message}")]
+    RunFailed {
+        /// The subcommand: `run`, `list`.
+        command: &'static str,
+        /// Its exit code.
+        code: i32,
+        /// What it said (its `error:` lines, else its last lines).
+        message: String,
+    },
     /// A directory with no readable result file.
     #[error("no result files (*.json or *.json.gz written by `polaroid-bench run`) in {}{}", dir.display(), if skipped.is_empty() { String::new() } else { format!("; skipped: {skipped}") })]
     NoResults {

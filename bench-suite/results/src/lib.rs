@@ -12,7 +12,8 @@
 //!   [`rows`]: one flat row per measurement.
 //! - [`report`], [`chart`], [`history`]: Markdown and HTML reports (also as an embeddable fragment), SVG charts.
 //! - [`events`]: a run's progress as typed events; [`catalog`]: what a harness binary can measure.
-//! - [`units`]: human formatting of seconds, bytes and rates; [`binary`]: where the `polaroid-bench` binary is.
+//! - [`units`]: human formatting of seconds, bytes and rates; [`binary`]: where the `polaroid-bench` binary is;
+//!   [`launch`]: a run's command line, default result path and exit codes, and a server's announced address.
 #![warn(missing_docs)]
 
 pub mod binary;
@@ -22,6 +23,7 @@ pub mod compare;
 pub mod error;
 pub mod events;
 pub mod history;
+pub mod launch;
 pub mod model;
 pub mod report;
 pub mod rows;

@@ -91,6 +91,22 @@ impl FeedProcess {
     }
 }
 
+/// How long the feed may take to finish its last session and report its usage after the consumer is done.
+const FEED_EXIT_WAIT: Duration = Duration::from_secs(10);
+
+impl crate::companion::Companion for FeedProcess {
+    /// After a finished measurement the feed is done with its sessions and reports its usage; otherwise it is waiting
+    /// for a consumer that will not come, and is stopped at once.
+    fn stop(self: Box<Self>, finished: bool) -> crate::companion::CompanionFigures {
+        let usage = self.finish(if finished { FEED_EXIT_WAIT } else { Duration::ZERO });
+        crate::companion::CompanionFigures {
+            feed_cpu_s: usage.map(|u| u.cpu_s),
+            feed_peak_rss_bytes: usage.and_then(|u| u.peak_rss_bytes),
+            ..Default::default()
+        }
+    }
+}
+
 impl Drop for FeedProcess {
     fn drop(&mut self) {
         self.kill();

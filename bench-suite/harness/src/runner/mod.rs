@@ -17,25 +17,20 @@ use polaroid_results::{
 use polaroid_results::stats::Summary;
 
 use crate::calibrate;
+use crate::companion::CompanionFigures;
 use crate::data::{self, Dataset, Provisioned};
 use crate::error::{Error, Result, io_err};
 use crate::measure::cap::CapEnforcer;
-use crate::engines::{EngineKind, Output};
-use crate::flight::FlightProcess;
+use crate::engines::Output;
 use crate::measure::{ChildEnd, ChildRun, run_child};
 use crate::observer::{Event, FinishedSummary, Observer};
 use crate::provenance;
-use crate::feed::process::FeedProcess;
-use crate::s3::S3Server;
-use crate::workloads::{self, ChildSpec, Extra, concurrent_query, streaming};
-
-/// How long the feed may take to finish its last session and report its usage after the consumer is done.
-const FEED_EXIT_WAIT: Duration = Duration::from_secs(10);
+use crate::workloads::{self, ChildSpec};
 
 pub use crate::cancel::Cancel;
 
 mod plan;
-pub use plan::{DatasetPlan, Plan, Planned, RunOptions, default_data_dir, default_out, feed_files, plan, provision, stamp};
+pub use plan::{DatasetPlan, Plan, Planned, RunOptions, default_data_dir, plan, provision};
 
 /// One side of a run: the binary whose processes make the measurements, and the result file they go to.
 #[derive(Debug, Clone)]
@@ -85,6 +80,82 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
     }
     std::fs::create_dir_all(&plan.data_dir).map_err(io_err("creating data directory", &plan.data_dir))?;
 
+    let datasets = provision_datasets(&plan, observer)?;
+    // What a workload says about its data before measuring (once per workload).
+    let mut noted = Vec::new();
+    for item in &plan.items {
+        if !noted.contains(&item.workload.name) {
+            noted.push(item.workload.name);
+            if let Some(note) = (item.workload.note)(&datasets[item.dataset], &item.settings) {
+                message(observer, note);
+            }
+        }
+    }
+    let enforcer = CapEnforcer::detect();
+    let mut states = open_sides(options, &plan, sides, interleave_id, &datasets, &enforcer)?;
+
+    options.cancel.check()?;
+    if options.calibrate && states.iter().any(|s| s.result.calibration.is_none()) {
+        message(observer, "calibrating: memory bandwidth and Parquet decode throughput".into());
+        let calibration = calibrate::calibrate(&sides[0].binary, &datasets[0])?;
+        for (state, side) in states.iter_mut().zip(sides) {
+            state.result.calibration.get_or_insert_with(|| calibration.clone());
+            save(&mut state.result, &side.out)?;
+        }
+    }
+
+    let done = |states: &[SideState], key: &str| states.iter().all(|s| s.result.measurement(key).is_some());
+    let skipped = plan.items.iter().filter(|p| done(&states, &p.key)).count();
+    // One tick per side's measurement.
+    observer.on(&Event::Planned { total: plan.items.len() * sides.len(), skipped: skipped * sides.len() });
+    let scratch_root = plan.data_dir.join("scratch");
+    let measuring = Measuring { observer, options, enforcer: &enforcer, scratch_root: &scratch_root };
+
+    for (index, item) in plan.items.iter().enumerate() {
+        if done(&states, &item.key) {
+            continue;
+        }
+        observer.on(&Event::Started { index, key: item.key.clone() });
+        let dataset = &datasets[item.dataset];
+        let todo: Vec<usize> = (0..sides.len()).filter(|&i| states[i].result.measurement(&item.key).is_none()).collect();
+        let mut parts: Vec<Vec<Measurement>> = vec![Vec::new(); sides.len()];
+        for p in 0..item.settings.processes.max(1) {
+            // Alternate which side goes first, so neither always runs right after the other.
+            let order: Vec<usize> = if p % 2 == 0 { todo.clone() } else { todo.iter().rev().copied().collect() };
+            for i in order {
+                // A process that did not finish (oom, timeout, error) ends that side's measurement.
+                if parts[i].last().is_some_and(|m| !matches!(m.outcome, Outcome::Ok)) {
+                    continue;
+                }
+                options.cancel.check()?;
+                if options.cold {
+                    calibrate::drop_page_cache(&dataset.files)?;
+                }
+                let busy = sides[i].inject_slowdown.as_ref().filter(|(v, _)| v == item.engine.name()).map_or(0.0, |(_, f)| *f);
+                parts[i].push(measure_one(&measuring, item, dataset, &sides[i].binary, busy)?);
+            }
+        }
+        for i in todo {
+            let state = &mut states[i];
+            let mut m = merge(std::mem::take(&mut parts[i]));
+            check_answer(&mut m, &mut state.result, &mut state.references);
+            state.result.measurements.push(m);
+            save(&mut state.result, &sides[i].out)?;
+            let m = state.result.measurements.last().expect("just pushed");
+            let side = (sides.len() > 1).then(|| SIDE_LABELS[i].to_string());
+            observer.on(&Event::Finished { index, side, summary: FinishedSummary::of(m) });
+        }
+    }
+    observer.on(&Event::RunFinished {
+        results: sides.iter().map(|s| s.out.display().to_string()).collect(),
+        measurements: states.iter().map(|s| s.result.measurements.len()).sum(),
+        failed: states.iter().flat_map(|s| &s.result.measurements).filter(|m| m.failed()).count(),
+    });
+    Ok(states.into_iter().map(|s| s.result).collect())
+}
+
+/// The plan's datasets on disk (generated, or verified by fingerprint), each announced as it is ready.
+fn provision_datasets(plan: &Plan, observer: &dyn Observer) -> Result<Vec<Dataset>> {
     let mut datasets = Vec::new();
     for d in &plan.datasets {
         datasets.push(match d {
@@ -106,24 +177,18 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
             }
         });
     }
-    if let Some(item) = plan.items.iter().find(|i| i.workload.name == "large-dataset") {
-        let d = &datasets[item.dataset].info;
-        message(observer, format!(
-            "large-dataset: decoded data {} vs cap {} (ratio {:.1})",
-            polaroid_results::units::bytes(d.in_memory_bytes),
-            polaroid_results::units::bytes(item.settings.memory_cap_bytes),
-            d.in_memory_bytes as f64 / item.settings.memory_cap_bytes as f64
-        ));
-    }
+    Ok(datasets)
+}
 
-    let enforcer = CapEnforcer::detect();
+/// Each side's result so far: read back from its file when resuming (refused if it was made with other data or
+/// options), otherwise a new document with this run's provenance; saved at once, so the file exists.
+fn open_sides(options: &RunOptions, plan: &Plan, sides: &[Side], interleave_id: Option<&str>, datasets: &[Dataset], enforcer: &CapEnforcer) -> Result<Vec<SideState>> {
     let config = serde_json::json!({
         "options": options,
         "plan": plan.items.iter().map(|i| serde_json::json!({"key": i.key, "settings": i.settings})).collect::<Vec<_>>(),
     });
     let cache_mode = if options.cold { CacheMode::Cold } else { CacheMode::Warm };
     let infos: Vec<_> = datasets.iter().map(|d| d.info.clone()).collect();
-
     let mut states = Vec::new();
     for (i, side) in sides.iter().enumerate() {
         let resuming = options.resume && std::fs::metadata(&side.out).is_ok_and(|m| m.len() > 0);
@@ -157,63 +222,7 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         states.push(SideState { result, references });
     }
 
-    options.cancel.check()?;
-    if options.calibrate && states.iter().any(|s| s.result.calibration.is_none()) {
-        message(observer, "calibrating: memory bandwidth and Parquet decode throughput".into());
-        let calibration = calibrate::calibrate(&sides[0].binary, &datasets[0])?;
-        for (state, side) in states.iter_mut().zip(sides) {
-            state.result.calibration.get_or_insert_with(|| calibration.clone());
-            save(&mut state.result, &side.out)?;
-        }
-    }
-
-    let done = |states: &[SideState], key: &str| states.iter().all(|s| s.result.measurement(key).is_some());
-    let skipped = plan.items.iter().filter(|p| done(&states, &p.key)).count();
-    // One tick per side's measurement.
-    observer.on(&Event::Planned { total: plan.items.len() * sides.len(), skipped: skipped * sides.len() });
-    let scratch_root = plan.data_dir.join("scratch");
-
-    for (index, item) in plan.items.iter().enumerate() {
-        if done(&states, &item.key) {
-            continue;
-        }
-        observer.on(&Event::Started { index, key: item.key.clone() });
-        let dataset = &datasets[item.dataset];
-        let todo: Vec<usize> = (0..sides.len()).filter(|&i| states[i].result.measurement(&item.key).is_none()).collect();
-        let mut parts: Vec<Vec<Measurement>> = vec![Vec::new(); sides.len()];
-        for p in 0..item.settings.processes.max(1) {
-            // Alternate which side goes first, so neither always runs right after the other.
-            let order: Vec<usize> = if p % 2 == 0 { todo.clone() } else { todo.iter().rev().copied().collect() };
-            for i in order {
-                // A process that did not finish (oom, timeout, error) ends that side's measurement.
-                if parts[i].last().is_some_and(|m| !matches!(m.outcome, Outcome::Ok)) {
-                    continue;
-                }
-                options.cancel.check()?;
-                if options.cold {
-                    calibrate::drop_page_cache(&dataset.files)?;
-                }
-                let busy = sides[i].inject_slowdown.as_ref().filter(|(v, _)| v == item.engine.name()).map_or(0.0, |(_, f)| *f);
-                parts[i].push(measure_one(observer, item, dataset, options, &enforcer, &sides[i].binary, &scratch_root, busy)?);
-            }
-        }
-        for i in todo {
-            let state = &mut states[i];
-            let mut m = merge(std::mem::take(&mut parts[i]));
-            check_answer(&mut m, &mut state.result, &mut state.references);
-            state.result.measurements.push(m);
-            save(&mut state.result, &sides[i].out)?;
-            let m = state.result.measurements.last().expect("just pushed");
-            let side = (sides.len() > 1).then(|| SIDE_LABELS[i].to_string());
-            observer.on(&Event::Finished { index, side, summary: FinishedSummary::of(m) });
-        }
-    }
-    observer.on(&Event::RunFinished {
-        results: sides.iter().map(|s| s.out.display().to_string()).collect(),
-        measurements: states.iter().map(|s| s.result.measurements.len()).sum(),
-        failed: states.iter().flat_map(|s| &s.result.measurements).filter(|m| m.failed()).count(),
-    });
-    Ok(states.into_iter().map(|s| s.result).collect())
+    Ok(states)
 }
 
 fn message(observer: &dyn Observer, text: String) {
@@ -289,59 +298,31 @@ fn merge(mut parts: Vec<Measurement>) -> Measurement {
     m
 }
 
-/// One measurement process of `item`, as a measurement of its own (one process's samples).
-#[allow(clippy::too_many_arguments)]
-fn measure_one(
-    observer: &dyn Observer,
-    item: &Planned,
-    dataset: &Dataset,
-    options: &RunOptions,
-    enforcer: &CapEnforcer,
-    binary: &Path,
-    scratch_root: &Path,
-    busy_fraction: f64,
-) -> Result<Measurement> {
+/// What every measurement process of a run shares.
+struct Measuring<'a> {
+    observer: &'a dyn Observer,
+    options: &'a RunOptions,
+    enforcer: &'a CapEnforcer,
+    scratch_root: &'a Path,
+}
+
+/// One measurement process of `item` run by `binary` (its side's), as a measurement of its own (one process's
+/// samples). The workload's companions run beside it ([`workloads::Workload::companions`]).
+fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &Path, busy_fraction: f64) -> Result<Measurement> {
     let started_at = provenance::now();
-    let scratch = scratch_root.join(format!("m{}", std::process::id()));
+    let scratch = ctx.scratch_root.join(format!("m{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
-    // Workload companions: concurrent-query's request pool; streaming's feed, a process of its own; batch-read's S3
-    // server (with a latency), on a runtime of its own in this process.
-    let mut feed = None;
-    let mut s3 = None;
-    let mut flight = None;
-    let extra = match item.workload.name {
-        "concurrent-query" => {
-            let requests = serde_json::to_value(concurrent_query::request_pool(dataset, options.seed)?)?;
-            let server = match item.engine {
-                EngineKind::PolaroidFlight => {
-                    let file = dataset.files.first().ok_or_else(|| Error::BadData("concurrent-query: the dataset has no file".into()))?;
-                    let process = FlightProcess::spawn(binary, file)?;
-                    let url = process.url.clone();
-                    flight = Some(process);
-                    Some(url)
-                }
-                _ => None,
-            };
-            Extra::Requests { requests, server }
-        }
-        "streaming" => {
-            let feed_options = streaming::feed_options(&item.params, &item.settings, &dataset.files, dataset.info.rows);
-            let ticks = feed_options.ticks;
-            let process = FeedProcess::spawn(binary, &feed_options)?;
-            let url = process.url.clone();
-            feed = Some(process);
-            Extra::Feed { url, ticks: ticks.unwrap_or(u64::MAX) }
-        }
-        _ => match item.params.latency_ms {
-            Some(ms) if ms > 0 => {
-                let server = S3Server::start(&dataset.files, Duration::from_millis(ms), &scratch)?;
-                let endpoint = server.endpoint().to_string();
-                s3 = Some(server);
-                Extra::S3 { endpoint }
-            }
-            _ => Extra::None,
-        },
+    let setup = workloads::Setup {
+        engine: item.engine,
+        params: &item.params,
+        settings: &item.settings,
+        dataset,
+        seed: ctx.options.seed,
+        binary,
+        scratch: &scratch,
     };
+    let workloads::Companions { extra, running } = (item.workload.companions)(&setup)?;
+    let cap = ctx.enforcer.cap(item.settings.memory_cap_bytes)?;
     let spec = ChildSpec {
         workload: item.workload.name.into(),
         task: item.task.into(),
@@ -351,34 +332,30 @@ fn measure_one(
         params: item.params.clone(),
         settings: item.settings.clone(),
         scratch_dir: scratch.clone(),
-        rlimit_bytes: None,
-        seed: options.seed,
+        rlimit_bytes: cap.rlimit_bytes(),
+        seed: ctx.options.seed,
         extra,
         busy_fraction,
     };
-    let cap = enforcer.cap(item.settings.memory_cap_bytes)?;
-    let spec = ChildSpec { rlimit_bytes: cap.rlimit_bytes(), ..spec };
     let timeout = Duration::from_secs_f64(item.settings.timeout_s);
-    let mut run = run_child(binary, &item.key, &spec, &cap, timeout, &options.cancel);
+    let mut run = run_child(binary, &item.key, &spec, &cap, timeout, &ctx.options.cancel);
     // A file the task wrote is read back here, outside the measured process and its cap.
     if let Ok(ChildRun { end: ChildEnd::Report(report), .. }) = &mut run
         && let Some(path) = report.written.take()
     {
         match workloads::digest_output(&Output::Written(path)) {
             Ok(answer) => report.answer = Some(answer),
-            Err(e) => message(observer, format!("{}: the written file could not be checked: {e}", item.key)),
+            Err(e) => message(ctx.observer, format!("{}: the written file could not be checked: {e}", item.key)),
         }
     }
     let _ = std::fs::remove_dir_all(&scratch);
-    // After a finished measurement the feed is done with its sessions; otherwise it is waiting for a consumer
-    // that will not come, and is stopped at once.
     let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
-    let feed_usage = feed.and_then(|f| f.finish(if finished { FEED_EXIT_WAIT } else { Duration::ZERO }));
-    let s3_requests = s3.map(|server| (server.requests(), server.peak_in_flight()));
-    let server_peak_rss = flight.as_ref().and_then(|f| f.peak_rss_bytes());
-    drop(flight);
-    let run = run?;
+    let companions = CompanionFigures::merge(running.into_iter().map(|c| c.stop(finished)));
+    Ok(measurement(item, ctx.options, dataset, started_at, cap.cap_bytes, run?, companions))
+}
 
+/// The measurement one finished process makes: its outcome, its samples and what its companions measured.
+fn measurement(item: &Planned, options: &RunOptions, dataset: &Dataset, started_at: String, cap_bytes: u64, run: ChildRun, companions: CompanionFigures) -> Measurement {
     let mut m = Measurement {
         key: item.key.clone(),
         workload: item.workload.name.into(),
@@ -397,7 +374,7 @@ fn measure_one(
             peak_rss_bytes: run.peak_rss_bytes,
             process_peak_rss_bytes: run.peak_rss_bytes.into_iter().collect(),
             cgroup_peak_bytes: run.cgroup_peak_bytes,
-            cap_bytes: Some(cap.cap_bytes),
+            cap_bytes: Some(cap_bytes),
         },
         timeline: run.timeline,
         answer: None,
@@ -423,16 +400,10 @@ fn measure_one(
                 m.work = report.work;
                 m.answer = report.answer;
                 m.figures = report.engine_figures.into_iter().map(|(k, v)| (k, vec![v])).collect();
-                if let Some((requests, peak)) = s3_requests {
-                    m.figures.insert("s3_requests".into(), vec![requests as f64]);
-                    m.figures.insert("s3_peak_in_flight".into(), vec![peak as f64]);
-                }
-                if let Some(bytes) = server_peak_rss {
-                    m.figures.insert("server_peak_rss_bytes".into(), vec![bytes as f64]);
-                }
+                m.figures.extend(companions.figures.into_iter().map(|(k, v)| (k, vec![v])));
                 m.stream = report.stream.map(|mut s| {
-                    s.feed_cpu_s = feed_usage.map(|u| u.cpu_s);
-                    s.feed_peak_rss_bytes = feed_usage.and_then(|u| u.peak_rss_bytes);
+                    s.feed_cpu_s = companions.feed_cpu_s;
+                    s.feed_peak_rss_bytes = companions.feed_peak_rss_bytes;
                     s
                 });
             }
@@ -444,7 +415,7 @@ fn measure_one(
         ChildEnd::Timeout => m.outcome = Outcome::Timeout { limit_s: item.settings.timeout_s },
         ChildEnd::Crashed(message) => m.outcome = Outcome::Error { message },
     }
-    Ok(m)
+    m
 }
 
 /// Compares a new answer with the first answer recorded for the same task. A mismatch marks both measurements:

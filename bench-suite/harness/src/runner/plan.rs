@@ -11,8 +11,7 @@ use crate::cancel::Cancel;
 use crate::data::{self, Dataset, Provisioned};
 use crate::engines::EngineKind;
 use crate::error::{Error, Result};
-use crate::provenance;
-use crate::workloads::{self, Params, Settings, Size, Workload};
+use crate::workloads::{self, Overrides, Params, Settings, Size, Workload};
 
 pub use crate::data::default_data_dir;
 
@@ -95,17 +94,6 @@ impl RunOptions {
             command: Vec::new(),
         }
     }
-}
-
-/// A UTC time stamp for default file names, e.g. `20261125T211530`.
-pub fn stamp() -> String {
-    let stamp = provenance::now().replace([':', '-'], "");
-    stamp.split('.').next().unwrap_or(&stamp).to_string()
-}
-
-/// Where a run writes its result when not told: `polaroid-results/<suite>-<UTC time>.json`.
-pub fn default_out(suite: Size) -> PathBuf {
-    PathBuf::from(format!("polaroid-results/{}-{}.json", suite.name(), stamp()))
 }
 
 /// One measurement to make.
@@ -241,12 +229,7 @@ fn resolve_settings(workload: &Workload, options: &RunOptions) -> Settings {
     if let Some(t) = options.timeout_s {
         s.timeout_s = t;
     }
-    if let (Some(cap), "large-dataset") = (options.memory_cap_bytes, workload.name) {
-        s.memory_cap_bytes = cap;
-    }
-    if let (Some(clients), "concurrent-query") = (&options.clients, workload.name) {
-        s.sweep = clients.iter().map(|c| Params { clients: Some(*c), ..Params::default() }).collect();
-    }
+    (workload.adjust)(&mut s, &Overrides { memory_cap_bytes: options.memory_cap_bytes, clients: options.clients.as_deref() });
     s
 }
 
@@ -266,13 +249,4 @@ pub fn provision(workloads: &[String], suite: crate::workloads::Size, seed: u64,
         }
     }
     recipes.iter().map(|r| data::ensure(r, &dir)).collect()
-}
-
-/// The trades a feed replays: the user's Parquet files (validated) when `input` names any, else the streaming
-/// workload's dataset for `suite`, provisioned like a run's.
-pub fn feed_files(input: &[PathBuf], suite: crate::workloads::Size, seed: u64, dir: Option<&Path>) -> Result<Vec<PathBuf>> {
-    if input.is_empty() {
-        return Ok(provision(&["streaming".into()], suite, seed, dir)?.remove(0).0.files);
-    }
-    Ok(input.iter().map(|p| Ok(data::user_dataset(p)?.files)).collect::<Result<Vec<_>>>()?.concat())
 }

@@ -19,7 +19,11 @@ use crate::data::Recipe;
 use crate::engines::{Engine, EngineKind, Input, Op};
 use crate::error::Result;
 use crate::plans::AGGREGATE_COLUMNS;
-use crate::workloads::{ChildReport, ChildSpec, Params, Settings, Size, TaskDef, Workload, safety_cap, time_iterations, work_of};
+use crate::s3::S3Server;
+use crate::workloads::{
+    ChildReport, ChildSpec, Companions, Extra, Params, Settings, Setup, Size, TaskDef, Workload, keep_settings, no_companions, no_note, safety_cap,
+    time_iterations, work_of,
+};
 
 /// The registry entry.
 pub static WORKLOAD: Workload = Workload {
@@ -41,6 +45,9 @@ pub static WORKLOAD: Workload = Workload {
     recipe,
     settings,
     drive,
+    companions,
+    adjust: keep_settings,
+    note: no_note,
 };
 
 fn recipe(size: Size, seed: u64) -> Recipe {
@@ -74,4 +81,17 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
     };
     let work: Work = work_of(input, spec.dataset_rows, columns)?;
     time_iterations(spec, engine, input, &op, work)
+}
+
+/// Remote reads (`latency_ms` > 0): the dataset's files behind an S3-compatible server on 127.0.0.1, started for
+/// each measurement process with that latency added to every request.
+fn companions(setup: &Setup<'_>) -> Result<Companions> {
+    match setup.params.latency_ms {
+        Some(ms) if ms > 0 => {
+            let server = S3Server::start(&setup.dataset.files, std::time::Duration::from_millis(ms), setup.scratch)?;
+            let endpoint = server.endpoint().to_string();
+            Ok(Companions { extra: Extra::S3 { endpoint }, running: vec![Box::new(server)] })
+        }
+        _ => no_companions(setup),
+    }
 }

@@ -24,7 +24,11 @@ use crate::data::{Dataset, Recipe, symbol_table};
 use crate::engines::{Engine, EngineKind, Input, Op};
 use crate::error::{Error, Result};
 use crate::plans::Query;
-use crate::workloads::{ChildReport, ChildSpec, Extra, Params, Settings, Size, TaskDef, Workload, digest_output, latency_of, safety_cap};
+use crate::flight::FlightProcess;
+use crate::workloads::{
+    ChildReport, ChildSpec, Companions, Extra, Overrides, Params, Settings, Setup, Size, TaskDef, Workload, digest_output, latency_of, no_note,
+    safety_cap,
+};
 
 /// The registry entry.
 pub static WORKLOAD: Workload = Workload {
@@ -44,6 +48,9 @@ pub static WORKLOAD: Workload = Workload {
     recipe,
     settings,
     drive,
+    companions,
+    adjust,
+    note: no_note,
 };
 
 /// Requests in the pool clients draw from.
@@ -213,4 +220,24 @@ fn closed_loop(engine: &dyn Engine, input: &Input, pool: &[Query], clients: usiz
         latency.add(&h)?;
     }
     Ok(LoopResult { completed, errors: errors.into_inner(), elapsed, latency })
+}
+
+/// Every process gets the seeded request pool; `polaroid-flight` also a Flight SQL server process serving the
+/// dataset's file, started for it outside the measured process.
+fn companions(setup: &Setup<'_>) -> Result<Companions> {
+    let requests = serde_json::to_value(request_pool(setup.dataset, setup.seed)?)?;
+    if setup.engine != EngineKind::PolaroidFlight {
+        return Ok(Companions { extra: Extra::Requests { requests, server: None }, running: Vec::new() });
+    }
+    let file = setup.dataset.files.first().ok_or_else(|| Error::BadData("concurrent-query: the dataset has no file".into()))?;
+    let server = FlightProcess::spawn(setup.binary, file)?;
+    let url = server.url.clone();
+    Ok(Companions { extra: Extra::Requests { requests, server: Some(url) }, running: vec![Box::new(server)] })
+}
+
+/// `--clients` replaces the sweep of client counts.
+fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
+    if let Some(clients) = overrides.clients {
+        settings.sweep = clients.iter().map(|c| Params { clients: Some(*c), ..Params::default() }).collect();
+    }
 }

@@ -13,7 +13,10 @@ use crate::data::Recipe;
 use crate::engines::{Engine, EngineKind, Input, Op};
 use crate::error::Result;
 use crate::plans::AGGREGATE_COLUMNS;
-use crate::workloads::{ChildReport, ChildSpec, GIB, MIB, Settings, Size, TaskDef, Workload, no_sweep, time_iterations, work_of};
+use crate::data::Dataset;
+use crate::workloads::{
+    ChildReport, ChildSpec, GIB, MIB, Overrides, Settings, Size, TaskDef, Workload, no_companions, no_sweep, time_iterations, work_of,
+};
 
 /// The registry entry.
 pub static WORKLOAD: Workload = Workload {
@@ -28,6 +31,9 @@ pub static WORKLOAD: Workload = Workload {
     recipe,
     settings,
     drive,
+    companions: no_companions,
+    adjust,
+    note,
 };
 
 fn recipe(size: Size, seed: u64) -> Recipe {
@@ -57,4 +63,22 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
     };
     let work = work_of(input, spec.dataset_rows, columns)?;
     time_iterations(spec, engine, input, &op, work)
+}
+
+/// `--memory-cap` is this workload's cap (the data is sized against it).
+fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
+    if let Some(cap) = overrides.memory_cap_bytes {
+        settings.memory_cap_bytes = cap;
+    }
+}
+
+/// The decoded data against the cap: what makes this workload larger than memory.
+fn note(dataset: &Dataset, settings: &Settings) -> Option<String> {
+    let d = &dataset.info;
+    Some(format!(
+        "large-dataset: decoded data {} vs cap {} (ratio {:.1})",
+        polaroid_results::units::bytes(d.in_memory_bytes),
+        polaroid_results::units::bytes(settings.memory_cap_bytes),
+        d.in_memory_bytes as f64 / settings.memory_cap_bytes as f64
+    ))
 }

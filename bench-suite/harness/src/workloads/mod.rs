@@ -7,6 +7,7 @@ pub mod concurrent_query;
 pub mod large_dataset;
 pub mod streaming;
 
+use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,8 @@ use hdrhistogram::Histogram;
 use polaroid_results::{Answer, Latency, Work};
 
 use crate::answer;
-use crate::data::Recipe;
+use crate::companion::Companion;
+use crate::data::{Dataset, Recipe};
 use crate::engines::{Engine, EngineKind, Input, Op, Output};
 use crate::error::{Error, Result};
 use crate::plans;
@@ -76,6 +78,62 @@ pub struct Workload {
     pub settings: fn(Size) -> Settings,
     /// Child-side driver: times the task and returns the report.
     pub drive: fn(&ChildSpec, &dyn Engine, &Input) -> Result<ChildReport>,
+    /// Parent side: starts what one measurement process needs beside it (a server, a feed) and says what the
+    /// process is told about it ([`no_companions`] for none).
+    pub companions: fn(&Setup<'_>) -> Result<Companions>,
+    /// Parent side: applies the run's options that concern this workload only (`--memory-cap`, `--clients`) to
+    /// its settings ([`keep_settings`] for none).
+    pub adjust: fn(&mut Settings, &Overrides<'_>),
+    /// Parent side: a line to say once the datasets are ready (large-dataset: its decoded size against the cap).
+    pub note: fn(&Dataset, &Settings) -> Option<String>,
+}
+
+/// What the parent knows when it starts the companions of one measurement process ([`Workload::companions`]).
+pub struct Setup<'a> {
+    /// The variant measured.
+    pub engine: EngineKind,
+    /// The sweep point.
+    pub params: &'a Params,
+    /// The measurement's settings.
+    pub settings: &'a Settings,
+    /// Its dataset.
+    pub dataset: &'a Dataset,
+    /// The run's seed (request mixes).
+    pub seed: u64,
+    /// The binary whose processes the companions run in (`polaroid-bench`, or the side's in an interleaved run).
+    pub binary: &'a Path,
+    /// A directory of this measurement process's own, removed after it.
+    pub scratch: &'a Path,
+}
+
+/// The companions started for one measurement process, and what the process is told about them.
+pub struct Companions {
+    /// For the measurement process: the S3 endpoint, the server's address, the feed's URL.
+    pub extra: Extra,
+    /// Running until the process has ended; then stopped, and what they measured recorded.
+    pub running: Vec<Box<dyn Companion>>,
+}
+
+/// The run's options that concern one workload's settings only, for [`Workload::adjust`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides<'a> {
+    /// `--memory-cap`.
+    pub memory_cap_bytes: Option<u64>,
+    /// `--clients`.
+    pub clients: Option<&'a [u64]>,
+}
+
+/// [`Workload::companions`] of a workload that needs none.
+pub fn no_companions(_: &Setup<'_>) -> Result<Companions> {
+    Ok(Companions { extra: Extra::None, running: Vec::new() })
+}
+
+/// [`Workload::adjust`] of a workload that no workload-specific option concerns.
+pub fn keep_settings(_: &mut Settings, _: &Overrides<'_>) {}
+
+/// [`Workload::note`] of a workload with nothing to say.
+pub fn no_note(_: &Dataset, _: &Settings) -> Option<String> {
+    None
 }
 
 /// The registry, in report order.

@@ -31,7 +31,11 @@ use crate::feed::process::FeedOptions;
 use crate::feed::server::{FeedConfig, Faults};
 use crate::feed::load_ticks;
 use crate::probe::own_cpu_seconds;
-use crate::workloads::{ChildReport, ChildSpec, Extra, Params, Rate, Settings, Size, TaskDef, Workload, latency_of, safety_cap};
+use crate::feed::process::FeedProcess;
+use crate::workloads::{
+    ChildReport, ChildSpec, Companions, Extra, Params, Rate, Settings, Setup, Size, TaskDef, Workload, keep_settings, latency_of, no_note,
+    safety_cap,
+};
 
 
 /// The registry entry.
@@ -47,6 +51,9 @@ pub static WORKLOAD: Workload = Workload {
     recipe,
     settings,
     drive,
+    companions,
+    adjust: keep_settings,
+    note: no_note,
 };
 
 fn recipe(size: Size, seed: u64) -> Recipe {
@@ -203,4 +210,13 @@ fn digest(session: &Ingested) -> Result<Option<Answer>> {
         checksum: format!("{:016x}", xxh3_64(format!("{}|{}", ticks.checksum, vwaps.checksum).as_bytes())),
         preview: vwaps.preview,
     }))
+}
+
+/// The feed, a process of its own (same binary, same allocator), serving this measurement's sessions.
+fn companions(setup: &Setup<'_>) -> Result<Companions> {
+    let options = feed_options(setup.params, setup.settings, &setup.dataset.files, setup.dataset.info.rows);
+    let ticks = options.ticks;
+    let feed = FeedProcess::spawn(setup.binary, &options)?;
+    let url = feed.url.clone();
+    Ok(Companions { extra: Extra::Feed { url, ticks: ticks.unwrap_or(u64::MAX) }, running: vec![Box::new(feed)] })
 }

@@ -81,3 +81,17 @@ fn a_missing_binary_is_named_with_every_place_looked() {
     let e = polaroid_bench::worker::locate(Some(std::path::Path::new("/nonexistent/polaroid-bench"))).unwrap_err().to_string();
     assert!(e.contains("/nonexistent/polaroid-bench") && e.contains("cargo build --release -p polaroid-bench"), "{e}");
 }
+
+/// The runner plans, provisions, starts companions through each workload's hook, measures and records: adding a
+/// workload (or a workload file) must not touch it, so it names none (docs/decisions.md, "Rooms").
+#[test]
+fn the_runner_names_no_workload() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/runner");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        for workload in polaroid_bench::workloads::WORKLOADS {
+            assert!(!source.contains(&format!("\"{}\"", workload.name)), "{} names the workload {}", path.display(), workload.name);
+        }
+    }
+}

@@ -138,7 +138,17 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
     b.push(Block::Heading(2, "Headlines".into()));
     b.push(Block::List(headlines(&groups)));
 
-    // Environment and provenance.
+    b.extend(environment(runs));
+    b.extend(methodology(runs));
+    b.extend(findings(runs, &all, &groups)?);
+    b.extend(standings(&groups));
+    b.extend(failures(&all));
+    Ok(b)
+}
+
+/// The machines, software and command of each run, and the datasets.
+fn environment(runs: &[(String, RunResult)]) -> Vec<Block> {
+    let mut b = Vec::new();
     b.push(Block::Heading(2, "Environment and provenance".into()));
     let mut rows = Vec::new();
     for (label, r) in runs {
@@ -178,8 +188,12 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
         ["dataset", "rows", "files", "on disk", "decoded", "compression", "fingerprint"].map(String::from).to_vec(),
         datasets.into_values().collect(),
     ));
+    b
+}
 
-    // Methodology.
+/// What is timed and how, each workload's settings, and the calibration.
+fn methodology(runs: &[(String, RunResult)]) -> Vec<Block> {
+    let mut b = Vec::new();
     b.push(Block::Heading(2, "Methodology".into()));
     let first = &runs.first().map(|r| &r.1);
     let cap_method = first.map(|r| format!("{:?}", r.provenance.memory_cap_method)).unwrap_or_default();
@@ -228,11 +242,15 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
             )));
         }
     }
+    b
+}
 
-    // Findings, per workload.
+/// Per workload: every measurement's figures, and the charts.
+fn findings(runs: &[(String, RunResult)], all: &[&Measurement], groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Result<Vec<Block>> {
+    let mut b = Vec::new();
     let calibration = runs.iter().find_map(|(_, r)| r.calibration.as_ref());
     let mut workloads: Vec<String> = Vec::new();
-    for m in &all {
+    for m in all {
         if !workloads.contains(&m.workload) {
             workloads.push(m.workload.clone());
         }
@@ -272,13 +290,17 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
         ));
         b.extend(charts_for(workload, &in_workload, calibration)?);
     }
+    Ok(b)
+}
 
-    // Wins, ties and losses: the rule `compare` uses.
+/// Where each engine wins, ties and loses, by the rule `compare` uses.
+fn standings(groups: &BTreeMap<(usize, String), Vec<&Measurement>>) -> Vec<Block> {
+    let mut b = Vec::new();
     b.push(Block::Heading(2, "Where each engine wins, ties and loses".into()));
     let mut wins: BTreeMap<String, usize> = BTreeMap::new();
     let mut ties = 0;
     let mut rows = Vec::new();
-    for ((_, key), group) in &groups {
+    for ((_, key), group) in groups {
         let competitors: Vec<&Measurement> = group.iter().copied().filter(|m| m.competes()).collect();
         let Some(st) = standing(&competitors, DEFAULT_NOISE_FLOOR) else { continue };
         let verdict = if st.leader_wins() {
@@ -311,8 +333,12 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
     let mut summary: Vec<String> = wins.iter().map(|(v, n)| format!("`{v}` wins {n} task(s)")).collect();
     summary.push(format!("{ties} task(s) are ties"));
     b.push(Block::List(summary));
+    b
+}
 
-    // Failures.
+/// Measurements that did not count: errors, wrong answers, out-of-memory kills, timeouts.
+fn failures(all: &[&Measurement]) -> Vec<Block> {
+    let mut b = Vec::new();
     b.push(Block::Heading(2, "Failures, out-of-memory kills and timeouts".into()));
     let failures: Vec<String> = all
         .iter()
@@ -337,7 +363,7 @@ pub fn blocks(title: &str, runs: &[(String, RunResult)], command: &str) -> Resul
     if unsupported > 0 {
         b.push(Block::Para(format!("{unsupported} measurement(s) were `unsupported` (a variant that cannot do the task).")));
     }
-    Ok(b)
+    b
 }
 
 /// One sentence per workload, generated from the standings of its tasks: who wins how many tasks, how many are
