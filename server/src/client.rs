@@ -23,8 +23,20 @@ pub struct Client {
 
 fn status(e: FlightError) -> Status {
     match e {
-        FlightError::Tonic(s) => *s,
+        FlightError::Tonic(s) => connection_lost(*s),
         other => Status::internal(other.to_string()),
+    }
+}
+
+/// A call the transport dropped because the server closed the connection (hyper's "connection closed", which
+/// tonic reports as CANCELLED) becomes UNAVAILABLE, gRPC's code for a server that is gone: this client never
+/// cancels a call itself, so a CANCELLED with a transport cause can only be the server going away.
+fn connection_lost(s: Status) -> Status {
+    let from_transport = std::error::Error::source(&s).is_some_and(|e| e.downcast_ref::<tonic::transport::Error>().is_some());
+    if s.code() == tonic::Code::Cancelled && from_transport {
+        Status::unavailable(format!("the server closed the connection: {}", s.message()))
+    } else {
+        s
     }
 }
 
@@ -58,7 +70,7 @@ impl Client {
     pub async fn action(&mut self, name: &str, body: Value) -> Result<Value, Status> {
         let action = Action::new(name, serde_json::to_vec(&body).expect("JSON values serialize"));
         let mut results = self.inner.do_action(action).await.map_err(status)?;
-        let result = results.message().await?.ok_or_else(|| Status::internal(format!("action '{name}' returned nothing")))?;
+        let result = results.message().await.map_err(connection_lost)?.ok_or_else(|| Status::internal(format!("action '{name}' returned nothing")))?;
         serde_json::from_slice(&result.body).map_err(|e| Status::internal(format!("action '{name}' returned no JSON: {e}")))
     }
 
