@@ -131,8 +131,7 @@ impl Catalog {
     /// The plan of a SQL query over the tables it names, and its result's Arrow schema. Polars plans on a blocking
     /// thread (its SQL context and schema resolution do real work, and may read file metadata).
     pub async fn plan(&self, engine: &Engine, sql: &str) -> Result<(LazyFrame, arrow_schema::SchemaRef)> {
-        let names = extract_table_identifiers(sql, false, true).map_err(|e| Error::Invalid(format!("SQL does not parse: {e}")))?;
-        let ctes = cte_names(sql)?;
+        let names = tables_read(sql)?;
         let mut tables = Vec::with_capacity(names.len());
         for name in names {
             let lf = match name.as_str() {
@@ -143,8 +142,6 @@ impl Catalog {
                         let tables = self.tables();
                         match tables.get(&name) {
                             Some(table) => table.handle.clone(),
-                            // A name the statement defines itself (WITH name AS ...) is not a table to look up.
-                            None if ctes.contains(&name) => continue,
                             None => return Err(unknown(&name, &tables)),
                         }
                     };
@@ -188,6 +185,14 @@ fn sql_message(polars: &str) -> String {
         return format!("SQL: {construct} is not supported by Polars' SQL; rewrite it as a join");
     }
     format!("SQL: {polars}")
+}
+
+/// The tables a statement reads: the names it uses as tables, less those its own common table expressions define
+/// (`WITH name AS ...`). Parsed as polars-sql parses; an error says where the SQL does not parse.
+pub fn tables_read(sql: &str) -> Result<Vec<String>> {
+    let names = extract_table_identifiers(sql, false, true).map_err(|e| Error::Invalid(format!("SQL does not parse: {e}")))?;
+    let ctes = cte_names(sql)?;
+    Ok(names.into_iter().filter(|n| !ctes.contains(n)).collect())
 }
 
 /// The names a statement's common table expressions define (`WITH name AS (...)`, at any depth).

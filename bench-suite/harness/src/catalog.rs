@@ -4,11 +4,21 @@
 use polaroid_results::catalog::{Catalog, SizeInfo, TaskInfo, VariantInfo, WorkloadInfo};
 
 use crate::engines::EngineKind;
-use crate::workloads::{Params, Size, WORKLOADS};
+use crate::workloads::file::FileWorkload;
+use crate::workloads::{Params, Size, WORKLOADS, Workload};
 
 /// Every workload (tasks, default variants, settings per size) and every variant with its role.
 pub fn catalog() -> Catalog {
-    let workloads = WORKLOADS
+    catalog_of(&WORKLOADS, EngineKind::ALL.to_vec())
+}
+
+/// What a workload file would run: its queries, its engines, and the settings per size after its `[run]`.
+pub fn file_catalog(file: &FileWorkload) -> Catalog {
+    catalog_of(&[crate::workloads::sql::workload(file)], file.engines.clone())
+}
+
+fn catalog_of(workloads: &[&Workload], variants: Vec<EngineKind>) -> Catalog {
+    let workloads = workloads
         .iter()
         .map(|w| WorkloadInfo {
             name: w.name.into(),
@@ -19,11 +29,11 @@ pub fn catalog() -> Catalog {
             sizes: Size::ALL
                 .iter()
                 .map(|&size| {
-                    let (r, st) = ((w.recipe)(size, 42), (w.settings)(size));
+                    let (r, st) = (w.recipe.map(|recipe| recipe(size, 42)), (w.settings)(size));
                     SizeInfo {
                         name: size.name().into(),
-                        files: r.files,
-                        rows_per_file: r.rows_per_file,
+                        files: r.as_ref().map_or(0, |r| r.files),
+                        rows_per_file: r.as_ref().map_or(0, |r| r.rows_per_file),
                         processes: st.processes,
                         warmup: st.warmup,
                         runs: st.runs,
@@ -38,7 +48,7 @@ pub fn catalog() -> Catalog {
         .collect();
     Catalog {
         workloads,
-        variants: EngineKind::ALL.iter().map(|e| VariantInfo { name: e.name().into(), about: e.about().into(), role: e.role() }).collect(),
+        variants: variants.iter().map(|e| VariantInfo { name: e.name().into(), about: e.about().into(), role: e.role() }).collect(),
         timed: "the engine's execute() with its result fully materialized".into(),
         not_timed: "process start, data generation, the engine's prepare(), the first warm-up run (whose answer is checked), freeing results".into(),
     }

@@ -33,10 +33,15 @@ pub enum Command {
     ///   polaroid-bench run --suite smoke                     # seconds: check that everything works
     ///   polaroid-bench run --workload batch-read --engine polars-lazy --engine polars-streaming
     ///   polaroid-bench run --out results.json --resume       # finish an interrupted run
+    ///   polaroid-bench run my-workload.toml                  # your Parquet tables and SQL (docs/workload-files.md)
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
     /// List workloads, their tasks, engine variants (with their roles) and suite sizes, and what each times.
+    ///
+    /// With a workload file: its queries (with their parameters), the engines that run them, and the settings.
     List {
+        /// A workload file (*.toml) to list instead of the built-in workloads.
+        workload_file: Option<PathBuf>,
         /// `json` for programs (the `Catalog` of crate polaroid-results).
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
@@ -316,6 +321,10 @@ pub struct FeedArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Workload files (*.toml: your Parquet tables and SQL queries, docs/workload-files.md) to run instead of the
+    /// built-in workloads; `--workload FILE.toml` does the same.
+    #[arg(value_name = "WORKLOAD_FILE")]
+    pub workload_files: Vec<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]

@@ -13,9 +13,23 @@ use polaroid_results::{RunResult, history, label, launch, report, table, units};
 
 use crate::cli::{self, ProgressArg};
 
+/// `list`: the built-in catalog, or what a workload file would run.
+pub fn list(workload_file: Option<&std::path::Path>, format: cli::ListFormat) -> anyhow::Result<ExitCode> {
+    let catalog = match workload_file {
+        None => polaroid_bench::catalog(),
+        Some(path) => polaroid_bench::catalog::file_catalog(&polaroid_bench::workloads::file::load(path)?),
+    };
+    match format {
+        cli::ListFormat::Text => print!("{}", catalog.text()),
+        cli::ListFormat::Json => println!("{}", serde_json::to_string_pretty(&catalog)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(a: cli::RunArgs) -> anyhow::Result<ExitCode> {
     let out = a.out.clone().unwrap_or_else(|| launch::default_out(polaroid_bench::Size::from(a.data.suite).name()));
-    let options = runner::RunOptions { inject_slowdown: a.inject_slowdown.clone(), ..a.select.options(&a.data, out.clone(), a.resume, interrupt()) };
+    let mut options = runner::RunOptions { inject_slowdown: a.inject_slowdown.clone(), ..a.select.options(&a.data, out.clone(), a.resume, interrupt()) };
+    options.workloads.extend(a.workload_files.iter().map(|f| f.display().to_string()));
     let result = observed(a.select.progress, |o| runner::run(&options, o))?;
     writeln!(say(a.select.progress), "{}\nresults: {}", table::summary_table(&result), out.display())?;
     match result.failures() {

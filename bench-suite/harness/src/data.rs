@@ -292,6 +292,49 @@ pub fn user_dataset(path: &Path) -> Result<Dataset> {
     Ok(Dataset { info, recipe: None, files })
 }
 
+/// A workload file's tables as one dataset: every table's files, each checked to be readable Parquet, in table
+/// order. Rows and the decoded size come from the Parquet footers (the uncompressed size of the column chunks), so
+/// no table is read whole before it is measured.
+pub fn tables_dataset(name: &str, tables: &[crate::protocol::SqlTable]) -> Result<Dataset> {
+    let files: Vec<PathBuf> = tables.iter().flat_map(|t| t.files.iter().cloned()).collect();
+    let (mut rows, mut in_memory) = (0u64, 0u64);
+    for file in &files {
+        let metadata = parquet_footer(file)?;
+        rows += metadata.num_rows as u64;
+        in_memory += metadata.row_groups.iter().map(|rg| rg.total_byte_size() as u64).sum::<u64>();
+    }
+    let mut hasher = Sha256::new();
+    hash_files(&mut hasher, &files)?;
+    let info = DatasetInfo {
+        name: format!("tables-{name}"),
+        fingerprint: hex::encode(hasher.finalize()),
+        seed: None,
+        rows,
+        files: files.len(),
+        file_bytes: total_bytes(&files)?,
+        in_memory_bytes: in_memory,
+        row_group_rows: None,
+        compression: "as supplied".into(),
+        path: tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+    };
+    Ok(Dataset { info, recipe: None, files })
+}
+
+/// The footer of a file that must be Parquet: the magic bytes, then the metadata; the error says which is wrong.
+fn parquet_footer(path: &Path) -> Result<std::sync::Arc<polars::io::prelude::FileMetadata>> {
+    let not_parquet = |reason: String| Error::NotParquet { path: path.into(), reason };
+    let bytes = std::fs::metadata(path).map_err(io_err("reading metadata of", path))?.len();
+    let mut head = [0u8; 4];
+    let mut f = File::open(path).map_err(io_err("opening", path))?;
+    if bytes < 12 || f.read_exact(&mut head).is_err() || &head != b"PAR1" {
+        return Err(not_parquet("it does not start with the Parquet magic bytes PAR1".into()));
+    }
+    ParquetReader::new(File::open(path).map_err(io_err("opening", path))?)
+        .get_metadata()
+        .cloned()
+        .map_err(|e| not_parquet(format!("its footer cannot be read: {e}")))
+}
+
 /// Checks one user file: Parquet magic bytes, a readable footer, and the required columns with the right types.
 /// Returns its row count and its decoded size.
 fn check_schema(path: &Path) -> Result<(u64, u64)> {

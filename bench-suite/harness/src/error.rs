@@ -18,6 +18,29 @@ pub enum Error {
         /// Comma-separated valid names.
         valid: String,
     },
+    /// A workload file that cannot be run as written (docs/workload-files.md); line and column 0 when the problem
+    /// is the whole file.
+    #[error("{}{}: {message}", file.display(), if *line > 0 { format!(":{line}:{column}") } else { String::new() })]
+    WorkloadFile {
+        /// The workload file, or the .sql file a query reads.
+        file: PathBuf,
+        /// 1-based line of the problem (0: none).
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong and what to write instead.
+        message: String,
+    },
+    /// A query's answer has another number of rows than its workload file expects.
+    #[error("wrong answer: query '{task}' returned {got} rows; its workload file expects {expected} (expect_rows)")]
+    WrongRowCount {
+        /// The task (query) name.
+        task: String,
+        /// `expect_rows`.
+        expected: u64,
+        /// Rows returned.
+        got: u64,
+    },
     /// An engine variant name that no workload knows.
     #[error("unknown engine '{name}'; valid engines: {valid} (see `polaroid-bench list`)")]
     UnknownEngine {

@@ -35,14 +35,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     match Cli::parse().command {
         Command::Run(a) => commands::run(a),
-        Command::List { format: cli::ListFormat::Text } => {
-            print!("{}", polaroid_bench::catalog().text());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::List { format: cli::ListFormat::Json } => {
-            println!("{}", serde_json::to_string_pretty(&polaroid_bench::catalog())?);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::List { workload_file, format } => commands::list(workload_file.as_deref(), format),
         Command::Datagen(a) => commands::datagen(a),
         Command::Calibrate(a) => commands::calibrate(a),
         Command::Feed(a) => commands::feed(a),

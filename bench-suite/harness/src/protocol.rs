@@ -222,6 +222,28 @@ pub enum Extra {
         /// `http://127.0.0.1:PORT`.
         endpoint: String,
     },
+    /// A workload file's query: its tables and SQL (see `workloads::sql`).
+    Sql(std::sync::Arc<SqlTask>),
+}
+
+/// One query of a workload file, as a measurement process runs it (sent in [`Extra::Sql`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SqlTask {
+    /// The tables, each with its files.
+    pub tables: Vec<SqlTable>,
+    /// The statement, parameters substituted.
+    pub sql: String,
+    /// Rows the answer must have.
+    pub expect_rows: Option<u64>,
+}
+
+/// A table of a workload file: a name the SQL uses and the Parquet files behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SqlTable {
+    /// Its name in SQL.
+    pub name: String,
+    /// Its Parquet files, sorted.
+    pub files: Vec<PathBuf>,
 }
 
 /// What the measurement process is asked to do (sent as JSON on its stdin).

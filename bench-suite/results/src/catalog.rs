@@ -52,7 +52,7 @@ pub struct TaskInfo {
 pub struct SizeInfo {
     /// `smoke`, `default` or `large`.
     pub name: String,
-    /// Parquet files of the dataset.
+    /// Parquet files of the dataset (0 for a workload file, whose data is its tables).
     pub files: usize,
     /// Rows per file.
     pub rows_per_file: usize,
@@ -99,11 +99,10 @@ impl Catalog {
                 } else {
                     String::new()
                 };
+                let data = if z.files == 0 { "its tables".to_string() } else { format!("{} file(s) x {} rows", z.files, z.rows_per_file) };
                 s.push_str(&format!(
-                    "  {:<8} {} file(s) x {} rows; {} processes x (warm-up {}, runs {}{}), timeout {}s, cap {}{sweep}\n",
+                    "  {:<8} {data}; {} processes x (warm-up {}, runs {}{}), timeout {}s, cap {}{sweep}\n",
                     z.name,
-                    z.files,
-                    z.rows_per_file,
                     z.processes,
                     z.warmup,
                     z.runs,

@@ -96,6 +96,13 @@ pub enum Op {
     },
     /// streaming: consume one session of the tick feed, storing every tick and keeping the rolling VWAP.
     Ingest(FeedSession),
+    /// A workload file's query: SQL over its tables, the result collected.
+    Sql {
+        /// The tables the SQL may read, each with its files.
+        tables: Vec<crate::protocol::SqlTable>,
+        /// The statement.
+        sql: String,
+    },
 }
 
 /// One session of the tick feed to consume.
@@ -119,6 +126,7 @@ impl Op {
             Op::Aggregate => "aggregate",
             Op::Sink { .. } => "sink",
             Op::Ingest(_) => "ingest",
+            Op::Sql { .. } => "sql",
         }
     }
 }
@@ -386,6 +394,12 @@ pub(crate) fn unsupported(engine: EngineKind, op: &Op) -> Error {
 /// Lazily scans Parquet files (one path or a glob) with default options.
 pub(crate) fn scan(path_or_glob: &str) -> Result<LazyFrame> {
     Ok(LazyFrame::scan_parquet(PlRefPath::new(path_or_glob), ScanArgsParquet::default())?)
+}
+
+/// Lazily scans a table's files with default options (one scan over all of them, as a Polars user writes it).
+pub(crate) fn scan_files(files: &[PathBuf]) -> Result<LazyFrame> {
+    let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::new(f.display().to_string())).collect();
+    Ok(LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())?)
 }
 
 /// Reads one file of `input` eagerly: from the local file system, or with one GET from the S3 server.

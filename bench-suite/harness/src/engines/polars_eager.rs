@@ -41,6 +41,6 @@ pub(crate) fn eager_execute(
             write_parquet(&mut df, out)?;
             Ok(Output::Written(out.clone()))
         }
-        Op::Query(_) | Op::Ingest(_) => Err(unsupported(kind, op)),
+        Op::Query(_) | Op::Ingest(_) | Op::Sql { .. } => Err(unsupported(kind, op)),
     }
 }

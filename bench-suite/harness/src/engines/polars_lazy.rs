@@ -4,7 +4,7 @@
 
 use polars::prelude::{Engine as PolarsExecution, LazyFrame};
 
-use crate::engines::{Engine, EngineKind, Input, Op, Output, scan, unsupported, write_parquet};
+use crate::engines::{Engine, EngineKind, Input, Op, Output, scan, scan_files, unsupported, write_parquet};
 use crate::error::Result;
 use crate::plans::{self, VWAP_MIN_QUANTITY};
 
@@ -20,6 +20,17 @@ impl Engine for PolarsLazyEngine {
 /// The lazy variants differ only in the Polars engine that executes the plan, and in how a sink is done: the
 /// in-memory engine materializes the result and writes it; the streaming engine sinks batch by batch.
 pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: PolarsExecution) -> Result<Output> {
+    let collect = |lf: LazyFrame| -> Result<Output> {
+        Ok(Output::Frames(vec![lf.collect_with_engine(execution)?.unwrap_single()]))
+    };
+    if let Op::Sql { tables, sql } = op {
+        // Polars' SQL context over a lazy scan of each table: the plan it builds is collected like any other.
+        let mut ctx = polars::sql::SQLContext::new();
+        for table in tables {
+            ctx.register(&table.name, scan_files(&table.files)?);
+        }
+        return collect(ctx.execute(sql)?);
+    }
     let source = match &input.remote {
         None => scan(&input.glob())?,
         Some(remote) => {
@@ -27,9 +38,6 @@ pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: 
             let args = ScanArgsParquet { cloud_options: Some(remote.cloud_options()), ..ScanArgsParquet::default() };
             LazyFrame::scan_parquet(PlRefPath::new(remote.glob()), args)?
         }
-    };
-    let collect = |lf: LazyFrame| -> Result<Output> {
-        Ok(Output::Frames(vec![lf.collect_with_engine(execution)?.unwrap_single()]))
     };
     match op {
         Op::LoadAll => collect(source),
@@ -51,6 +59,6 @@ pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: 
             }
             Ok(Output::Written(out.clone()))
         }
-        Op::Query(_) | Op::Ingest(_) => Err(unsupported(kind, op)),
+        Op::Query(_) | Op::Ingest(_) | Op::Sql { .. } => Err(unsupported(kind, op)),
     }
 }

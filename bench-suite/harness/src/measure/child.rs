@@ -28,7 +28,7 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
     if let Some(bytes) = spec.rlimit_bytes {
         set_address_space_limit(bytes)?;
     }
-    let workload = workloads::find(&spec.workload)?;
+    let drive = workloads::driver(spec)?;
     let mut engine = EngineKind::from_name(&spec.engine)?.create();
     // With a latency, the files are read from the measurement's S3 server (started by the parent).
     let remote = match &spec.extra {
@@ -44,7 +44,7 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
     };
     let input = Input { files: spec.files.clone(), remote, server };
     engine.prepare(&input)?;
-    let mut report = (workload.drive)(spec, engine.as_ref(), &input)?;
+    let mut report = drive(spec, engine.as_ref(), &input)?;
     report.engine_figures = engine.figures();
     Ok(report)
 }

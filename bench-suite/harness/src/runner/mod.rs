@@ -313,6 +313,7 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
     let scratch = ctx.scratch_root.join(format!("m{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
     let setup = workloads::Setup {
+        task: item.task,
         engine: item.engine,
         params: &item.params,
         settings: &item.settings,
@@ -325,7 +326,7 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
     let cap = ctx.enforcer.cap(item.settings.memory_cap_bytes)?;
     let spec = ChildSpec {
         workload: item.workload.name.into(),
-        task: item.task.into(),
+        task: item.task.name.into(),
         engine: item.engine.name().into(),
         files: dataset.files.clone(),
         dataset_rows: dataset.info.rows,
@@ -359,7 +360,7 @@ fn measurement(item: &Planned, options: &RunOptions, dataset: &Dataset, started_
     let mut m = Measurement {
         key: item.key.clone(),
         workload: item.workload.name.into(),
-        task: item.task.into(),
+        task: item.task.name.into(),
         variant: item.engine.name().into(),
         role: Some(item.engine.role()),
         size: options.suite.name().into(),

@@ -11,7 +11,8 @@ use crate::cancel::Cancel;
 use crate::data::{self, Dataset, Provisioned};
 use crate::engines::EngineKind;
 use crate::error::{Error, Result};
-use crate::workloads::{self, Overrides, Params, Settings, Size, Workload};
+use crate::workloads::file::{self, FileWorkload};
+use crate::workloads::{self, Overrides, Params, Settings, Size, TaskDef, Workload};
 
 pub use crate::data::default_data_dir;
 
@@ -103,8 +104,8 @@ pub struct Planned {
     pub key: String,
     /// Workload.
     pub workload: &'static Workload,
-    /// Task name.
-    pub task: &'static str,
+    /// The task.
+    pub task: &'static TaskDef,
     /// Engine variant.
     pub engine: EngineKind,
     /// Sweep parameters.
@@ -137,10 +138,10 @@ pub enum DatasetPlan {
 
 /// Validates options and resolves them into a plan. Errors name the option to fix.
 pub fn plan(options: &RunOptions) -> Result<Plan> {
-    let selected: Vec<&'static Workload> = if options.workloads.is_empty() {
-        workloads::WORKLOADS.to_vec()
+    let selected: Vec<Selected> = if options.workloads.is_empty() {
+        workloads::WORKLOADS.iter().map(|w| Selected { workload: w, file: None }).collect()
     } else {
-        options.workloads.iter().map(|w| workloads::find(w)).collect::<Result<_>>()?
+        options.workloads.iter().map(|w| select(w)).collect::<Result<_>>()?
     };
     let engines: Vec<EngineKind> = options.engines.iter().map(|e| EngineKind::from_name(e)).collect::<Result<_>>()?;
     let data_dir = match &options.data_dir {
@@ -167,10 +168,14 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
 
     let mut datasets: Vec<DatasetPlan> = Vec::new();
     let mut items = Vec::new();
-    for workload in selected {
-        let dataset = match &user {
-            Some(d) => DatasetPlan::User(d.clone()),
-            None => DatasetPlan::Generated((workload.recipe)(options.suite, options.seed)),
+    for Selected { workload, file } in selected {
+        let dataset = match (&file, &user) {
+            (Some(file), _) => DatasetPlan::User(data::tables_dataset(&file.name, &file.tables)?),
+            (None, Some(d)) => DatasetPlan::User(d.clone()),
+            (None, None) => match workload.recipe {
+                Some(recipe) => DatasetPlan::Generated(recipe(options.suite, options.seed)),
+                None => return Err(crate::error::internal(format!("workload '{}' has neither a recipe nor tables", workload.name))),
+            },
         };
         let index = match datasets.iter().position(|d| same_dataset(d, &dataset)) {
             Some(i) => i,
@@ -179,7 +184,7 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
                 datasets.len() - 1
             }
         };
-        let settings = resolve_settings(workload, options);
+        let settings = resolve_settings(workload, file.as_ref(), options);
         let variants: Vec<EngineKind> = if engines.is_empty() { workload.engines.to_vec() } else { engines.clone() };
         for task in workload.tasks {
             for params in &settings.sweep {
@@ -188,7 +193,7 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
                     items.push(Planned {
                         key,
                         workload,
-                        task: task.name,
+                        task,
                         engine: *engine,
                         params: params.clone(),
                         settings: settings.clone(),
@@ -212,8 +217,28 @@ fn same_dataset(a: &DatasetPlan, b: &DatasetPlan) -> bool {
     }
 }
 
-fn resolve_settings(workload: &Workload, options: &RunOptions) -> Settings {
+/// A workload to run: a registered one, or one a workload file defines (its entry made from the file).
+struct Selected {
+    workload: &'static Workload,
+    file: Option<FileWorkload>,
+}
+
+/// A workload named on the command line: a workload file (`*.toml`), read and validated whole, or a registered
+/// workload's name.
+fn select(name: &str) -> Result<Selected> {
+    if file::is_file(name) {
+        let file = file::load(Path::new(name))?;
+        return Ok(Selected { workload: workloads::sql::workload(&file), file: Some(file) });
+    }
+    Ok(Selected { workload: workloads::find(name)?, file: None })
+}
+
+/// A workload's settings for the suite size, then a workload file's `[run]`, then the command line's options.
+fn resolve_settings(workload: &Workload, file: Option<&FileWorkload>, options: &RunOptions) -> Settings {
     let mut s = (workload.settings)(options.suite);
+    if let Some(file) = file {
+        workloads::sql::file_settings(file, &mut s);
+    }
     if let Some(runs) = options.runs {
         s.runs = runs;
     }
@@ -242,8 +267,7 @@ pub fn provision(workloads: &[String], suite: crate::workloads::Size, seed: u64,
     };
     let dir = data::data_dir(dir)?;
     let mut recipes: Vec<data::Recipe> = Vec::new();
-    for w in selected {
-        let r = (w.recipe)(suite, seed);
+    for r in selected.iter().filter_map(|w| w.recipe.map(|recipe| recipe(suite, seed))) {
         if !recipes.contains(&r) {
             recipes.push(r);
         }

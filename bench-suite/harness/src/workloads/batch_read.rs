@@ -31,8 +31,8 @@ pub static WORKLOAD: Workload = Workload {
     about: "read N Parquet files: every column (load-all), or 3 columns + filter + per-symbol VWAP (vwap)",
     fairness: "same files for all; answers checked; eager variants project columns like a competent user",
     tasks: &[
-        TaskDef { name: "load-all", about: "every column of every file, materialized in memory" },
-        TaskDef { name: "vwap", about: "symbol, price, quantity of every file; quantity >= 20; VWAP per symbol" },
+        TaskDef { name: "load-all", about: "every column of every file, materialized in memory", sql: None },
+        TaskDef { name: "vwap", about: "symbol, price, quantity of every file; quantity >= 20; VWAP per symbol", sql: None },
     ],
     engines: &[
         EngineKind::PolarsEager,
@@ -42,7 +42,7 @@ pub static WORKLOAD: Workload = Workload {
         EngineKind::PolarsStreamingTuned,
         EngineKind::Polaroid,
     ],
-    recipe,
+    recipe: Some(recipe),
     settings,
     drive,
     companions,
@@ -80,7 +80,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         other => return Err(crate::error::internal(format!("batch-read has no task '{other}'"))),
     };
     let work: Work = work_of(input, spec.dataset_rows, columns)?;
-    time_iterations(spec, engine, input, &op, work)
+    time_iterations(spec, engine, input, &op, Some(work))
 }
 
 /// Remote reads (`latency_ms` > 0): the dataset's files behind an S3-compatible server on 127.0.0.1, started for

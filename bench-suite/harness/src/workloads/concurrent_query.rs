@@ -35,7 +35,7 @@ pub static WORKLOAD: Workload = Workload {
     name: "concurrent-query",
     about: "1-500 closed-loop clients issuing a seeded mix of filter / VWAP / top-N queries against one dataset",
     fairness: "same seeded requests for all; every distinct request's answer checked; shared frame loaded untimed",
-    tasks: &[TaskDef { name: "mixed", about: "QPS and latency of a closed loop of seeded filter / VWAP / top-N requests" }],
+    tasks: &[TaskDef { name: "mixed", about: "QPS and latency of a closed loop of seeded filter / VWAP / top-N requests", sql: None }],
     engines: &[
         EngineKind::PolarsReread,
         EngineKind::PolarsShared,
@@ -45,7 +45,7 @@ pub static WORKLOAD: Workload = Workload {
         EngineKind::PolaroidCacheOnly,
         EngineKind::PolaroidFlight,
     ],
-    recipe,
+    recipe: Some(recipe),
     settings,
     drive,
     companions,

@@ -24,11 +24,11 @@ pub static WORKLOAD: Workload = Workload {
     about: "full-scan aggregate and rewrite-to-Parquet over data several times larger than a memory cap",
     fairness: "one cgroup cap for every variant (page cache included); sink answers checked from the written file",
     tasks: &[
-        TaskDef { name: "aggregate", about: "per-symbol trades, volume, VWAP, low and high over every row" },
-        TaskDef { name: "sink", about: "every row and column rewritten into one Parquet file, closed on disk" },
+        TaskDef { name: "aggregate", about: "per-symbol trades, volume, VWAP, low and high over every row", sql: None },
+        TaskDef { name: "sink", about: "every row and column rewritten into one Parquet file, closed on disk", sql: None },
     ],
     engines: &[EngineKind::PolarsEager, EngineKind::PolarsLazy, EngineKind::PolarsStreaming, EngineKind::Polaroid],
-    recipe,
+    recipe: Some(recipe),
     settings,
     drive,
     companions: no_companions,
@@ -62,7 +62,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         other => return Err(crate::error::internal(format!("large-dataset has no task '{other}'"))),
     };
     let work = work_of(input, spec.dataset_rows, columns)?;
-    time_iterations(spec, engine, input, &op, work)
+    time_iterations(spec, engine, input, &op, Some(work))
 }
 
 /// `--memory-cap` is this workload's cap (the data is sized against it).

@@ -4,6 +4,8 @@
 
 pub mod batch_read;
 pub mod concurrent_query;
+pub mod file;
+pub mod sql;
 pub mod large_dataset;
 pub mod streaming;
 
@@ -22,7 +24,7 @@ use crate::engines::{Engine, EngineKind, Input, Op, Output};
 use crate::error::{Error, Result};
 use crate::plans;
 
-pub use crate::protocol::{ChildReport, ChildSpec, Extra, Params, Rate, Settings};
+pub use crate::protocol::{ChildReport, ChildSpec, Extra, Params, Rate, Settings, SqlTable, SqlTask};
 
 /// Suite sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +59,8 @@ pub struct TaskDef {
     pub name: &'static str,
     /// What is timed.
     pub about: &'static str,
+    /// A workload file's query (`None` for the built-in workloads' tasks).
+    pub sql: Option<&'static SqlTask>,
 }
 
 /// A workload in the registry.
@@ -72,8 +76,8 @@ pub struct Workload {
     pub tasks: &'static [TaskDef],
     /// Engine variants that run it, in report order.
     pub engines: &'static [EngineKind],
-    /// The dataset for a size and seed.
-    pub recipe: fn(Size, u64) -> Recipe,
+    /// The dataset for a size and seed (`None`: a workload file's, whose data is its tables).
+    pub recipe: Option<fn(Size, u64) -> Recipe>,
     /// Measurement settings for a size.
     pub settings: fn(Size) -> Settings,
     /// Child-side driver: times the task and returns the report.
@@ -90,6 +94,8 @@ pub struct Workload {
 
 /// What the parent knows when it starts the companions of one measurement process ([`Workload::companions`]).
 pub struct Setup<'a> {
+    /// The task measured.
+    pub task: &'a TaskDef,
     /// The variant measured.
     pub engine: EngineKind,
     /// The sweep point.
@@ -140,6 +146,15 @@ pub fn no_note(_: &Dataset, _: &Settings) -> Option<String> {
 pub static WORKLOADS: [&Workload; 4] =
     [&batch_read::WORKLOAD, &concurrent_query::WORKLOAD, &large_dataset::WORKLOAD, &streaming::WORKLOAD];
 
+/// The driver of a measurement process's spec: a workload file's query runs on the SQL workload's driver, any
+/// other task on its registered workload's.
+pub fn driver(spec: &ChildSpec) -> Result<fn(&ChildSpec, &dyn Engine, &Input) -> Result<ChildReport>> {
+    match &spec.extra {
+        Extra::Sql(_) => Ok(sql::drive),
+        _ => Ok(find(&spec.workload)?.drive),
+    }
+}
+
 /// Looks a workload up by name; the error lists the valid names.
 pub fn find(name: &str) -> Result<&'static Workload> {
     WORKLOADS.iter().copied().find(|w| w.name == name).ok_or_else(|| Error::UnknownWorkload {
@@ -151,7 +166,7 @@ pub fn find(name: &str) -> Result<&'static Workload> {
 /// The driver shared by workloads that time whole iterations of one op (batch-read, large-dataset): warm-up runs
 /// (the first one's output is digested for the answer check, outside the timer), then timed runs. An output is
 /// dropped after its clock stops, so freeing memory is not timed.
-pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op: &Op, work: Work) -> Result<ChildReport> {
+pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op: &Op, work: Option<Work>) -> Result<ChildReport> {
     let warmup = spec.settings.warmup.max(1);
     let mut answer = None;
     let mut written = None;
@@ -180,7 +195,7 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         warmup_runs: warmup,
         samples,
         latency: None,
-        work: Some(work),
+        work,
         answer,
         peak_rss_bytes: own_peak_rss_bytes(),
         stream: None,

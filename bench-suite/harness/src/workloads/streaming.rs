@@ -46,9 +46,10 @@ pub static WORKLOAD: Workload = Workload {
     tasks: &[TaskDef {
         name: "ingest",
         about: "achieved ticks/s storing every tick + rolling VWAP; latency from send to visible in the VWAP",
+        sql: None,
     }],
     engines: &[EngineKind::TransportCeiling, EngineKind::PolarsNaive, EngineKind::PolarsMicroBatch, EngineKind::Polaroid],
-    recipe,
+    recipe: Some(recipe),
     settings,
     drive,
     companions,

@@ -8,3 +8,4 @@ mod library;
 mod measurement;
 mod streaming;
 mod util;
+mod workload_file;

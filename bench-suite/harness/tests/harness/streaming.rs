@@ -14,7 +14,7 @@ use polaroid_bench::workloads::{Size, streaming};
 use crate::util::{BIN, Sandbox};
 
 fn smoke_files(s: &Sandbox) -> Vec<PathBuf> {
-    let recipe = (streaming::WORKLOAD.recipe)(Size::Smoke, 42);
+    let recipe = streaming::WORKLOAD.recipe.expect("streaming generates its data")(Size::Smoke, 42);
     data::ensure(&recipe, &s.data()).expect("smoke data").0.files
 }
 

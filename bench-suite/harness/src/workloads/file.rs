@@ -1,0 +1,447 @@
+//! Workload files: the user's Parquet tables and SQL queries as a workload (docs/workload-files.md).
+//!
+//! A file is read and validated whole before anything runs ([`load`]): every problem is one
+//! [`Error::WorkloadFile`] naming the file, the line and column, and what to write instead. What it yields, a
+//! [`FileWorkload`], is plain data: the tables with their files resolved, one [`QueryCase`] per query and parameter
+//! combination, the run settings and the engines; the SQL workload (`workloads::sql`) runs it.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::engines::EngineKind;
+use crate::error::{Error, Result};
+use crate::protocol::SqlTable as Table;
+
+/// A workload file, validated: what the SQL workload runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileWorkload {
+    /// The workload's name in results (`name =`).
+    pub name: String,
+    /// What it measures (`about =`).
+    pub about: String,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Tables, in file order.
+    pub tables: Vec<Table>,
+    /// One entry per query and combination of its parameters, in file order.
+    pub queries: Vec<QueryCase>,
+    /// `[run]`: settings that replace the SQL workload's defaults.
+    pub run: RunSettings,
+    /// The engines to run, after `[engines]` include/exclude.
+    pub engines: Vec<EngineKind>,
+}
+
+/// One query to time, with its parameters substituted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryCase {
+    /// Task name: the query's name, followed by its parameters (`top-n[n=10,symbol=S1]`) when it has any.
+    pub name: String,
+    /// The SQL, parameters substituted.
+    pub sql: String,
+    /// Rows the answer must have (`expect_rows =`).
+    pub expect_rows: Option<u64>,
+}
+
+/// `[run]`: each field replaces the SQL workload's default when set; command-line options replace both.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunSettings {
+    /// Measurement processes per measurement.
+    pub processes: Option<usize>,
+    /// Timed runs per process.
+    pub runs: Option<usize>,
+    /// Warm-up runs per process.
+    pub warmup: Option<usize>,
+    /// Seconds before a measurement process is killed and recorded as `timeout`.
+    pub timeout_s: Option<f64>,
+    /// Memory cap of each measurement process, bytes.
+    pub memory_cap_bytes: Option<u64>,
+}
+
+/// The engines a workload file may name: the variants that run SQL queries on tables.
+pub const SQL_ENGINES: [EngineKind; 2] = [EngineKind::PolarsLazy, EngineKind::PolarsStreaming];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    name: Spanned<String>,
+    #[serde(default)]
+    about: Option<String>,
+    tables: Spanned<toml::Table>,
+    #[serde(default)]
+    queries: Vec<Spanned<RawQuery>>,
+    #[serde(default)]
+    run: Option<RawRun>,
+    #[serde(default)]
+    engines: Option<RawEngines>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    path: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuery {
+    name: Spanned<String>,
+    #[serde(default)]
+    sql: Option<Spanned<String>>,
+    #[serde(default)]
+    file: Option<Spanned<String>>,
+    #[serde(default)]
+    params: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    expect_rows: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    processes: Option<Spanned<usize>>,
+    runs: Option<Spanned<usize>>,
+    warmup: Option<usize>,
+    timeout_s: Option<Spanned<f64>>,
+    memory_cap: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEngines {
+    #[serde(default)]
+    include: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+/// Whether a command-line workload names a workload file rather than a built-in workload.
+pub fn is_file(name: &str) -> bool {
+    name.ends_with(".toml")
+}
+
+/// Reads and validates a workload file. Relative paths in it are relative to its directory.
+pub fn load(path: &Path) -> Result<FileWorkload> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::WorkloadFile {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read it ({e}); pass the path of a workload file (docs/workload-files.md)"),
+    })?;
+    parse(&text, path)
+}
+
+/// Validates the text of a workload file read from `path`.
+pub fn parse(text: &str, path: &Path) -> Result<FileWorkload> {
+    let at = Locator { text, path };
+    let raw: RawFile = toml::from_str(text).map_err(|e| at.error(e.span().unwrap_or(0..0), e.message().trim_end().to_string()))?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    let name = raw.name.get_ref().clone();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err(at.error(raw.name.span(), format!("name '{name}' may hold only lowercase letters, digits and '-' (it names the workload in results)")));
+    }
+    if super::WORKLOADS.iter().any(|w| w.name == name) {
+        return Err(at.error(raw.name.span(), format!("name '{name}' is a built-in workload's; choose another")));
+    }
+
+    let mut tables = Vec::new();
+    if raw.tables.get_ref().is_empty() {
+        return Err(at.error(raw.tables.span(), "[tables] names no table; add one, e.g. trades = \"data/*.parquet\"".into()));
+    }
+    for (table, value) in raw.tables.get_ref() {
+        let span = value_span(text, &raw.tables, table);
+        if !is_identifier(table) {
+            return Err(at.error(span, format!("table name '{table}' is not a plain SQL identifier (letters, digits, '_', not starting with a digit)")));
+        }
+        let pattern = match value {
+            toml::Value::String(p) => p.clone(),
+            toml::Value::Table(t) => {
+                let parsed: RawTable = toml::Value::Table(t.clone()).try_into().map_err(|e: toml::de::Error| at.error(span.clone(), format!("table '{table}': {}", e.message().trim_end())))?;
+                parsed.path
+            }
+            _ => return Err(at.error(span, format!("table '{table}' must be a path: {table} = \"data/{table}.parquet\""))),
+        };
+        let files = resolve(&dir, &pattern).map_err(|why| at.error(span.clone(), format!("table '{table}': {why}")))?;
+        tables.push(Table { name: table.clone(), files });
+    }
+
+    if raw.queries.is_empty() {
+        return Err(at.error(0..0, "the file has no [[queries]]; add one with a name and sql = \"SELECT ...\"".into()));
+    }
+    let mut queries = Vec::new();
+    let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    for query in &raw.queries {
+        let q = query.get_ref();
+        let qname = q.name.get_ref();
+        if qname.is_empty() || !qname.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(at.error(q.name.span(), format!("query name '{qname}' may hold only letters, digits, '-' and '_'")));
+        }
+        if seen.insert(qname.clone(), q.name.span()).is_some() {
+            return Err(at.error(q.name.span(), format!("a second query named '{qname}'; query names must be unique")));
+        }
+        let (sql, sql_at) = match (&q.sql, &q.file) {
+            (Some(sql), None) => (sql.get_ref().clone(), SqlSource::Inline(sql.span())),
+            (None, Some(file)) => {
+                let full = dir.join(file.get_ref());
+                let sql = std::fs::read_to_string(&full)
+                    .map_err(|e| at.error(file.span(), format!("query '{qname}': cannot read {} ({e})", full.display())))?;
+                (sql, SqlSource::File(full))
+            }
+            (Some(_), Some(file)) => return Err(at.error(file.span(), format!("query '{qname}' has both sql and file; keep one"))),
+            (None, None) => return Err(at.error(query.span(), format!("query '{qname}' has no SQL; add sql = \"SELECT ...\" or file = \"{qname}.sql\""))),
+        };
+        let grid = params(&at, q, &sql)?;
+        for combination in grid {
+            let substituted = substitute(&sql, &combination);
+            let case_name = if combination.is_empty() {
+                qname.clone()
+            } else {
+                let parts: Vec<String> = combination.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{qname}[{}]", parts.join(","))
+            };
+            check_sql(&at, &sql_at, qname, &substituted, &tables)?;
+            queries.push(QueryCase { name: case_name, sql: substituted, expect_rows: q.expect_rows });
+        }
+    }
+
+    let run = match raw.run {
+        None => RunSettings::default(),
+        Some(r) => run_settings(&at, r)?,
+    };
+    let engines = engines(&at, raw.engines)?;
+    Ok(FileWorkload { name, about: raw.about.unwrap_or_default(), path: path.to_path_buf(), tables, queries, run, engines })
+}
+
+/// Where a query's SQL came from, for errors.
+enum SqlSource {
+    Inline(Range<usize>),
+    File(PathBuf),
+}
+
+/// Turns byte spans of the workload file into `file:line:column` errors.
+struct Locator<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Locator<'_> {
+    fn error(&self, span: Range<usize>, message: String) -> Error {
+        let (line, column) = line_column(self.text, span.start);
+        Error::WorkloadFile { file: self.path.to_path_buf(), line, column, message }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, column)
+}
+
+/// The span of key `key` inside a TOML table (toml's `Table` keeps no spans of its own entries): inside an inline
+/// table's span, or after a `[header]` up to the next header.
+fn value_span(text: &str, table: &Spanned<toml::Table>, key: &str) -> Range<usize> {
+    let mut span = table.span();
+    if text[span.clone()].starts_with('[') {
+        span.end = text[span.end..].find("\n[").map_or(text.len(), |i| span.end + i);
+    }
+    let inside = &text[span.clone()];
+    let found = inside.match_indices(key).find(|(i, _)| {
+        let before = inside[..*i].chars().next_back();
+        let after = inside[i + key.len()..].trim_start().chars().next();
+        before.is_none_or(|c| c.is_whitespace() || c == '{' || c == ',') && matches!(after, Some('=') | Some('.'))
+    });
+    match found {
+        Some((i, _)) => span.start + i..span.start + i + key.len(),
+        None => span,
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A table's files: one Parquet file, every `*.parquet` in a directory, or the files a glob matches.
+fn resolve(dir: &Path, pattern: &str) -> std::result::Result<Vec<PathBuf>, String> {
+    let full = dir.join(pattern);
+    let mut files: Vec<PathBuf> = if full.is_dir() {
+        std::fs::read_dir(&full)
+            .map_err(|e| format!("cannot list {} ({e})", full.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .collect()
+    } else if full.is_file() {
+        vec![full.clone()]
+    } else {
+        let text = full.to_string_lossy();
+        let paths = glob::glob(&text).map_err(|e| format!("'{pattern}' is not a valid glob ({e})"))?;
+        paths.filter_map(|p| p.ok()).filter(|p| p.is_file()).collect()
+    };
+    files.sort();
+    if files.is_empty() {
+        return Err(format!(
+            "'{pattern}' matches no Parquet file (looked for {}); write a file, a directory of .parquet files or a glob, relative to the workload file",
+            full.display()
+        ));
+    }
+    Ok(files)
+}
+
+/// A value of a query parameter as it appears in the SQL.
+fn param_text(value: &toml::Value) -> Option<String> {
+    match value {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Integer(i) => Some(i.to_string()),
+        toml::Value::Float(f) => Some(f.to_string()),
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The `${name}` placeholders of a SQL text, in order of first use.
+fn placeholders(sql: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = sql;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        match after.find('}') {
+            Some(end) => {
+                let name = after[..end].to_string();
+                if !found.contains(&name) {
+                    found.push(name);
+                }
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+/// The cartesian product of a query's `params` (asv's convention), each combination as name -> value text, in
+/// name order; one empty combination when the query has none. Checks that the SQL uses every parameter and has no
+/// placeholder without one.
+fn params(at: &Locator<'_>, q: &RawQuery, sql: &str) -> Result<Vec<BTreeMap<String, String>>> {
+    let qname = q.name.get_ref();
+    let used = placeholders(sql);
+    let mut grid = vec![BTreeMap::new()];
+    let given = q.params.as_ref().map(|p| p.get_ref().clone()).unwrap_or_default();
+    for placeholder in &used {
+        if !given.contains_key(placeholder) {
+            let span = q.params.as_ref().map(|p| p.span()).unwrap_or(q.name.span());
+            return Err(at.error(span, format!("query '{qname}' uses ${{{placeholder}}} but params gives it no values; add {placeholder} = [...] to its params")));
+        }
+    }
+    for (name, values) in &given {
+        let span = q.params.as_ref().map(|p| value_span(at.text, p, name)).unwrap_or(0..0);
+        if !used.contains(name) {
+            return Err(at.error(span, format!("query '{qname}': parameter '{name}' is not used by its SQL; write ${{{name}}} where its value goes, or remove it")));
+        }
+        let values: Vec<String> = match values {
+            toml::Value::Array(items) if !items.is_empty() => items.iter().map(param_text).collect::<Option<_>>().ok_or_else(|| {
+                at.error(span.clone(), format!("query '{qname}': parameter '{name}' must list strings or numbers"))
+            })?,
+            _ => return Err(at.error(span, format!("query '{qname}': parameter '{name}' must be a non-empty list, e.g. {name} = [10, 100]"))),
+        };
+        grid = grid
+            .into_iter()
+            .flat_map(|combination| {
+                values.iter().map(move |v| {
+                    let mut c = combination.clone();
+                    c.insert(name.clone(), v.clone());
+                    c
+                })
+            })
+            .collect();
+    }
+    Ok(grid)
+}
+
+fn substitute(sql: &str, values: &BTreeMap<String, String>) -> String {
+    values.iter().fold(sql.to_string(), |sql, (k, v)| sql.replace(&format!("${{{k}}}"), v))
+}
+
+/// The SQL parses as polars-sql parses it, is one statement, and reads only the file's tables.
+fn check_sql(at: &Locator<'_>, source: &SqlSource, qname: &str, sql: &str, tables: &[Table]) -> Result<()> {
+    let fail = |message: String| match source {
+        SqlSource::Inline(span) => at.error(span.clone(), format!("query '{qname}': {message}")),
+        SqlSource::File(file) => Error::WorkloadFile { file: file.clone(), line: 0, column: 0, message: format!("query '{qname}': {message}") },
+    };
+    let named = polaroid_server::catalog::tables_read(sql).map_err(|e| fail(e.to_string()))?;
+    for table in named {
+        if !tables.iter().any(|t| t.name == table) {
+            let known: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+            return Err(fail(format!("reads table '{table}', which [tables] does not define (it has: {}); add {table} = \"<path>\" there", known.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+fn run_settings(at: &Locator<'_>, r: RawRun) -> Result<RunSettings> {
+    let positive = |v: &Option<Spanned<usize>>, key: &str| -> Result<Option<usize>> {
+        match v {
+            Some(n) if *n.get_ref() == 0 => Err(at.error(n.span(), format!("[run] {key} must be at least 1"))),
+            Some(n) => Ok(Some(*n.get_ref())),
+            None => Ok(None),
+        }
+    };
+    let timeout_s = match r.timeout_s {
+        Some(t) if !(*t.get_ref() > 0.0) => return Err(at.error(t.span(), "[run] timeout_s must be a positive number of seconds".into())),
+        t => t.map(|t| t.into_inner()),
+    };
+    let memory_cap_bytes = match r.memory_cap {
+        None => None,
+        Some(v) => {
+            let span = v.span();
+            let bytes = match v.into_inner() {
+                toml::Value::Integer(n) if n > 0 => Some(n as u64),
+                toml::Value::String(s) => s.parse::<bytesize::ByteSize>().ok().map(|b| b.as_u64()).filter(|b| *b > 0),
+                _ => None,
+            };
+            Some(bytes.ok_or_else(|| at.error(span, "[run] memory_cap must be a size such as \"4GiB\" or a number of bytes".into()))?)
+        }
+    };
+    Ok(RunSettings { processes: positive(&r.processes, "processes")?, runs: positive(&r.runs, "runs")?, warmup: r.warmup, timeout_s, memory_cap_bytes })
+}
+
+fn engines(at: &Locator<'_>, raw: Option<RawEngines>) -> Result<Vec<EngineKind>> {
+    let Some(raw) = raw else { return Ok(SQL_ENGINES.to_vec()) };
+    let valid = SQL_ENGINES.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ");
+    let find = |name: &Spanned<String>| -> Result<EngineKind> {
+        SQL_ENGINES.iter().copied().find(|e| e.name() == name.get_ref()).ok_or_else(|| {
+            at.error(name.span(), format!("engine '{}' does not run workload files; valid engines: {valid}", name.get_ref()))
+        })
+    };
+    let include: Vec<EngineKind> = raw.include.iter().map(find).collect::<Result<_>>()?;
+    let exclude: Vec<EngineKind> = raw.exclude.iter().map(find).collect::<Result<_>>()?;
+    let chosen: Vec<EngineKind> = if include.is_empty() { SQL_ENGINES.to_vec() } else { include };
+    let chosen: Vec<EngineKind> = chosen.into_iter().filter(|e| !exclude.contains(e)).collect();
+    if chosen.is_empty() {
+        return Err(at.error(0..0, "[engines] leaves no engine to run; include at least one".into()));
+    }
+    Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_and_substitution() {
+        assert_eq!(placeholders("SELECT ${a}, ${b} WHERE x = ${a}"), vec!["a", "b"]);
+        let values = BTreeMap::from([("a".to_string(), "1".to_string())]);
+        assert_eq!(substitute("x = ${a} OR y = ${a}", &values), "x = 1 OR y = 1");
+    }
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        assert_eq!(line_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+    }
+}

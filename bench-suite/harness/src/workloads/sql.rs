@@ -1,0 +1,109 @@
+//! The SQL workload: a workload file's queries (see [`file`](super::file)) timed on the engines that run SQL.
+//!
+//! What it measures: the wall time of one query, planned and run, its result fully materialized (a collected
+//! DataFrame), after warm-up runs in the same process (so the file system cache is warm, as in a notebook that
+//! runs a query twice). Each query, with each combination of its parameters, is a task.
+//!
+//! What could make it unfair: every engine reads the same files, named by the same tables; answers are compared
+//! across engines (and with the file's `expect_rows`) before any timing counts.
+
+use std::sync::Arc;
+
+use crate::data::Dataset;
+use crate::engines::{Engine, Input, Op};
+use crate::error::{Error, Result};
+use crate::workloads::file::FileWorkload;
+use crate::workloads::{
+    ChildReport, ChildSpec, Companions, Extra, SqlTask, Settings, Setup, Size, TaskDef, Workload, Overrides, no_sweep,
+    safety_cap, time_iterations,
+};
+
+/// The settings of a workload file's queries before its `[run]` and the command line: at `default` size three
+/// processes of one warm-up and five timed runs, five minutes each at most, the machine's safety cap.
+fn settings(size: Size) -> Settings {
+    let (processes, runs, timeout_s) = match size {
+        Size::Smoke => (2, 2, 60.0),
+        Size::Default | Size::Large => (3, 5, 300.0),
+    };
+    Settings { processes, warmup: 1, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: safety_cap(), sweep: no_sweep() }
+}
+
+/// The registry entry of a workload file: the file's name, queries and engines with the SQL driver. Workloads are
+/// `'static` (the registry's are statics); a file's entry is leaked, once per plan, a few kilobytes.
+pub fn workload(file: &FileWorkload) -> &'static Workload {
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    let tasks: Vec<TaskDef> = file
+        .queries
+        .iter()
+        .map(|q| {
+            let task = SqlTask { tables: file.tables.clone(), sql: q.sql.clone(), expect_rows: q.expect_rows };
+            TaskDef { name: leak(&q.name), about: leak(q.sql.trim()), sql: Some(Box::leak(Box::new(task))) }
+        })
+        .collect();
+    let about = if file.about.is_empty() { format!("the queries of {}", file.path.display()) } else { file.about.clone() };
+    Box::leak(Box::new(Workload {
+        name: leak(&file.name),
+        about: leak(&about),
+        fairness: "every engine reads the same Parquet files under the same table names; answers compared across engines",
+        tasks: Box::leak(tasks.into_boxed_slice()),
+        engines: Box::leak(file.engines.clone().into_boxed_slice()),
+        recipe: None,
+        settings,
+        drive,
+        companions,
+        adjust,
+        note: no_note,
+    }))
+}
+
+fn no_note(_: &Dataset, _: &Settings) -> Option<String> {
+    None
+}
+
+/// `--memory-cap` caps every query's process.
+fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
+    if let Some(cap) = overrides.memory_cap_bytes {
+        settings.memory_cap_bytes = cap;
+    }
+}
+
+/// The measurement process is told its query.
+fn companions(setup: &Setup<'_>) -> Result<Companions> {
+    let task = setup.task.sql.ok_or_else(|| crate::error::internal(format!("task '{}' carries no SQL", setup.task.name)))?;
+    Ok(Companions { extra: Extra::Sql(Arc::new(task.clone())), running: Vec::new() })
+}
+
+/// Times the query; the first warm-up run's answer is the one checked (and held to `expect_rows`).
+pub(crate) fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {
+    let Extra::Sql(task) = &spec.extra else {
+        return Err(crate::error::internal("an SQL measurement was sent no query"));
+    };
+    let op = Op::Sql { tables: task.tables.clone(), sql: task.sql.clone() };
+    let report = time_iterations(spec, engine, input, &op, None)?;
+    if let (Some(expected), Some(answer)) = (task.expect_rows, &report.answer)
+        && answer.rows != expected
+    {
+        return Err(Error::WrongRowCount { task: spec.task.clone(), expected, got: answer.rows });
+    }
+    Ok(report)
+}
+
+/// The file's `[run]` over the size's settings (the command line's options then override both).
+pub fn file_settings(file: &FileWorkload, settings: &mut Settings) {
+    let run = &file.run;
+    if let Some(p) = run.processes {
+        settings.processes = p;
+    }
+    if let Some(r) = run.runs {
+        settings.runs = r;
+    }
+    if let Some(w) = run.warmup {
+        settings.warmup = w;
+    }
+    if let Some(t) = run.timeout_s {
+        settings.timeout_s = t;
+    }
+    if let Some(c) = run.memory_cap_bytes {
+        settings.memory_cap_bytes = c;
+    }
+}

@@ -1,0 +1,140 @@
+//! Workload files (docs/workload-files.md): the user's Parquet tables and SQL, run like a built-in workload, and every
+//! mistake in a file named by its line with what to write instead.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::util::{Sandbox, load, stderr};
+
+/// Two small tables a user might have: trades and a symbol -> sector dimension.
+fn write_tables(dir: &Path) {
+    std::fs::create_dir_all(dir.join("trades")).unwrap();
+    for part in 0..2 {
+        let n = 1000;
+        let symbols: Vec<String> = (0..n).map(|i| format!("S{}", (i * 7 + part) % 13)).collect();
+        let prices: Vec<f64> = (0..n).map(|i| 100.0 + ((i * 31 + part * 17) % 97) as f64 / 4.0).collect();
+        let quantities: Vec<i64> = (0..n).map(|i| ((i * 13 + part) % 50 + 1) as i64).collect();
+        let mut df = df!("symbol" => symbols, "price" => prices, "quantity" => quantities).unwrap();
+        let file = std::fs::File::create(dir.join(format!("trades/part-{part}.parquet"))).unwrap();
+        ParquetWriter::new(file).finish(&mut df).unwrap();
+    }
+    let symbols: Vec<String> = (0..13).map(|i| format!("S{i}")).collect();
+    let sectors: Vec<&str> = (0..13).map(|i| if i % 2 == 0 { "tech" } else { "energy" }).collect();
+    let mut df = df!("symbol" => symbols, "sector" => sectors).unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.join("sectors.parquet")).unwrap()).finish(&mut df).unwrap();
+}
+
+const GOOD: &str = r#"
+name = "my-trades"
+about = "a user's own tables and queries"
+
+[tables]
+trades = "trades/*.parquet"
+sectors = { path = "sectors.parquet" }
+
+[[queries]]
+name = "vwap"
+sql = "SELECT symbol, SUM(price * quantity) / SUM(quantity) AS vwap FROM trades GROUP BY symbol"
+expect_rows = 13
+
+[[queries]]
+name = "by-sector"
+sql = """
+WITH t AS (SELECT * FROM trades WHERE quantity >= ${min_qty})
+SELECT s.sector, COUNT(*) AS trades, SUM(t.quantity) AS volume
+FROM t JOIN sectors s ON t.symbol = s.symbol
+GROUP BY s.sector
+"""
+params = { min_qty = [1, 40] }
+
+[run]
+processes = 2
+runs = 2
+"#;
+
+#[test]
+fn a_workload_file_runs_on_every_sql_engine_with_its_answers_checked() {
+    let s = Sandbox::new();
+    write_tables(s.dir.path());
+    let file = s.path("my.toml");
+    std::fs::write(&file, GOOD).unwrap();
+    let out = s.path("r.json");
+    let o = s.command().args(["run", "--no-calibrate", "--out"]).arg(&out).arg(&file).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let result = load(&out);
+    let keys: Vec<&str> = result.measurements.iter().map(|m| m.key.as_str()).collect();
+    // Three tasks (vwap, by-sector at two parameter values) on the two SQL engines.
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    assert!(keys.contains(&"my-trades/by-sector[min_qty=40]/default/polars-streaming"), "{keys:?}");
+    for m in &result.measurements {
+        assert_eq!(m.workload, "my-trades");
+        let samples: usize = m.metric.as_ref().map_or(0, |metric| metric.samples.iter().map(Vec::len).sum());
+        assert_eq!(samples, 4, "{}: 2 processes x 2 runs", m.key);
+        let answer = m.answer.as_ref().unwrap_or_else(|| panic!("{} has no answer", m.key));
+        if m.task == "vwap" {
+            assert_eq!(answer.rows, 13);
+        }
+        if m.task.starts_with("by-sector") {
+            assert_eq!(answer.rows, 2, "{}: two sectors", m.key);
+        }
+    }
+    assert_eq!(result.failures(), 0);
+
+    // `list FILE` shows the queries, with their parameters, and the engines.
+    let o = s.command().arg("list").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && text.contains("by-sector[min_qty=1]") && text.contains("polars-streaming"), "{text}");
+}
+
+#[test]
+fn an_answer_with_other_rows_than_expect_rows_fails_the_run() {
+    let s = Sandbox::new();
+    write_tables(s.dir.path());
+    let file = s.path("my.toml");
+    std::fs::write(&file, GOOD.replace("expect_rows = 13", "expect_rows = 12")).unwrap();
+    let out = s.path("r.json");
+    let o = s.command().args(["run", "--no-calibrate", "--engine", "polars-lazy", "--processes", "1", "--out"]).arg(&out).arg(&file).output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let result = load(&out);
+    let vwap = result.measurements.iter().find(|m| m.task == "vwap").unwrap();
+    let text = serde_json::to_string(&vwap.outcome).unwrap();
+    assert!(text.contains("returned 13 rows") && text.contains("expects 12"), "{text}");
+}
+
+#[test]
+fn each_mistake_in_a_workload_file_is_named_with_its_line_and_the_fix() {
+    let s = Sandbox::new();
+    write_tables(s.dir.path());
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("an unknown key", "[[queries]]\nname = \"q\"\nsq = \"SELECT 1\"", &[":13:1", "unknown field `sq`", "`sql`"]),
+        ("a missing table", "[[queries]]\nname = \"q\"\nsql = \"SELECT * FROM quotes\"", &[":13:7", "reads table 'quotes'", "add quotes = "]),
+        ("an unused parameter", "[[queries]]\nname = \"q\"\nsql = \"SELECT * FROM trades\"\nparams = { n = [1] }", &[":14:12", "parameter 'n' is not used", "${n}"]),
+        ("a placeholder without values", "[[queries]]\nname = \"q\"\nsql = \"SELECT * FROM trades LIMIT ${n}\"", &["uses ${n}", "add n = [...]"]),
+        ("SQL that does not parse", "[[queries]]\nname = \"q\"\nsql = \"SELEC * FROM trades\"", &[":13:7", "SQL does not parse"]),
+        ("an unknown engine", "[engines]\ninclude = [\"pandas\"]\n[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"", &[":12:12", "engine 'pandas'", "polars-lazy"]),
+        ("two queries with one name", "[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"\n[[queries]]\nname = \"q\"\nsql = \"SELECT 2\"", &[":15:8", "a second query named 'q'"]),
+        ("a query with no SQL", "[[queries]]\nname = \"q\"", &["query 'q' has no SQL", "sql = \"SELECT ...\""]),
+    ];
+    // Ten lines, so the case's first line is line 11.
+    let head = "name = \"w\"\n\n[tables]\ntrades = \"trades/*.parquet\"\nsectors = \"sectors.parquet\"\n\n\n\n\n\n";
+    for (what, tail, needles) in cases {
+        let file = s.path("bad.toml");
+        std::fs::write(&file, format!("{head}{tail}\n")).unwrap();
+        let o = s.command().arg("list").arg(&file).output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{what}: {err}");
+        assert!(!err.contains("panicked"), "{what}: {err}");
+        assert!(err.contains("bad.toml"), "{what}: the file is named: {err}");
+        for needle in *needles {
+            assert!(err.contains(needle), "{what}: expected '{needle}' in: {err}");
+        }
+    }
+    // A table whose path matches nothing names the path and the forms a path may take.
+    let file = s.path("nothing.toml");
+    std::fs::write(&file, "name = \"w\"\n[tables]\nquotes = \"quotes/*.parquet\"\n[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"\n").unwrap();
+    let o = s.command().arg("list").arg(&file).output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("nothing.toml:3:1") && err.contains("matches no Parquet file") && err.contains("a glob"), "{err}");
+}
