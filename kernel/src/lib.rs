@@ -91,7 +91,7 @@ impl RunOptions {
         let binary = polaroid_results::binary::locate(self.binary.as_deref(), &[])?;
         // The command line, default result name and exit codes every front end shares.
         let mut request = launch::RunRequest::new(&self.suite, self.out, false)?;
-        request.workloads = self.workloads;
+        request.workloads.extend(self.workloads);
         request.engines = self.engines;
         request.options = self.options;
         request.prepare()?;
@@ -117,7 +117,8 @@ impl RunOptions {
     }
 }
 
-/// Runs the suite `suite` with its defaults: `run("smoke")`. See [`RunOptions`] for the rest.
+/// Runs the suite `suite` with its defaults: `run("smoke")`; or a workload file, `run("my-workload.toml")` (its
+/// tables and SQL on every engine, docs/workload-files.md). See [`RunOptions`] for the rest.
 pub fn run(suite: &str) -> Result<Run> {
     RunOptions::new(suite).start()
 }

@@ -178,10 +178,11 @@ def run(suite: str = "smoke", workloads: Sequence[str] | str | None = None, engi
 
     Parameters
     ----------
-    suite : {"smoke", "default", "large"}, default "smoke"
-        The datasets' size: smoke takes seconds per workload.
+    suite : {"smoke", "default", "large"} or a workload file's path, default "smoke"
+        The datasets' size: smoke takes seconds per workload. A path ending in ``.toml`` runs that workload file
+        instead (your Parquet tables and SQL queries on every engine; docs/workload-files.md).
     workloads : str or sequence of str, optional
-        Workload names from :func:`polaroid.workloads` (default: all).
+        Workload names from :func:`polaroid.workloads`, or workload files (default: all built-in workloads).
     engines : str or sequence of str, optional
         Variant names (default: each workload's own).
     runs : int, optional
@@ -210,6 +211,7 @@ def run(suite: str = "smoke", workloads: Sequence[str] | str | None = None, engi
     --------
     >>> run = polaroid.run()                      # the smoke suite, live progress
     >>> run = polaroid.run("default", workloads=["batch-read"], processes=3)
+    >>> run = polaroid.run("my-workload.toml")    # your tables and queries, every engine
     """
     argv, out_path = _prepare(suite, workloads, engines, runs, out, resume, binary, overrides)
     progress = _Progress(argv, _in_notebook())

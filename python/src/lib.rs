@@ -213,7 +213,7 @@ fn run_argv(
     options: Vec<(String, Option<String>)>,
 ) -> PyResult<(Vec<std::ffi::OsString>, PathBuf)> {
     let mut request = polaroid_results::launch::RunRequest::new(suite, out, resume).map_err(err)?;
-    request.workloads = workloads;
+    request.workloads.extend(workloads);
     request.engines = engines;
     request.runs = runs;
     request.options = options;

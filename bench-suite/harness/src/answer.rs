@@ -18,6 +18,32 @@ const PREVIEW_ROWS: usize = 5;
 
 /// Digest of a result made of one or more frames with the same columns.
 pub fn digest(frames: &[DataFrame]) -> Result<Answer> {
+    digest_with(frames, Columns::ByName)
+}
+
+/// Digest of a SQL answer: its columns taken in result order, whatever each engine named them (an unaliased
+/// `COUNT(*)` is `len` in Polars and `count_star()` in DuckDB); the names recorded are the first frame's.
+pub fn digest_by_position(frames: &[DataFrame]) -> Result<Answer> {
+    digest_with(frames, Columns::ByPosition)
+}
+
+/// Digest of a SQL answer a worker left as a Parquet file ([`digest_by_position`]).
+pub fn digest_file(path: &std::path::Path) -> Result<Answer> {
+    let file = std::fs::File::open(path).map_err(crate::error::io_err("opening", path))?;
+    let df = ParquetReader::new(file).finish()?;
+    digest_by_position(&[df])
+}
+
+/// How a digest lines up the columns of different engines' results.
+#[derive(Clone, Copy)]
+enum Columns {
+    /// In name order (the built-in workloads: every engine names its columns as the plan does).
+    ByName,
+    /// In result order (SQL).
+    ByPosition,
+}
+
+fn digest_with(frames: &[DataFrame], order: Columns) -> Result<Answer> {
     let mut columns: Vec<String> = frames
         .first()
         .map(|df| df.get_column_names().iter().map(|c| c.to_string()).collect())
@@ -28,7 +54,9 @@ pub fn digest(frames: &[DataFrame]) -> Result<Answer> {
     let mut preview: Vec<(u64, String)> = Vec::new();
     for df in frames {
         let mut names: Vec<&str> = df.get_column_names().iter().map(|c| c.as_str()).collect();
-        names.sort_unstable();
+        if let Columns::ByName = order {
+            names.sort_unstable();
+        }
         let mut row_hashes = vec![0u64; df.height()];
         for name in &names {
             let hashes = column_hashes(df.column(name)?)?;
@@ -46,7 +74,9 @@ pub fn digest(frames: &[DataFrame]) -> Result<Answer> {
         }
         rows += df.height() as u64;
     }
-    columns.sort_unstable();
+    if let Columns::ByName = order {
+        columns.sort_unstable();
+    }
     Ok(Answer {
         rows,
         columns,
@@ -59,7 +89,8 @@ pub fn digest(frames: &[DataFrame]) -> Result<Answer> {
 fn column_hashes(column: &Column) -> Result<Vec<u64>> {
     let series = column.as_materialized_series();
     let dtype = series.dtype();
-    let hashes = if dtype.is_float() {
+    // Decimals compare as the floats they stand for (DuckDB keeps SUM of a DECIMAL a DECIMAL; Polars may not).
+    let hashes = if dtype.is_float() || dtype.is_decimal() {
         let s = series.cast(&DataType::Float64)?;
         s.f64()?.iter().map(|v| v.map_or(NULL_HASH, |x| xxh3_64(&round_6(x)))).collect()
     } else if dtype.is_integer() || dtype.is_temporal() || dtype.is_bool() {
@@ -124,6 +155,15 @@ mod tests {
         let wrong = digest(&[frame(&["A"], &[101.3])]).unwrap();
         assert_eq!(a.checksum, noise.checksum);
         assert_ne!(a.checksum, wrong.checksum);
+    }
+
+    #[test]
+    fn by_position_ignores_names_but_not_column_order() {
+        let a = digest_by_position(&[df!("symbol" => ["A"], "n" => [1i64]).unwrap()]).unwrap();
+        let renamed = digest_by_position(&[df!("sym" => ["A"], "count_star()" => [1i32]).unwrap()]).unwrap();
+        let swapped = digest_by_position(&[df!("n" => [1i64], "symbol" => ["A"]).unwrap()]).unwrap();
+        assert_eq!(a.checksum, renamed.checksum);
+        assert_ne!(a.checksum, swapped.checksum);
     }
 
     #[test]

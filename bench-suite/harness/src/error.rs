@@ -41,6 +41,18 @@ pub enum Error {
         /// Rows returned.
         got: u64,
     },
+    /// The Python engines' interpreter is missing or lacks their packages.
+    #[error("{engines} run in Python, but {} ({from}) cannot run them: {problem}; run scripts/python-env to set up the project's venv, or set POLAROID_PYTHON to a Python that has the engines' packages", python.display())]
+    PythonEngines {
+        /// The Python engines selected.
+        engines: String,
+        /// The interpreter tried.
+        python: PathBuf,
+        /// Where that path came from.
+        from: &'static str,
+        /// What failed.
+        problem: String,
+    },
     /// An engine variant name that no workload knows.
     #[error("unknown engine '{name}'; valid engines: {valid} (see `polaroid-bench list`)")]
     UnknownEngine {

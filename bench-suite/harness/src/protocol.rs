@@ -86,9 +86,17 @@ pub fn start_announced(binary: &Path, job: &Job, what: &str, prefix: &str, timeo
 /// into a cgroup before it allocates anything) and returns the running child with stdout and stderr piped.
 pub fn start(binary: &Path, job: &Job, configure: impl FnOnce(&mut Command), before_job: impl FnOnce(u32) -> Result<()>) -> Result<Child> {
     let mut cmd = Command::new(binary);
-    cmd.arg(SUBCOMMAND).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.arg(SUBCOMMAND);
     configure(&mut cmd);
-    let mut child = cmd.spawn().map_err(crate::error::system(format!("cannot start {} {SUBCOMMAND}", binary.display())))?;
+    start_command(cmd, job, before_job)
+}
+
+/// Starts any worker command that speaks this protocol (a Python engine's interpreter, `engines::python`): the
+/// job on its stdin, its stdout and stderr piped, as [`start`] does for `binary __worker`.
+pub fn start_command(mut cmd: Command, job: &Job, before_job: impl FnOnce(u32) -> Result<()>) -> Result<Child> {
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd.spawn().map_err(crate::error::system(format!("cannot start {program}")))?;
     let kill = |child: &mut Child| {
         let _ = child.kill();
         let _ = child.wait();
@@ -308,6 +316,10 @@ pub struct ChildReport {
     /// What the engine reported about itself after the timed runs (`Engine::figures` in `engines`).
     #[serde(default)]
     pub engine_figures: std::collections::BTreeMap<String, f64>,
+    /// The first warm-up run's answer as a Parquet file, when the process did not digest it itself (the Python
+    /// workers): the parent digests it after this process has exited, outside its timer and cap.
+    #[serde(default)]
+    pub answer_file: Option<PathBuf>,
 }
 
 /// Everything a feed process needs.

@@ -66,13 +66,23 @@ pub struct RunRequest {
 
 impl RunRequest {
     /// A run of `suite` into `out`, or into [`default_out`] when `out` is `None`. A resume needs the file it finishes.
+    ///
+    /// `suite` may name a workload file instead (`*.toml`, docs/workload-files.md): that file's queries run, with the
+    /// `default` size's settings under the file's own `[run]`, into `polaroid-results/<file name>-<UTC time>.json`.
     pub fn new(suite: &str, out: Option<PathBuf>, resume: bool) -> Result<Self> {
+        let (size, workloads, stem) = match suite.strip_suffix(".toml") {
+            Some(stem) => {
+                let name = Path::new(stem).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "workload".into());
+                ("default", vec![suite.to_string()], name)
+            }
+            None => (suite, vec![], suite.to_string()),
+        };
         let out = match out {
             Some(out) => out,
             None if resume => return Err(Error::Launch("a resumed run needs the result file it finishes: `out=` in Python, `--out` on the command line".into())),
-            None => default_out(suite),
+            None => default_out(&stem),
         };
-        Ok(RunRequest { suite: suite.into(), workloads: vec![], engines: vec![], runs: None, out, resume, options: vec![] })
+        Ok(RunRequest { suite: size.into(), workloads, engines: vec![], runs: None, out, resume, options: vec![] })
     }
 
     /// The arguments after the binary: `run --suite S [--workload W]... [--engine E]... [--runs N] [--resume]
@@ -178,6 +188,14 @@ mod tests {
         assert!(r.out.starts_with(RESULTS_DIR), "{}", r.out.display());
         assert!(name.starts_with("default-2") && name.ends_with("Z.json") && name.len() == "default-20261130T073037Z.json".len(), "{name}");
         assert!(matches!(RunRequest::new("smoke", None, true), Err(Error::Launch(m)) if m.contains("out")));
+    }
+
+    #[test]
+    fn a_workload_file_in_place_of_a_suite_runs_that_file_at_default_settings() {
+        let r = RunRequest::new("work/my-shop.toml", None, false).unwrap();
+        let argv: Vec<String> = r.argv().into_iter().map(|a| a.into_string().unwrap()).collect();
+        assert!(argv.join(" ").starts_with("run --suite default --workload work/my-shop.toml --progress jsonl"), "{argv:?}");
+        assert!(r.out.file_name().unwrap().to_str().unwrap().starts_with("my-shop-2"), "{}", r.out.display());
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod polars_reread;
 mod polars_shared;
 mod polars_streaming;
 mod polars_threadpool;
+pub mod python;
 mod transport_ceiling;
 
 use std::path::PathBuf;
@@ -233,13 +234,20 @@ pub enum EngineKind {
     PolarsNaive,
     /// streaming: a synchronous client building a frame of every N ticks.
     PolarsMicroBatch,
+    /// Python Polars (the `polars` package) through its SQL context on lazy scans, collected on its default engine
+    /// (streaming since Polars 2.0): what a notebook user runs. A Python worker process (`engines::python`).
+    PyPolars,
+    /// The same, collected with `engine="in-memory"`.
+    PyPolarsInMemory,
+    /// DuckDB (the `duckdb` package) in process, each table a view over `read_parquet`, the result as Arrow.
+    DuckDb,
     /// Harness test double with scripted behavior.
     Mock(MockBehavior),
 }
 
 impl EngineKind {
     /// Engines a user can name, in report order (mocks last: they test the harness, not Polars).
-    pub const ALL: [EngineKind; 20] = [
+    pub const ALL: [EngineKind; 23] = [
         EngineKind::PolarsEager,
         EngineKind::PolarsThreadPool,
         EngineKind::PolarsLazy,
@@ -255,6 +263,9 @@ impl EngineKind {
         EngineKind::TransportCeiling,
         EngineKind::PolarsNaive,
         EngineKind::PolarsMicroBatch,
+        EngineKind::PyPolars,
+        EngineKind::PyPolarsInMemory,
+        EngineKind::DuckDb,
         EngineKind::Mock(MockBehavior::Correct),
         EngineKind::Mock(MockBehavior::WrongAnswer),
         EngineKind::Mock(MockBehavior::MemoryHog),
@@ -280,6 +291,9 @@ impl EngineKind {
             EngineKind::TransportCeiling => "transport-ceiling",
             EngineKind::PolarsNaive => "polars-naive",
             EngineKind::PolarsMicroBatch => "polars-microbatch",
+            EngineKind::PyPolars => "py-polars",
+            EngineKind::PyPolarsInMemory => "py-polars-in-memory",
+            EngineKind::DuckDb => "duckdb",
             EngineKind::Mock(b) => b.name(),
         }
     }
@@ -310,6 +324,11 @@ impl EngineKind {
             EngineKind::PolarsMicroBatch => {
                 "blocking client building a DataFrame of every 1024 ticks (or 1 ms), then updating the VWAP"
             }
+            EngineKind::PyPolars => {
+                "Python Polars: SQLContext over pl.scan_parquet per table, collect() on its default engine (\"auto\": streaming); a Python process"
+            }
+            EngineKind::PyPolarsInMemory => "Python Polars as py-polars, collect(engine=\"in-memory\"); a Python process",
+            EngineKind::DuckDb => "DuckDB in process: a view over read_parquet per table, the result fetched as an Arrow table; a Python process",
             EngineKind::Mock(b) => b.about(),
         }
     }
@@ -323,7 +342,7 @@ impl EngineKind {
             EngineKind::PolaroidFlight => Role::Served,
             EngineKind::TransportCeiling => Role::Limit,
             EngineKind::Mock(_) => Role::TestDouble,
-            EngineKind::PolarsStreamingTuned | EngineKind::PolarsSharedStreaming => Role::Tuned,
+            EngineKind::PolarsStreamingTuned | EngineKind::PolarsSharedStreaming | EngineKind::PyPolarsInMemory => Role::Tuned,
             _ => Role::Baseline,
         }
     }
@@ -348,7 +367,15 @@ impl EngineKind {
         if self == EngineKind::PolarsSharedStreaming {
             knobs.insert("engine".into(), "streaming".into());
         }
+        if self == EngineKind::PyPolarsInMemory {
+            knobs.insert("engine".into(), "in-memory".into());
+        }
         knobs
+    }
+
+    /// Whether the variant runs in a Python worker process (`engines::python`) rather than in this binary.
+    pub fn is_python(self) -> bool {
+        matches!(self, EngineKind::PyPolars | EngineKind::PyPolarsInMemory | EngineKind::DuckDb)
     }
 
     /// Whether this is a harness test double.
@@ -382,6 +409,7 @@ impl EngineKind {
             EngineKind::PolarsNaive => Box::new(PolarsNaiveEngine),
             EngineKind::PolarsMicroBatch => Box::new(PolarsMicroBatchEngine),
             EngineKind::Mock(b) => Box::new(MockEngine::new(b)),
+            EngineKind::PyPolars | EngineKind::PyPolarsInMemory | EngineKind::DuckDb => Box::new(python::NotHere(self)),
         }
     }
 }

@@ -84,10 +84,17 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
     let job = crate::protocol::Job::Measure(spec.clone());
     // The variant's knobs that Polars reads from the environment (tuned baselines) are set for this process only.
     let env = crate::engines::EngineKind::from_name(&spec.engine).map(|k| k.env()).unwrap_or_default();
-    let configure = |cmd: &mut std::process::Command| {
-        cmd.envs(env);
+    // A Python engine's process is the project's interpreter running the Python worker; any other, this binary's.
+    let mut cmd = match crate::engines::EngineKind::from_name(&spec.engine) {
+        Ok(kind) if kind.is_python() => crate::engines::python::command()?,
+        _ => {
+            let mut cmd = std::process::Command::new(binary);
+            cmd.arg(crate::protocol::SUBCOMMAND);
+            cmd
+        }
     };
-    let mut child = crate::protocol::start(binary, &job, configure, |pid| cap.attach(pid)).map_err(|e| match e {
+    cmd.envs(env);
+    let mut child = crate::protocol::start_command(cmd, &job, |pid| cap.attach(pid)).map_err(|e| match e {
         e @ Error::System { .. } => child_err(polaroid_results::error::chain(&e)),
         other => other,
     })?;

@@ -349,6 +349,15 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
             Err(e) => message(ctx.observer, format!("{}: the written file could not be checked: {e}", item.key)),
         }
     }
+    // An answer left as a file (the Python workers) is digested here too, as a SQL answer: by column position.
+    if let Ok(ChildRun { end: ChildEnd::Report(report), .. }) = &mut run
+        && let Some(path) = report.answer_file.take()
+    {
+        match crate::answer::digest_file(&path) {
+            Ok(answer) => report.answer = Some(answer),
+            Err(e) => message(ctx.observer, format!("{}: the answer file could not be checked: {e}", item.key)),
+        }
+    }
     let _ = std::fs::remove_dir_all(&scratch);
     let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
     let companions = CompanionFigures::merge(running.into_iter().map(|c| c.stop(finished)));

@@ -206,6 +206,13 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
     if items.is_empty() {
         return Err(Error::EmptyPlan("the selected workloads and engines give no measurements".into()));
     }
+    let mut kinds: Vec<EngineKind> = Vec::new();
+    for item in &items {
+        if !kinds.contains(&item.engine) {
+            kinds.push(item.engine);
+        }
+    }
+    crate::engines::python::check(&kinds)?;
     Ok(Plan { items, datasets, data_dir })
 }
 

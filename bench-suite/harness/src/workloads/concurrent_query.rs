@@ -161,6 +161,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         stream: None,
         written: None,
         engine_figures: Default::default(),
+        answer_file: None,
     })
 }
 

@@ -62,7 +62,8 @@ pub struct RunSettings {
 }
 
 /// The engines a workload file may name: the variants that run SQL queries on tables.
-pub const SQL_ENGINES: [EngineKind; 2] = [EngineKind::PolarsLazy, EngineKind::PolarsStreaming];
+pub const SQL_ENGINES: [EngineKind; 5] =
+    [EngineKind::PolarsLazy, EngineKind::PolarsStreaming, EngineKind::PyPolars, EngineKind::PyPolarsInMemory, EngineKind::DuckDb];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -174,6 +174,8 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         let output = engine.execute(input, op)?;
         match &output {
             Output::Written(path) => written = Some(path.clone()),
+            // A SQL answer's columns are compared by position: engines name unaliased expressions differently.
+            Output::Frames(frames) if answer.is_none() && matches!(op, Op::Sql { .. }) => answer = Some(answer::digest_by_position(frames)?),
             _ if answer.is_none() => answer = Some(digest_output(&output)?),
             _ => {}
         }
@@ -201,6 +203,7 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         stream: None,
         written,
         engine_figures: Default::default(),
+        answer_file: None,
     })
 }
 

@@ -165,6 +165,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         stream: Some(stats),
         written: None,
         engine_figures: Default::default(),
+        answer_file: None,
     })
 }
 

@@ -60,7 +60,8 @@ fn a_workload_file_runs_on_every_sql_engine_with_its_answers_checked() {
     let file = s.path("my.toml");
     std::fs::write(&file, GOOD).unwrap();
     let out = s.path("r.json");
-    let o = s.command().args(["run", "--no-calibrate", "--out"]).arg(&out).arg(&file).output().unwrap();
+    // The Rust engines here (the Python ones run in the project's venv: python/tests/test_workload_files.py).
+    let o = s.command().args(["run", "--no-calibrate", "--engine", "polars-lazy,polars-streaming", "--out"]).arg(&out).arg(&file).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let result = load(&out);
     let keys: Vec<&str> = result.measurements.iter().map(|m| m.key.as_str()).collect();
@@ -100,6 +101,19 @@ fn an_answer_with_other_rows_than_expect_rows_fails_the_run() {
     let vwap = result.measurements.iter().find(|m| m.task == "vwap").unwrap();
     let text = serde_json::to_string(&vwap.outcome).unwrap();
     assert!(text.contains("returned 13 rows") && text.contains("expects 12"), "{text}");
+}
+
+#[test]
+fn python_engines_without_their_interpreter_are_refused_before_anything_runs() {
+    let s = Sandbox::new();
+    write_tables(s.dir.path());
+    let file = s.path("my.toml");
+    std::fs::write(&file, GOOD).unwrap();
+    let o = s.command().env("POLAROID_PYTHON", s.path("no-python")).args(["run", "--no-calibrate", "--out"]).arg(s.path("r.json")).arg(&file).output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("py-polars, py-polars-in-memory, duckdb run in Python") && err.contains("no-python") && err.contains("scripts/python-env"), "{err}");
+    assert!(!s.path("r.json").exists() || load(&s.path("r.json")).measurements.is_empty(), "nothing was measured");
 }
 
 #[test]

@@ -1,0 +1,137 @@
+"""polaroid-bench's measurement process for the Python engines (py-polars, py-polars-in-memory, duckdb).
+
+The runner starts it as `python -c <this file>` (the source is compiled into polaroid-bench, so worker and harness
+never disagree) with the same job as a Rust measurement process on stdin: JSON {"job": "measure", ...ChildSpec}.
+It prints one line, `POLAROID-REPORT <ChildReport JSON>` or `POLAROID-FAILURE {"unsupported": false, "message":
+...}`, and exits 0; anything else (a crash, the OOM killer) the runner records from the exit status.
+
+What is timed (docs/methodology.md): the query planned and run, its result fully materialized (a Polars DataFrame,
+or an Arrow table for DuckDB). Not timed: interpreter start, imports, registering the tables (lazy scans, views),
+the first warm-up run, writing that run's answer to a Parquet file (the runner digests it after this process ends).
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+
+REPORT = "POLAROID-REPORT "
+FAILURE = "POLAROID-FAILURE "
+PACKAGES = {"py-polars": "polars", "py-polars-in-memory": "polars", "duckdb": "duckdb"}
+
+
+def peak_rss_bytes():
+    """The kernel's high-water mark of this process's resident memory (VmHWM), as the Rust worker reports it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def polars_engine(tables, execution):
+    """Python Polars as a notebook user writes it: lazy scans in a SQLContext, the plan collected."""
+    import polars as pl
+
+    ctx = pl.SQLContext({t["name"]: pl.scan_parquet([str(f) for f in t["files"]]) for t in tables})
+
+    def run(sql):
+        lf = ctx.execute(sql, eager=False)
+        # engine="auto" is what collect() does unless told otherwise: the streaming engine since Polars 2.0.
+        return lf.collect(engine=execution)
+
+    def save(df, path):
+        df.write_parquet(path)
+
+    return run, save
+
+
+def duckdb_engine(tables):
+    """DuckDB in process, one connection: each table a view over read_parquet of its files."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    con = duckdb.connect()
+    for t in tables:
+        files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in t["files"])
+        con.execute(f'CREATE VIEW "{t["name"]}" AS SELECT * FROM read_parquet([{files}])')
+
+    def run(sql):
+        return con.execute(sql).to_arrow_table()
+
+    def save(table, path):
+        pq.write_table(table, path)
+
+    return run, save
+
+
+def measure(spec):
+    if spec.get("rlimit_bytes"):
+        limit = int(spec["rlimit_bytes"])
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    engine = spec["engine"]
+    extra = spec["extra"]
+    if extra.get("kind") != "sql":
+        raise Unsupported(f"{engine} runs workload files' SQL queries only, not task '{spec['task']}'")
+    tables, sql = extra["tables"], extra["sql"]
+    if engine == "py-polars":
+        run, save = polars_engine(tables, "auto")
+    elif engine == "py-polars-in-memory":
+        run, save = polars_engine(tables, "in-memory")
+    elif engine == "duckdb":
+        run, save = duckdb_engine(tables)
+    else:
+        raise Unsupported(f"the Python worker has no engine '{engine}'")
+    settings = spec["settings"]
+    answer_file = os.path.join(spec["scratch_dir"], "answer.parquet")
+    for i in range(max(1, settings["warmup"])):
+        out = run(sql)
+        if i == 0:
+            save(out, answer_file)
+        del out
+    samples = []
+    for _ in range(settings["runs"]):
+        start = time.perf_counter()
+        out = run(sql)
+        samples.append(time.perf_counter() - start)
+        del out
+    return {
+        "metric_name": "time",
+        "unit": "s",
+        "higher_is_better": False,
+        "warmup_runs": max(1, settings["warmup"]),
+        "samples": samples,
+        "latency": None,
+        "work": None,
+        "answer": None,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "answer_file": answer_file,
+        "engine_figures": {},
+    }
+
+
+class Unsupported(Exception):
+    pass
+
+
+def main():
+    job = json.load(sys.stdin)
+    try:
+        if job.get("job") != "measure":
+            raise Unsupported(f"the Python worker does measurements only, not '{job.get('job')}'")
+        print(REPORT + json.dumps(measure(job)), flush=True)
+    except Unsupported as e:
+        print(FAILURE + json.dumps({"unsupported": True, "message": str(e)}), flush=True)
+    except ImportError as e:
+        package = PACKAGES.get(job.get("engine"), e.name)
+        message = f"{job.get('engine')} needs the Python package {package} in {sys.executable} ({e}); run scripts/python-env"
+        print(FAILURE + json.dumps({"unsupported": False, "message": message}), flush=True)
+    except Exception as e:  # the engine's own error, named as it says it
+        print(FAILURE + json.dumps({"unsupported": False, "message": f"{type(e).__name__}: {e}"}), flush=True)
+
+
+main()

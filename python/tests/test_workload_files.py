@@ -1,0 +1,119 @@
+"""Workload files from Python: a user's own Parquet tables and SQL run on every engine (the Rust ones and the Python
+workers: Python Polars on both of its engines, DuckDB), answers compared across engines, a real disagreement shown as
+one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import polaroid
+
+ENGINES = {"polars-lazy", "polars-streaming", "py-polars", "py-polars-in-memory", "duckdb"}
+
+
+def tables(root: Path) -> None:
+    (root / "orders").mkdir()
+    for part in range(2):
+        n = 2000
+        pl.DataFrame({
+            "order_id": range(part * n, (part + 1) * n),
+            "customer": [f"C{(i * 7 + part) % 40}" for i in range(n)],
+            "amount": [round(5 + (i * 37 % 1000) / 10, 2) for i in range(n)],
+            # Some refunds have no reason: NULLs, which SQL engines order differently.
+            "discount": [None if i % 10 == 0 else (i % 9) / 100 for i in range(n)],
+        }).write_parquet(root / f"orders/part-{part}.parquet")
+    pl.DataFrame({"customer": [f"C{i}" for i in range(40)], "region": ["north", "south", "east", "west"] * 10}).write_parquet(
+        root / "customers.parquet")
+
+
+WORKLOAD = """
+name = "shop"
+
+[tables]
+orders = "orders/*.parquet"
+customers = "customers.parquet"
+
+[[queries]]
+name = "revenue-by-region"
+sql = '''
+SELECT c.region, COUNT(*) AS orders, SUM(o.amount) AS revenue, AVG(o.amount) AS mean_amount
+FROM orders o JOIN customers c ON o.customer = c.customer
+WHERE o.amount > ${min_amount}
+GROUP BY c.region
+'''
+params = { min_amount = [0, 50] }
+expect_rows = 4
+
+[[queries]]
+name = "top-customers"
+sql = "SELECT customer, SUM(amount) AS spent FROM orders GROUP BY customer ORDER BY spent DESC, customer LIMIT 5"
+"""
+
+
+def read(out: Path) -> list[dict]:
+    return json.loads(out.read_text())["measurements"]
+
+
+def test_a_workload_file_runs_on_every_engine_with_matching_answers(tmp_path: Path) -> None:
+    tables(tmp_path)
+    file = tmp_path / "shop.toml"
+    file.write_text(WORKLOAD)
+    out = tmp_path / "r.json"
+    polaroid.run(str(file), out=out, processes=1, runs=2, no_calibrate=True)
+    measurements = read(out)
+    assert {m["variant"] for m in measurements} == ENGINES
+    assert {m["task"] for m in measurements} == {"revenue-by-region[min_amount=0]", "revenue-by-region[min_amount=50]", "top-customers"}
+    for m in measurements:
+        assert m["outcome"]["status"] == "ok", m["key"]
+        assert m["answer_check"]["status"] in ("reference", "matched"), (m["key"], m["answer_check"])
+        assert len(m["metric"]["samples"][0]) == 2 and all(s > 0 for s in m["metric"]["samples"][0])
+        # The Python workers' own peak memory is measured like the Rust processes'.
+        assert m["memory"]["peak_rss_bytes"] > 10 * 2**20, m["key"]
+    by_engine = {m["variant"]: m["answer"] for m in measurements if m["task"] == "top-customers"}
+    assert by_engine["duckdb"]["checksum"] == by_engine["polars-lazy"]["checksum"] and by_engine["duckdb"]["rows"] == 5
+
+
+def test_engines_that_disagree_are_a_wrong_answer_not_a_timing(tmp_path: Path) -> None:
+    """Polars orders NULLs first in a descending sort (as PostgreSQL does), DuckDB last: the same SQL gives different
+    rows, and the run says so instead of comparing their times."""
+    tables(tmp_path)
+    file = tmp_path / "nulls.toml"
+    file.write_text(WORKLOAD.split("[[queries]]")[0] + """
+[[queries]]
+name = "largest-discount"
+sql = "SELECT order_id, discount FROM orders ORDER BY discount DESC, order_id LIMIT 3"
+
+[engines]
+include = ["polars-lazy", "duckdb"]
+""")
+    out = tmp_path / "r.json"
+    with pytest.warns(UserWarning, match="wrong answer"):
+        run = polaroid.run(str(file), out=out, processes=1, runs=1, no_calibrate=True)
+    assert run.failures == 2
+    measurements = read(out)
+    assert {m["answer_check"]["status"] for m in measurements} == {"mismatch"}
+    duckdb = next(m for m in measurements if m["variant"] == "duckdb")
+    # The reference's first rows are shown beside the mismatch, so a reader sees what differs.
+    assert duckdb["answer_check"]["reference"] == "polars-lazy"
+    assert any("discount=null" in row for row in duckdb["answer_check"]["reference_answer"]["preview"])
+
+
+def test_a_python_engine_without_its_package_is_refused_by_name(tmp_path: Path, binary: Path) -> None:
+    tables(tmp_path)
+    file = tmp_path / "shop.toml"
+    file.write_text(WORKLOAD)
+    import subprocess
+    import sys
+    # The system's interpreter, which has no DuckDB or Polars: the run stops before measuring anything.
+    python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+    probe = subprocess.run([python, "-c", "import duckdb"], capture_output=True)
+    if probe.returncode == 0:
+        pytest.fail(f"{python} has duckdb: the test needs an interpreter without it")
+    done = subprocess.run([str(binary), "run", str(file), "--no-calibrate", "--out", str(tmp_path / "r.json")],
+                          capture_output=True, text=True, env={"POLAROID_PYTHON": python, "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1, done.stderr
+    assert "run in Python" in done.stderr and "import duckdb, polars" in done.stderr and "scripts/python-env" in done.stderr
