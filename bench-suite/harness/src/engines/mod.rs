@@ -58,12 +58,15 @@ pub struct Input {
     /// concurrent-query's networked variant: the Flight SQL server (a process of its own, started by the runner)
     /// that holds the files, `grpc://127.0.0.1:PORT`.
     pub server: Option<String>,
+    /// A workload file's tables (their files are among `files`), for engines that register them before the
+    /// timed runs (`prepare`): the polaroid engine loads each into its cache, the shared-frame baseline into memory.
+    pub tables: Vec<crate::protocol::SqlTable>,
 }
 
 impl Input {
     /// Local files, no store.
     pub fn local(files: Vec<PathBuf>) -> Input {
-        Input { files, remote: None, server: None }
+        Input { files, remote: None, server: None, tables: Vec::new() }
     }
 
     /// A glob matching exactly the dataset's files (they share a directory and the `part-*.parquet` naming), or the

@@ -56,12 +56,14 @@ pub struct PolaroidEngine {
     runtime: Option<tokio::runtime::Runtime>,
     engine: Option<AsyncEngine>,
     handle: Mutex<Option<Handle>>,
+    /// A workload file's tables, registered in `prepare`: each file's handle, by table name.
+    tables: Vec<(String, Vec<Handle>)>,
 }
 
 impl PolaroidEngine {
     /// An engine in `mode`; started by `prepare`.
     pub fn new(mode: PolaroidMode) -> Self {
-        PolaroidEngine { mode, runtime: None, engine: None, handle: Mutex::new(None) }
+        PolaroidEngine { mode, runtime: None, engine: None, handle: Mutex::new(None), tables: Vec::new() }
     }
 
     fn kind(&self) -> EngineKind {
@@ -128,6 +130,22 @@ impl Engine for PolaroidEngine {
             builder = builder.object_store(remote.store());
         }
         let engine = runtime.block_on(async { builder.build() })?;
+        // A workload file's tables, registered as a user of the engine would before serving queries: each file read
+        // into the cache (`polaroid-limit-only`: a scan handle per file, read by every query).
+        for table in &input.tables {
+            let handles = runtime.block_on(async {
+                let mut handles = Vec::with_capacity(table.files.len());
+                for file in &table.files {
+                    let path = file.display().to_string();
+                    handles.push(match self.mode {
+                        PolaroidMode::LimitOnly => engine.scan(&path).await?,
+                        PolaroidMode::Full | PolaroidMode::CacheOnly => engine.read_parquet(&path, None).await?,
+                    });
+                }
+                Ok::<_, Error>(handles)
+            })?;
+            self.tables.push((table.name.clone(), handles));
+        }
         self.engine = Some(engine);
         self.runtime = Some(runtime);
         Ok(())
@@ -172,6 +190,19 @@ impl Engine for PolaroidEngine {
                 Ok(Output::Written(out.clone()))
             }),
             Op::Ingest(session) if self.mode == PolaroidMode::Full => rt.block_on(ingest(session)).map(Output::Ingested),
+            Op::Sql { sql, .. } => rt.block_on(async {
+                // Polars' SQL context over the registered tables' data, the plan run under admission control.
+                let mut ctx = polars::sql::SQLContext::new();
+                for (name, handles) in &self.tables {
+                    let mut parts = Vec::with_capacity(handles.len());
+                    for h in handles {
+                        parts.push(engine.lazy(h).await?);
+                    }
+                    ctx.register(name, polars::prelude::concat(parts, UnionArgs::default())?);
+                }
+                let plan = ctx.execute(sql)?;
+                Ok(Output::Frames(vec![engine.collect(plan).await?]))
+            }),
             _ => Err(unsupported(self.kind(), op)),
         }
     }

@@ -42,7 +42,11 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
         Extra::Requests { server, .. } => server.clone(),
         _ => None,
     };
-    let input = Input { files: spec.files.clone(), remote, server };
+    let tables = match &spec.extra {
+        Extra::Sql(task) => task.tables.clone(),
+        _ => Vec::new(),
+    };
+    let input = Input { files: spec.files.clone(), remote, server, tables };
     engine.prepare(&input)?;
     let mut report = drive(spec, engine.as_ref(), &input)?;
     report.engine_figures = engine.figures();

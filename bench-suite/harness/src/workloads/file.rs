@@ -62,8 +62,16 @@ pub struct RunSettings {
 }
 
 /// The engines a workload file may name: the variants that run SQL queries on tables.
-pub const SQL_ENGINES: [EngineKind; 5] =
-    [EngineKind::PolarsLazy, EngineKind::PolarsStreaming, EngineKind::PyPolars, EngineKind::PyPolarsInMemory, EngineKind::DuckDb];
+pub const SQL_ENGINES: [EngineKind; 8] = [
+    EngineKind::PolarsLazy,
+    EngineKind::PolarsStreaming,
+    EngineKind::PolarsShared,
+    EngineKind::PolarsSharedStreaming,
+    EngineKind::Polaroid,
+    EngineKind::PyPolars,
+    EngineKind::PyPolarsInMemory,
+    EngineKind::DuckDb,
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

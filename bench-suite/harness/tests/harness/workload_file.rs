@@ -61,12 +61,13 @@ fn a_workload_file_runs_on_every_sql_engine_with_its_answers_checked() {
     std::fs::write(&file, GOOD).unwrap();
     let out = s.path("r.json");
     // The Rust engines here (the Python ones run in the project's venv: python/tests/test_workload_files.py).
-    let o = s.command().args(["run", "--no-calibrate", "--engine", "polars-lazy,polars-streaming", "--out"]).arg(&out).arg(&file).output().unwrap();
+    let o = s.command().args(["run", "--no-calibrate", "--engine", "polars-lazy,polars-streaming,polars-shared,polaroid", "--out"]).arg(&out).arg(&file).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let result = load(&out);
     let keys: Vec<&str> = result.measurements.iter().map(|m| m.key.as_str()).collect();
-    // Three tasks (vwap, by-sector at two parameter values) on the two SQL engines.
-    assert_eq!(keys.len(), 6, "{keys:?}");
+    // Three tasks (vwap, by-sector at two parameter values) on four Rust engines.
+    assert_eq!(keys.len(), 12, "{keys:?}");
+    assert!(keys.contains(&"my-trades/vwap/default/polaroid"), "{keys:?}");
     assert!(keys.contains(&"my-trades/by-sector[min_qty=40]/default/polars-streaming"), "{keys:?}");
     for m in &result.measurements {
         assert_eq!(m.workload, "my-trades");
