@@ -118,3 +118,15 @@ def test_a_python_engine_without_its_package_is_refused_by_name(tmp_path: Path, 
                           capture_output=True, text=True, env={"POLAROID_PYTHON": python, "PATH": "/usr/bin:/bin"})
     assert done.returncode == 1, done.stderr
     assert "run in Python" in done.stderr and "import duckdb, polars" in done.stderr and "scripts/python-env" in done.stderr
+
+
+def test_the_bundled_trades_workload_runs_on_every_engine_at_smoke_size(tmp_path: Path) -> None:
+    from conftest import REPO
+    out = tmp_path / "trades.json"
+    run = polaroid.run(suite="smoke", workloads=str(REPO / "workloads/trades.toml"), out=out, processes=1, runs=1,
+                       no_calibrate=True)
+    assert run.failures == 0
+    measurements = read(out)
+    assert {m["variant"] for m in measurements} == ENGINES
+    assert len(measurements) == 5 * len(ENGINES)
+    assert all(m["answer_check"]["status"] in ("reference", "matched") for m in measurements)

@@ -34,6 +34,54 @@ pub fn digest_file(path: &std::path::Path) -> Result<Answer> {
     digest_by_position(&[df])
 }
 
+/// Whether two SQL answers left as files are the same up to floating-point noise: same shape, and after each is
+/// put in canonical form (columns by position; numbers as f64, dates and times as their integers, the rest as
+/// text) and sorted by every column, equal values, floats to a relative tolerance of 1e-6. What the runner asks
+/// when two digests differ: a digest rounds floats to 6 significant digits, so two sums that differ in their last
+/// bits can still round apart (DuckDB's parallel SUM changes its order from run to run).
+pub fn same_within_tolerance(a: &std::path::Path, b: &std::path::Path) -> Result<bool> {
+    let (a, b) = (canonical(a)?, canonical(b)?);
+    if a.shape() != b.shape() {
+        return Ok(false);
+    }
+    for (x, y) in a.columns().iter().zip(b.columns()) {
+        let same = match (x.dtype(), y.dtype()) {
+            (DataType::Float64, DataType::Float64) => x.f64()?.iter().zip(y.f64()?.iter()).all(|pair| match pair {
+                (Some(p), Some(q)) => p == q || (p - q).abs() <= 1e-6 * p.abs().max(q.abs()) || (p.is_nan() && q.is_nan()),
+                (None, None) => true,
+                _ => false,
+            }),
+            _ => x.as_materialized_series().equal_missing(y.as_materialized_series()).is_ok_and(|eq| eq.all()),
+        };
+        if !same {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// An answer file in canonical form, sorted: columns `c0`, `c1`, ... in result order.
+fn canonical(path: &std::path::Path) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).map_err(crate::error::io_err("opening", path))?;
+    let df = ParquetReader::new(file).finish()?;
+    let mut columns = Vec::with_capacity(df.width());
+    for (i, column) in df.columns().iter().enumerate() {
+        let s = column.as_materialized_series();
+        let dtype = s.dtype();
+        let c = if dtype.is_float() || dtype.is_decimal() || dtype.is_integer() {
+            s.cast(&DataType::Float64)?
+        } else if dtype.is_temporal() || dtype.is_bool() {
+            s.to_physical_repr().cast(&DataType::Int64)?
+        } else {
+            s.cast(&DataType::String)?
+        };
+        columns.push(c.with_name(format!("c{i}").into()).into_column());
+    }
+    let df = DataFrame::new(df.height(), columns)?;
+    let by: Vec<PlSmallStr> = df.get_column_names().into_iter().cloned().collect();
+    Ok(df.sort(by, SortMultipleOptions::default())?)
+}
+
 /// How a digest lines up the columns of different engines' results.
 #[derive(Clone, Copy)]
 enum Columns {
@@ -89,8 +137,13 @@ fn digest_with(frames: &[DataFrame], order: Columns) -> Result<Answer> {
 fn column_hashes(column: &Column) -> Result<Vec<u64>> {
     let series = column.as_materialized_series();
     let dtype = series.dtype();
-    // Decimals compare as the floats they stand for (DuckDB keeps SUM of a DECIMAL a DECIMAL; Polars may not).
-    let hashes = if dtype.is_float() || dtype.is_decimal() {
+    // Decimals compare as the numbers they stand for: whole ones (DuckDB's SUM of a BIGINT is a HUGEINT, written as
+    // DECIMAL(38,0)) as integers, others as floats (DuckDB keeps SUM of a DECIMAL a DECIMAL; Polars may not).
+    let whole_decimal = matches!(dtype, DataType::Decimal(_, 0));
+    let hashes = if whole_decimal {
+        let s = series.cast(&DataType::Int64)?;
+        s.i64()?.iter().map(|v| v.map_or(NULL_HASH, |x| xxh3_64(&x.to_le_bytes()))).collect()
+    } else if dtype.is_float() || dtype.is_decimal() {
         let s = series.cast(&DataType::Float64)?;
         s.f64()?.iter().map(|v| v.map_or(NULL_HASH, |x| xxh3_64(&round_6(x)))).collect()
     } else if dtype.is_integer() || dtype.is_temporal() || dtype.is_bool() {
@@ -164,6 +217,25 @@ mod tests {
         let swapped = digest_by_position(&[df!("n" => [1i64], "symbol" => ["A"]).unwrap()]).unwrap();
         assert_eq!(a.checksum, renamed.checksum);
         assert_ne!(a.checksum, swapped.checksum);
+    }
+
+    #[test]
+    fn answer_files_that_differ_in_the_last_bits_are_the_same_and_others_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, mut df: DataFrame| {
+            let path = dir.path().join(name);
+            crate::engines::write_parquet(&mut df, &path).unwrap();
+            path
+        };
+        let vwap = 72.135_942_500_000_1;
+        let a = write("a.parquet", df!("symbol" => ["A", "B"], "vwap" => [vwap, 1.0], "n" => [3i64, 4]).unwrap());
+        // Another engine: other names, rows in another order, the float's last bits and the integer type differ.
+        let b = write("b.parquet", df!("sym" => ["B", "A"], "v" => [1.0, vwap * (1.0 + 1e-15)], "count" => [4i32, 3]).unwrap());
+        let c = write("c.parquet", df!("symbol" => ["A", "B"], "vwap" => [vwap * 1.001, 1.0], "n" => [3i64, 4]).unwrap());
+        let d = write("d.parquet", df!("symbol" => ["A"], "vwap" => [vwap], "n" => [3i64]).unwrap());
+        assert!(same_within_tolerance(&a, &b).unwrap());
+        assert!(!same_within_tolerance(&a, &c).unwrap());
+        assert!(!same_within_tolerance(&a, &d).unwrap());
     }
 
     #[test]

@@ -71,6 +71,15 @@ const SIDE_LABELS: [&str; 2] = ["base", "new"];
 struct SideState {
     result: RunResult,
     references: HashMap<String, usize>,
+    /// The reference answers' files, by task key (SQL answers: see [`Measured`]).
+    reference_files: HashMap<String, PathBuf>,
+}
+
+/// One process's measurement, with the file its answer was left in when it was one (a SQL answer): kept in the
+/// run's answer directory, so that two digests that differ can be looked at again with a tolerance.
+struct Measured {
+    measurement: Measurement,
+    answer_file: Option<PathBuf>,
 }
 
 fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, observer: &dyn Observer) -> Result<Vec<RunResult>> {
@@ -109,7 +118,8 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
     // One tick per side's measurement.
     observer.on(&Event::Planned { total: plan.items.len() * sides.len(), skipped: skipped * sides.len() });
     let scratch_root = plan.data_dir.join("scratch");
-    let measuring = Measuring { observer, options, enforcer: &enforcer, scratch_root: &scratch_root };
+    let answers = AnswerDir::create(&scratch_root)?;
+    let measuring = Measuring { observer, options, enforcer: &enforcer, scratch_root: &scratch_root, answers: &answers };
 
     for (index, item) in plan.items.iter().enumerate() {
         if done(&states, &item.key) {
@@ -118,13 +128,13 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         observer.on(&Event::Started { index, key: item.key.clone() });
         let dataset = &datasets[item.dataset];
         let todo: Vec<usize> = (0..sides.len()).filter(|&i| states[i].result.measurement(&item.key).is_none()).collect();
-        let mut parts: Vec<Vec<Measurement>> = vec![Vec::new(); sides.len()];
+        let mut parts: Vec<Vec<Measured>> = (0..sides.len()).map(|_| Vec::new()).collect();
         for p in 0..item.settings.processes.max(1) {
             // Alternate which side goes first, so neither always runs right after the other.
             let order: Vec<usize> = if p % 2 == 0 { todo.clone() } else { todo.iter().rev().copied().collect() };
             for i in order {
                 // A process that did not finish (oom, timeout, error) ends that side's measurement.
-                if parts[i].last().is_some_and(|m| !matches!(m.outcome, Outcome::Ok)) {
+                if parts[i].last().is_some_and(|m| !matches!(m.measurement.outcome, Outcome::Ok)) {
                     continue;
                 }
                 options.cancel.check()?;
@@ -137,8 +147,8 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         }
         for i in todo {
             let state = &mut states[i];
-            let mut m = merge(std::mem::take(&mut parts[i]));
-            check_answer(&mut m, &mut state.result, &mut state.references);
+            let (mut m, answer_file) = merge(std::mem::take(&mut parts[i]));
+            check_answer(&mut m, answer_file, state);
             state.result.measurements.push(m);
             save(&mut state.result, &sides[i].out)?;
             let m = state.result.measurements.last().expect("just pushed");
@@ -219,7 +229,7 @@ fn open_sides(options: &RunOptions, plan: &Plan, sides: &[Side], interleave_id: 
                 references.insert(m.task_key(), i);
             }
         }
-        states.push(SideState { result, references });
+        states.push(SideState { result, references, reference_files: HashMap::new() });
     }
 
     Ok(states)
@@ -233,20 +243,23 @@ fn message(observer: &dyn Observer, text: String) {
 /// that did not finish decides the outcome; otherwise samples are grouped by process, peaks kept per process,
 /// latency percentiles are the median over processes, and stream counts add up. Every process must give the same
 /// answer.
-fn merge(mut parts: Vec<Measurement>) -> Measurement {
-    assert!(!parts.is_empty(), "every measurement runs at least one process");
+fn merge(measured: Vec<Measured>) -> (Measurement, Option<PathBuf>) {
+    assert!(!measured.is_empty(), "every measurement runs at least one process");
+    let files: Vec<Option<PathBuf>> = measured.iter().map(|m| m.answer_file.clone()).collect();
+    let mut parts: Vec<Measurement> = measured.into_iter().map(|m| m.measurement).collect();
     if let Some(failed) = parts.iter().position(|m| !matches!(m.outcome, Outcome::Ok)) {
         let wall: f64 = parts.iter().map(|m| m.wall_time_s).sum();
         let mut m = parts.swap_remove(failed);
         m.wall_time_s = wall;
-        return m;
+        return (m, None);
     }
     let first = parts[0].clone();
     let mut m = first.clone();
-    if let Some(k) = parts.iter().position(|p| p.answer.as_ref().map(|a| (&a.checksum, a.rows)) != first.answer.as_ref().map(|a| (&a.checksum, a.rows))) {
+    let differs = |k: usize| !same_answer(parts[k].answer.as_ref(), files[k].as_deref(), first.answer.as_ref(), files[0].as_deref());
+    if let Some(k) = (1..parts.len()).find(|&k| differs(k)) {
         m.outcome = Outcome::Error { message: format!("process {} gave a different answer from process 1 (the variant is not deterministic)", k + 1) };
         m.metric = None;
-        return m;
+        return (m, None);
     }
     if let Some(metric) = m.metric.as_mut() {
         metric.samples = parts.iter().filter_map(|p| p.metric.as_ref()).flat_map(|x| x.samples.clone()).collect();
@@ -295,7 +308,46 @@ fn merge(mut parts: Vec<Measurement>) -> Measurement {
             stream.feed_peak_rss_bytes = stream.feed_peak_rss_bytes.max(o.feed_peak_rss_bytes);
         }
     }
-    m
+    (m, files.into_iter().next().flatten())
+}
+
+/// Whether two answers are the same: equal digests, or, when both were left as files (SQL answers), equal within
+/// the tolerance of [`crate::answer::same_within_tolerance`].
+fn same_answer(a: Option<&polaroid_results::Answer>, a_file: Option<&Path>, b: Option<&polaroid_results::Answer>, b_file: Option<&Path>) -> bool {
+    if a.map(|a| (&a.checksum, a.rows)) == b.map(|b| (&b.checksum, b.rows)) {
+        return true;
+    }
+    match (a_file, b_file) {
+        (Some(x), Some(y)) => crate::answer::same_within_tolerance(x, y).unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// The run's kept answer files: a directory of the scratch area, removed when the run ends.
+struct AnswerDir {
+    dir: PathBuf,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl AnswerDir {
+    fn create(scratch_root: &Path) -> Result<AnswerDir> {
+        let dir = scratch_root.join(format!("answers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(io_err("creating scratch directory", &dir))?;
+        Ok(AnswerDir { dir, next: Default::default() })
+    }
+
+    /// Moves an answer file out of a measurement's scratch directory (which is removed after it) into this one.
+    fn keep(&self, file: &Path) -> Option<PathBuf> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let kept = self.dir.join(format!("answer-{n}.parquet"));
+        std::fs::rename(file, &kept).ok().map(|_| kept)
+    }
+}
+
+impl Drop for AnswerDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// What every measurement process of a run shares.
@@ -304,11 +356,12 @@ struct Measuring<'a> {
     options: &'a RunOptions,
     enforcer: &'a CapEnforcer,
     scratch_root: &'a Path,
+    answers: &'a AnswerDir,
 }
 
 /// One measurement process of `item` run by `binary` (its side's), as a measurement of its own (one process's
 /// samples). The workload's companions run beside it ([`workloads::Workload::companions`]).
-fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &Path, busy_fraction: f64) -> Result<Measurement> {
+fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &Path, busy_fraction: f64) -> Result<Measured> {
     let started_at = provenance::now();
     let scratch = ctx.scratch_root.join(format!("m{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
@@ -349,7 +402,8 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
             Err(e) => message(ctx.observer, format!("{}: the written file could not be checked: {e}", item.key)),
         }
     }
-    // An answer left as a file (the Python workers) is digested here too, as a SQL answer: by column position.
+    // An answer left as a file (SQL answers) is digested here too, by column position, and the file kept.
+    let mut answer_file = None;
     if let Ok(ChildRun { end: ChildEnd::Report(report), .. }) = &mut run
         && let Some(path) = report.answer_file.take()
     {
@@ -357,11 +411,12 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
             Ok(answer) => report.answer = Some(answer),
             Err(e) => message(ctx.observer, format!("{}: the answer file could not be checked: {e}", item.key)),
         }
+        answer_file = ctx.answers.keep(&path);
     }
     let _ = std::fs::remove_dir_all(&scratch);
     let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
     let companions = CompanionFigures::merge(running.into_iter().map(|c| c.stop(finished)));
-    Ok(measurement(item, ctx.options, dataset, started_at, cap.cap_bytes, run?, companions))
+    Ok(Measured { measurement: measurement(item, ctx.options, dataset, started_at, cap.cap_bytes, run?, companions), answer_file })
 }
 
 /// The measurement one finished process makes: its outcome, its samples and what its companions measured.
@@ -430,18 +485,22 @@ fn measurement(item: &Planned, options: &RunOptions, dataset: &Dataset, started_
 
 /// Compares a new answer with the first answer recorded for the same task. A mismatch marks both measurements:
 /// the harness cannot tell which of the two is wrong, only that their timings cannot be compared.
-fn check_answer(m: &mut Measurement, result: &mut RunResult, references: &mut HashMap<String, usize>) {
+fn check_answer(m: &mut Measurement, answer_file: Option<PathBuf>, state: &mut SideState) {
     let Some(answer) = m.answer.clone() else { return };
     let key = m.task_key();
-    match references.get(&key) {
+    match state.references.get(&key) {
         None => {
             m.answer_check = AnswerCheck::Reference;
-            references.insert(key, result.measurements.len());
+            state.references.insert(key.clone(), state.result.measurements.len());
+            if let Some(file) = answer_file {
+                state.reference_files.insert(key, file);
+            }
         }
         Some(&i) => {
-            let reference = &mut result.measurements[i];
+            let reference_file = state.reference_files.get(&key).cloned();
+            let reference = &mut state.result.measurements[i];
             let reference_answer = reference.answer.clone().expect("references have answers");
-            if reference_answer.checksum == answer.checksum && reference_answer.rows == answer.rows {
+            if same_answer(Some(&answer), answer_file.as_deref(), Some(&reference_answer), reference_file.as_deref()) {
                 m.answer_check = AnswerCheck::Matched { reference: reference.variant.clone() };
             } else {
                 m.answer_check = AnswerCheck::Mismatch { reference: reference.variant.clone(), reference_answer };

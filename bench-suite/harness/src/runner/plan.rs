@@ -141,7 +141,7 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
     let selected: Vec<Selected> = if options.workloads.is_empty() {
         workloads::WORKLOADS.iter().map(|w| Selected { workload: w, file: None }).collect()
     } else {
-        options.workloads.iter().map(|w| select(w)).collect::<Result<_>>()?
+        options.workloads.iter().map(|w| select(w, options)).collect::<Result<_>>()?
     };
     let engines: Vec<EngineKind> = options.engines.iter().map(|e| EngineKind::from_name(e)).collect::<Result<_>>()?;
     let data_dir = match &options.data_dir {
@@ -232,9 +232,12 @@ struct Selected {
 
 /// A workload named on the command line: a workload file (`*.toml`), read and validated whole, or a registered
 /// workload's name.
-fn select(name: &str) -> Result<Selected> {
+fn select(name: &str, options: &RunOptions) -> Result<Selected> {
     if file::is_file(name) {
-        let file = file::load(Path::new(name))?;
+        let data_dir = data::data_dir(options.data_dir.as_deref())?;
+        let binary = crate::protocol::locate(options.measure_binary.as_deref())?;
+        let resolve = file::Resolve { size: options.suite, data_dir: &data_dir, binary: &binary };
+        let file = file::load_with(Path::new(name), Some(resolve))?;
         return Ok(Selected { workload: workloads::sql::workload(&file), file: Some(file) });
     }
     Ok(Selected { workload: workloads::find(name)?, file: None })

@@ -86,6 +86,16 @@ struct RawFile {
     run: Option<RawRun>,
     #[serde(default)]
     engines: Option<RawEngines>,
+    #[serde(default)]
+    data: Option<RawData>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawData {
+    command: Spanned<Vec<String>>,
+    #[serde(default)]
+    sizes: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Deserialize)]
@@ -132,7 +142,31 @@ pub fn is_file(name: &str) -> bool {
     name.ends_with(".toml")
 }
 
-/// Reads and validates a workload file. Relative paths in it are relative to its directory.
+/// Where a workload file's tables are: what [`load`] needs to resolve them.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolve<'a> {
+    /// The run's suite size (`${size}` and `[data.sizes]` in a `[data]` command).
+    pub size: super::Size,
+    /// polaroid's data directory, where a `[data]` command's output is kept.
+    pub data_dir: &'a Path,
+    /// The `polaroid-bench` binary a `[data]` command may name.
+    pub binary: &'a Path,
+}
+
+/// Reads and validates a workload file. Relative paths in it are relative to its directory, or, with a `[data]`
+/// command, to the directory the command wrote (run once per size and command, then reused). With `resolve` `None`
+/// (`list`), a `[data]` command is not run and those tables have no files yet.
+pub fn load_with(path: &Path, resolve: Option<Resolve<'_>>) -> Result<FileWorkload> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::WorkloadFile {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read it ({e}); pass the path of a workload file (docs/workload-files.md)"),
+    })?;
+    parse_with(&text, path, resolve)
+}
+
+/// Reads and validates a workload file whose tables are files beside it (no `[data]` command run).
 pub fn load(path: &Path) -> Result<FileWorkload> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::WorkloadFile {
         file: path.to_path_buf(),
@@ -143,11 +177,24 @@ pub fn load(path: &Path) -> Result<FileWorkload> {
     parse(&text, path)
 }
 
-/// Validates the text of a workload file read from `path`.
+/// Validates the text of a workload file read from `path` (no `[data]` command run).
 pub fn parse(text: &str, path: &Path) -> Result<FileWorkload> {
+    parse_with(text, path, None)
+}
+
+fn parse_with(text: &str, path: &Path, resolve: Option<Resolve<'_>>) -> Result<FileWorkload> {
     let at = Locator { text, path };
     let raw: RawFile = toml::from_str(text).map_err(|e| at.error(e.span().unwrap_or(0..0), e.message().trim_end().to_string()))?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let beside = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // The tables' directory: beside the file, or what its [data] command wrote (None: not generated, `list`).
+    let dir = match (&raw.data, resolve) {
+        (None, _) => Some(beside.clone()),
+        (Some(data), Some(resolve)) => Some(generate(&at, raw.name.get_ref(), data, &beside, resolve)?),
+        (Some(data), None) => {
+            data_command(&at, data, None)?;
+            None
+        }
+    };
 
     let name = raw.name.get_ref().clone();
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
@@ -174,7 +221,10 @@ pub fn parse(text: &str, path: &Path) -> Result<FileWorkload> {
             }
             _ => return Err(at.error(span, format!("table '{table}' must be a path: {table} = \"data/{table}.parquet\""))),
         };
-        let files = resolve(&dir, &pattern).map_err(|why| at.error(span.clone(), format!("table '{table}': {why}")))?;
+        let files = match &dir {
+            Some(dir) => files_of(dir, &pattern).map_err(|why| at.error(span.clone(), format!("table '{table}': {why}")))?,
+            None => Vec::new(),
+        };
         tables.push(Table { name: table.clone(), files });
     }
 
@@ -195,7 +245,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FileWorkload> {
         let (sql, sql_at) = match (&q.sql, &q.file) {
             (Some(sql), None) => (sql.get_ref().clone(), SqlSource::Inline(sql.span())),
             (None, Some(file)) => {
-                let full = dir.join(file.get_ref());
+                let full = beside.join(file.get_ref());
                 let sql = std::fs::read_to_string(&full)
                     .map_err(|e| at.error(file.span(), format!("query '{qname}': cannot read {} ({e})", full.display())))?;
                 (sql, SqlSource::File(full))
@@ -223,6 +273,100 @@ pub fn parse(text: &str, path: &Path) -> Result<FileWorkload> {
     };
     let engines = engines(&at, raw.engines)?;
     Ok(FileWorkload { name, about: raw.about.unwrap_or_default(), path: path.to_path_buf(), tables, queries, run, engines })
+}
+
+/// A `[data]` command with its placeholders filled: `${size}`, `${dir}` (when given) and the values of
+/// `[data.sizes.<size>]` (all sizes' keys when `resolve` is `None`, to check them). Its first word `polaroid-bench`
+/// is the running binary.
+fn data_command(at: &Locator<'_>, data: &RawData, resolve: Option<(Resolve<'_>, &Path)>) -> Result<Vec<String>> {
+    let span = data.command.span();
+    if data.command.get_ref().is_empty() {
+        return Err(at.error(span, "[data] command is empty; write the program and its arguments, e.g. [\"tpchgen-cli\", \"parquet\", \"--output-dir\", \"${dir}\"]".into()));
+    }
+    let sizes = data.sizes.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default();
+    for (size, _) in &sizes {
+        if !super::Size::ALL.iter().any(|s| s.name() == size) {
+            let span = data.sizes.as_ref().map(|s| value_span(at.text, s, size)).unwrap_or(span.clone());
+            return Err(at.error(span, format!("[data.sizes] has '{size}', which is not a suite size; use smoke, default or large")));
+        }
+    }
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    values.insert("dir".into(), resolve.map(|(_, dir)| dir.display().to_string()).unwrap_or_default());
+    let chosen: Vec<super::Size> = match resolve {
+        Some((r, _)) => vec![r.size],
+        None => super::Size::ALL.to_vec(),
+    };
+    let mut command = Vec::new();
+    for size in chosen {
+        values.insert("size".into(), size.name().into());
+        if let Some(toml::Value::Table(t)) = sizes.get(size.name()) {
+            for (k, v) in t {
+                values.insert(k.clone(), param_text(v).unwrap_or_default());
+            }
+        }
+        command = Vec::new();
+        for word in data.command.get_ref() {
+            for placeholder in placeholders(word) {
+                if !values.contains_key(&placeholder) {
+                    return Err(at.error(span.clone(), format!("[data] command uses ${{{placeholder}}}, which has no value at size {}; add {placeholder} = \"...\" to [data.sizes.{}]", size.name(), size.name())));
+                }
+            }
+            command.push(substitute(word, &values));
+        }
+    }
+    if let (Some((r, _)), Some(first)) = (resolve, command.first_mut())
+        && first == "polaroid-bench"
+    {
+        *first = r.binary.display().to_string();
+    }
+    Ok(command)
+}
+
+/// Runs a `[data]` command once into a directory of the data directory named after the workload, the size and the
+/// command, and returns that directory; a later run with the same command finds it complete and reuses it.
+fn generate(at: &Locator<'_>, name: &str, data: &RawData, beside: &Path, resolve: Resolve<'_>) -> Result<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let key = data_command(at, data, Some((resolve, Path::new(""))))?;
+    let hash = hex::encode(Sha256::digest(key.join("\u{0}").as_bytes()));
+    let dir = resolve.data_dir.join(format!("{name}-{}-{}", resolve.size.name(), &hash[..12]));
+    let done = dir.join(".polaroid-complete");
+    if done.exists() {
+        return Ok(dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(crate::error::io_err("creating", &dir))?;
+    let command = data_command(at, data, Some((resolve, &dir)))?;
+    eprintln!("polaroid-bench: generating the tables of {} at size {} (once; kept in {}): {}", at.path.display(), resolve.size.name(), dir.display(), command.join(" "));
+    let program = find_program(&command[0], resolve.binary);
+    let out = std::process::Command::new(&program).args(&command[1..]).current_dir(beside).stdin(std::process::Stdio::null()).output();
+    let failed = |why: String| {
+        let _ = std::fs::remove_dir_all(&dir);
+        at.error(data.command.span(), format!("[data] command {why}; fix it, or run it yourself to see: {}", command.join(" ")))
+    };
+    match out {
+        Err(e) => return Err(failed(format!("cannot start {} ({e})", program.display()))),
+        Ok(o) if !o.status.success() => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            let tail: String = err.lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" / ");
+            return Err(failed(format!("failed ({}): {tail}", o.status)));
+        }
+        Ok(_) => {}
+    }
+    std::fs::write(&done, command.join(" ")).map_err(crate::error::io_err("writing", &done))?;
+    Ok(dir)
+}
+
+/// A program of a `[data]` command: as given when it is a path or on `PATH`; else the one in the Python engines'
+/// venv (`tpchgen-cli` installed by scripts/python-env), else beside the running binary.
+fn find_program(name: &str, binary: &Path) -> PathBuf {
+    let given = PathBuf::from(name);
+    if given.components().count() > 1 {
+        return given;
+    }
+    let on_path = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|c| c.is_file()));
+    let (python, _) = crate::engines::python::interpreter();
+    let candidates = [python.parent().map(|d| d.join(name)), binary.parent().map(|d| d.join(name))];
+    on_path.or_else(|| candidates.into_iter().flatten().find(|c| c.is_file())).unwrap_or(given)
 }
 
 /// Where a query's SQL came from, for errors.
@@ -277,7 +421,7 @@ fn is_identifier(name: &str) -> bool {
 }
 
 /// A table's files: one Parquet file, every `*.parquet` in a directory, or the files a glob matches.
-fn resolve(dir: &Path, pattern: &str) -> std::result::Result<Vec<PathBuf>, String> {
+fn files_of(dir: &Path, pattern: &str) -> std::result::Result<Vec<PathBuf>, String> {
     let full = dir.join(pattern);
     let mut files: Vec<PathBuf> = if full.is_dir() {
         std::fs::read_dir(&full)

@@ -170,13 +170,20 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
     let warmup = spec.settings.warmup.max(1);
     let mut answer = None;
     let mut written = None;
+    let mut answer_file = None;
     for _ in 0..warmup {
         let output = engine.execute(input, op)?;
         match &output {
             Output::Written(path) => written = Some(path.clone()),
-            // A SQL answer's columns are compared by position: engines name unaliased expressions differently.
-            Output::Frames(frames) if answer.is_none() && matches!(op, Op::Sql { .. }) => answer = Some(answer::digest_by_position(frames)?),
-            _ if answer.is_none() => answer = Some(digest_output(&output)?),
+            // A SQL answer is left as a file, as the Python workers leave theirs: the parent digests it by column
+            // position and keeps it for a second look with a tolerance when digests differ (answer::same_within_tolerance).
+            Output::Frames(frames) if answer_file.is_none() && matches!(op, Op::Sql { .. }) => {
+                answer = Some(answer::digest_by_position(frames)?);
+                let path = spec.scratch_dir.join("answer.parquet");
+                crate::engines::write_parquet(&mut crate::engines::concat(frames.clone())?, &path)?;
+                answer_file = Some(path);
+            }
+            _ if answer.is_none() && answer_file.is_none() => answer = Some(digest_output(&output)?),
             _ => {}
         }
     }
@@ -203,7 +210,7 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         stream: None,
         written,
         engine_figures: Default::default(),
-        answer_file: None,
+        answer_file,
     })
 }
 

@@ -105,6 +105,27 @@ fn an_answer_with_other_rows_than_expect_rows_fails_the_run() {
 }
 
 #[test]
+fn the_bundled_trades_workload_generates_its_data_once_and_runs() {
+    let s = Sandbox::new();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../workloads/trades.toml");
+    let run = |out: &str| {
+        let o = s.command().args(["run", "--suite", "smoke", "--no-calibrate", "--engine", "polars-lazy,polaroid", "--processes", "1", "--data-dir"]).arg(s.data()).arg("--out").arg(s.path(out)).arg(&file).output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    let first = run("a.json");
+    assert!(first.contains("generating the tables of"), "the [data] command runs the first time: {first}");
+    let second = run("b.json");
+    assert!(!second.contains("generating the tables of"), "and is reused after: {second}");
+    let result = load(&s.path("b.json"));
+    assert_eq!(result.measurements.len(), 10, "5 tasks x 2 engines");
+    assert_eq!(result.failures(), 0);
+    for m in &result.measurements {
+        assert!(m.answer.as_ref().is_some_and(|a| a.rows > 0), "{}: {:?}", m.key, m.answer);
+    }
+}
+
+#[test]
 fn python_engines_without_their_interpreter_are_refused_before_anything_runs() {
     let s = Sandbox::new();
     write_tables(s.dir.path());
