@@ -64,18 +64,24 @@ def test_a_workload_file_runs_on_every_engine_with_matching_answers(tmp_path: Pa
     file = tmp_path / "shop.toml"
     file.write_text(WORKLOAD)
     out = tmp_path / "r.json"
-    polaroid.run(str(file), out=out, processes=1, runs=2, no_calibrate=True)
+    run = polaroid.run(str(file), out=out, processes=2, runs=2, no_calibrate=True)
     measurements = read(out)
     assert {m["variant"] for m in measurements} == ENGINES
     assert {m["task"] for m in measurements} == {"revenue-by-region[min_amount=0]", "revenue-by-region[min_amount=50]", "top-customers"}
     for m in measurements:
         assert m["outcome"]["status"] == "ok", m["key"]
         assert m["answer_check"]["status"] in ("reference", "matched"), (m["key"], m["answer_check"])
-        assert len(m["metric"]["samples"][0]) == 2 and all(s > 0 for s in m["metric"]["samples"][0])
+        assert [len(p) for p in m["metric"]["samples"]] == [2, 2] and all(s > 0 for p in m["metric"]["samples"] for s in p)
         # The Python workers' own peak memory is measured like the Rust processes'.
         assert m["memory"]["peak_rss_bytes"] > 10 * 2**20, m["key"]
     by_engine = {m["variant"]: m["answer"] for m in measurements if m["task"] == "top-customers"}
     assert by_engine["duckdb"]["checksum"] == by_engine["polars-lazy"]["checksum"] and by_engine["duckdb"]["rows"] == 5
+    # The report summarizes the queries as PDS-H does: each engine's geometric mean, with its interval.
+    run.report(tmp_path / "report")
+    text = (tmp_path / "report/index.md").read_text()
+    summary = text[text.index("Geometric mean of each variant's median over the 3 tasks"):]
+    table = summary[:summary.index("\n\n", summary.index("| variant |"))]
+    assert all(f"| {engine} |" in table for engine in ENGINES), table
 
 
 def test_engines_that_disagree_are_a_wrong_answer_not_a_timing(tmp_path: Path) -> None:

@@ -146,6 +146,47 @@ pub fn hierarchical_median_ci(groups: &[Vec<f64>], confidence: f64) -> (f64, f64
     (quantile_of_sorted(&medians, tail), quantile_of_sorted(&medians, 1.0 - tail))
 }
 
+/// The geometric mean of several measurements' medians and its percentile-bootstrap interval at `confidence`: each
+/// resample draws every measurement's processes, then runs inside each drawn process (as
+/// [`hierarchical_median_ci`] does for one), and takes the geometric mean of the resampled medians. `measurements`:
+/// each one's samples grouped by process, all positive. `None` when there is nothing to average.
+pub fn geomean_ci(measurements: &[&[Vec<f64>]], confidence: f64) -> Option<(f64, (f64, f64))> {
+    let groups: Vec<Vec<&Vec<f64>>> = measurements.iter().map(|m| m.iter().filter(|g| !g.is_empty()).collect()).collect();
+    if groups.is_empty() || groups.iter().any(Vec::is_empty) {
+        return None;
+    }
+    let geo = |medians: &[f64]| (medians.iter().map(|m| m.ln()).sum::<f64>() / medians.len() as f64).exp();
+    let point: Vec<f64> = groups
+        .iter()
+        .map(|gs| {
+            let mut all: Vec<f64> = gs.iter().flat_map(|g| g.iter().copied()).collect();
+            all.sort_by(f64::total_cmp);
+            median_of_sorted(&all)
+        })
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(BOOTSTRAP_SEED);
+    let mut means = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    let (mut resample, mut medians) = (Vec::new(), Vec::with_capacity(groups.len()));
+    for _ in 0..BOOTSTRAP_RESAMPLES {
+        medians.clear();
+        for gs in &groups {
+            resample.clear();
+            for _ in 0..gs.len() {
+                let g = gs[rng.random_range(0..gs.len())];
+                for _ in 0..g.len() {
+                    resample.push(g[rng.random_range(0..g.len())]);
+                }
+            }
+            resample.sort_by(f64::total_cmp);
+            medians.push(median_of_sorted(&resample));
+        }
+        means.push(geo(&medians));
+    }
+    means.sort_by(f64::total_cmp);
+    let tail = (1.0 - confidence) / 2.0;
+    Some((geo(&point), (quantile_of_sorted(&means, tail), quantile_of_sorted(&means, 1.0 - tail))))
+}
+
 /// Quantile `q` in [0, 1] of an ascending slice, by linear interpolation between closest ranks.
 pub fn quantile_of_sorted(sorted: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
@@ -279,6 +320,16 @@ pub fn judge(adjusted_p: f64, slowdown: f64, ci: (f64, f64), floor: f64) -> Judg
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_geometric_mean_of_medians_has_an_interval_around_it() {
+        let fast = vec![vec![1.0, 1.1, 0.9], vec![1.05, 0.95, 1.0]];
+        let slow = vec![vec![4.0, 4.4, 3.6], vec![4.2, 3.8, 4.0]];
+        let (gm, (lo, hi)) = geomean_ci(&[fast.as_slice(), slow.as_slice()], 0.95).unwrap();
+        assert!((gm - 2.0).abs() < 1e-9, "sqrt(1 x 4) = 2, got {gm}");
+        assert!(lo < gm && gm < hi && lo > 1.7 && hi < 2.3, "[{lo}, {hi}]");
+        assert!(geomean_ci(&[], 0.95).is_none());
+    }
 
     #[test]
     fn median_of_odd_and_even_lengths() {

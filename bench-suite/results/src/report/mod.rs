@@ -288,9 +288,54 @@ fn findings(runs: &[(String, RunResult)], all: &[&Measurement], groups: &BTreeMa
             ["task", "variant", "outcome", "median", "95% CI", "p99 latency", "peak RSS", "vs best", "of limit"].map(String::from).to_vec(),
             rows,
         ));
+        b.extend(geomeans(&in_workload));
         b.extend(charts_for(workload, &in_workload, calibration)?);
     }
     Ok(b)
+}
+
+/// A workload of several timed tasks (a workload file's queries): each variant's geometric mean of its medians over
+/// the tasks every competing variant finished, the summary PDS-H reports give, with its bootstrap interval.
+fn geomeans(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
+    let timed = |m: &Measurement| m.counts() && m.metric.as_ref().is_some_and(|x| !x.higher_is_better && x.unit == "s");
+    let mut variants: Vec<&str> = Vec::new();
+    for (_, group) in in_workload {
+        for m in group.iter().filter(|m| m.competes()) {
+            if !variants.contains(&m.variant.as_str()) {
+                variants.push(&m.variant);
+            }
+        }
+    }
+    let common: Vec<&Vec<&Measurement>> = in_workload
+        .iter()
+        .map(|(_, g)| *g)
+        .filter(|g| variants.iter().all(|v| g.iter().any(|m| m.variant == *v && timed(m))))
+        .collect();
+    if common.len() < 2 || variants.len() < 2 {
+        return Vec::new();
+    }
+    let mut rows: Vec<(f64, Vec<String>)> = Vec::new();
+    for v in &variants {
+        let samples: Vec<&[Vec<f64>]> = common
+            .iter()
+            .filter_map(|g| g.iter().find(|m| m.variant == *v).and_then(|m| m.metric.as_ref()).map(|x| x.samples.as_slice()))
+            .collect();
+        if let Some((gm, (lo, hi))) = crate::stats::geomean_ci(&samples, 0.95) {
+            rows.push((gm, vec![v.to_string(), units::seconds(gm), format!("[{}, {}]", units::seconds(lo), units::seconds(hi))]));
+        }
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let left_out = in_workload.len() - common.len();
+    let note = if left_out > 0 { format!(" ({left_out} task(s) left out: a variant did not finish them)") } else { String::new() };
+    vec![
+        Block::Para(format!(
+            "Geometric mean of each variant's median over the {} tasks every variant finished{note}, as PDS-H summarizes \
+             a run; its 95% interval resamples processes and runs in every task. Overlapping intervals are no ranking: \
+             the standings below say per task who is ahead beyond the noise.",
+            common.len()
+        )),
+        Block::Table(["variant", "geometric mean", "95% CI"].map(String::from).to_vec(), rows.into_iter().map(|r| r.1).collect()),
+    ]
 }
 
 /// Where each engine wins, ties and loses, by the rule `compare` uses.
