@@ -12,8 +12,8 @@ import pytest
 
 import polaroid
 
-ENGINES = {"polars-lazy", "polars-streaming", "polars-shared", "polars-shared-streaming", "polaroid", "py-polars",
-           "py-polars-in-memory", "duckdb"}
+ENGINES = {"polars-lazy", "polars-streaming", "polars-shared", "polars-shared-streaming", "polaroid", "polaroid-flight",
+           "py-polars", "py-polars-in-memory", "duckdb"}
 
 
 def tables(root: Path) -> None:

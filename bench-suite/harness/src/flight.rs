@@ -17,8 +17,8 @@ const URL_PREFIX: &str = "POLAROID-FLIGHT ";
 const START_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The server process: an engine configured as the in-process `polaroid` variant is (cache, adaptive admission,
-/// a queue that never refuses), serving `file` as `trades` on a free loopback port until its parent goes away.
-pub fn server_main(file: &Path) -> Result<()> {
+/// a queue that never refuses), serving `tables` (`(name, path)`) on a free loopback port until its parent goes away.
+pub fn server_main(tables: Vec<(String, String)>) -> Result<()> {
     crate::probe::die_with_parent();
     // The runtime polaroid-server's binary runs on, sized for the engine's default admission bound.
     let max_concurrent = polaroid::Config::default().max_concurrent_queries;
@@ -33,7 +33,7 @@ pub fn server_main(file: &Path) -> Result<()> {
             .build()?;
         let options = polaroid_server::Options {
             listen: "127.0.0.1:0".parse().expect("a literal address"),
-            tables: vec![("trades".into(), file.display().to_string())],
+            tables,
             ..polaroid_server::Options::default()
         };
         polaroid_server::serve(engine, options, |addr| println!("{URL_PREFIX}grpc://{addr}"), std::future::pending())
@@ -50,9 +50,9 @@ pub struct FlightProcess {
 }
 
 impl FlightProcess {
-    /// Starts `binary __worker` with the server job for `file` and waits until it listens.
-    pub fn spawn(binary: &Path, file: &Path) -> Result<FlightProcess> {
-        let job = crate::protocol::Job::FlightServer { file: file.to_path_buf() };
+    /// Starts `binary __worker` with the server job for `tables` (`(name, path)`) and waits until it listens.
+    pub fn spawn(binary: &Path, tables: Vec<(String, String)>) -> Result<FlightProcess> {
+        let job = crate::protocol::Job::FlightServer { tables };
         let (child, _lines, url) = crate::protocol::start_announced(binary, &job, "Flight SQL server", URL_PREFIX, START_TIMEOUT)?;
         Ok(FlightProcess { child, url })
     }

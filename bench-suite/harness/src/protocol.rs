@@ -38,11 +38,11 @@ pub enum Job {
     },
     /// The streaming workload's tick feed: prints its URL, serves, prints its usage (see `feed::process`).
     Feed(FeedOptions),
-    /// concurrent-query's Flight SQL server (the `polaroid-flight` variant): serves `file` as table `trades`,
-    /// prints its URL (see `flight`).
+    /// The Flight SQL server of the `polaroid-flight` variant: serves each `(name, path)` as a table (a file loaded
+    /// into the engine's cache, a glob scanned), prints its URL (see `flight`).
     FlightServer {
-        /// The dataset's file.
-        file: PathBuf,
+        /// The tables: concurrent-query's `trades`, or a workload file's.
+        tables: Vec<(String, String)>,
     },
 }
 
@@ -243,6 +243,9 @@ pub struct SqlTask {
     pub sql: String,
     /// Rows the answer must have.
     pub expect_rows: Option<u64>,
+    /// The Flight SQL server serving the tables (`grpc://127.0.0.1:PORT`), for the `polaroid-flight` variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
 }
 
 /// A table of a workload file: a name the SQL uses and the Parquet files behind it.

@@ -23,7 +23,7 @@ pub fn main() -> i32 {
         Job::Measure(spec) => return crate::measure::child::measure_main(&spec),
         Job::CalibrateDecode { files } => crate::calibrate::decode_throughput(&files).map(|t| println!("{t}")),
         Job::Feed(options) => crate::feed::process::feed_machine_main(&options),
-        Job::FlightServer { file } => crate::flight::server_main(&file),
+        Job::FlightServer { tables } => crate::flight::server_main(tables),
     };
     match done {
         Ok(()) => 0,

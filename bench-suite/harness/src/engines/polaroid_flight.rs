@@ -47,7 +47,7 @@ impl Engine for FlightEngine {
     fn prepare(&mut self, input: &Input) -> Result<()> {
         let url = input.server.clone().ok_or_else(|| Error::Unsupported {
             engine: EngineKind::PolaroidFlight.name().into(),
-            task: "anything but concurrent-query (no server was started for it)".into(),
+            task: "anything but concurrent-query and workload files (no server was started for it)".into(),
         })?;
         let runtime = crate::engines::runtime()?;
         let clients = runtime.block_on(async {
@@ -63,11 +63,15 @@ impl Engine for FlightEngine {
     }
 
     fn execute(&self, _input: &Input, op: &Op) -> Result<Output> {
-        let Op::Query(query) = op else { return Err(unsupported(EngineKind::PolaroidFlight, op)) };
+        let text = match op {
+            Op::Query(query) => sql(query),
+            Op::Sql { sql, .. } => sql.clone(),
+            _ => return Err(unsupported(EngineKind::PolaroidFlight, op)),
+        };
         let runtime = self.runtime.as_ref().ok_or_else(|| crate::error::internal("polaroid-flight: prepare was not called"))?;
         let mut client = self.clients[self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len()].clone();
         let df = runtime
-            .block_on(client.sql(&sql(query)))
+            .block_on(client.sql(&text))
             .map_err(|s| server_err("polaroid-flight: a query".into(), s.code(), s.message()))?;
         Ok(Output::Frames(vec![df]))
     }

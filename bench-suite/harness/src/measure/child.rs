@@ -40,6 +40,7 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
     };
     let server = match &spec.extra {
         Extra::Requests { server, .. } => server.clone(),
+        Extra::Sql(task) => task.server.clone(),
         _ => None,
     };
     let tables = match &spec.extra {

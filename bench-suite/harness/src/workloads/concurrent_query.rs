@@ -231,7 +231,7 @@ fn companions(setup: &Setup<'_>) -> Result<Companions> {
         return Ok(Companions { extra: Extra::Requests { requests, server: None }, running: Vec::new() });
     }
     let file = setup.dataset.files.first().ok_or_else(|| Error::BadData("concurrent-query: the dataset has no file".into()))?;
-    let server = FlightProcess::spawn(setup.binary, file)?;
+    let server = FlightProcess::spawn(setup.binary, vec![("trades".into(), file.display().to_string())])?;
     let url = server.url.clone();
     Ok(Companions { extra: Extra::Requests { requests, server: Some(url) }, running: vec![Box::new(server)] })
 }

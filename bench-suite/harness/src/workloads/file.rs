@@ -62,12 +62,13 @@ pub struct RunSettings {
 }
 
 /// The engines a workload file may name: the variants that run SQL queries on tables.
-pub const SQL_ENGINES: [EngineKind; 8] = [
+pub const SQL_ENGINES: [EngineKind; 9] = [
     EngineKind::PolarsLazy,
     EngineKind::PolarsStreaming,
     EngineKind::PolarsShared,
     EngineKind::PolarsSharedStreaming,
     EngineKind::Polaroid,
+    EngineKind::PolaroidFlight,
     EngineKind::PyPolars,
     EngineKind::PyPolarsInMemory,
     EngineKind::DuckDb,

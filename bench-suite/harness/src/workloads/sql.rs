@@ -10,11 +10,12 @@
 use std::sync::Arc;
 
 use crate::data::Dataset;
-use crate::engines::{Engine, Input, Op};
+use crate::engines::{Engine, EngineKind, Input, Op};
+use crate::flight::FlightProcess;
 use crate::error::{Error, Result};
 use crate::workloads::file::FileWorkload;
 use crate::workloads::{
-    ChildReport, ChildSpec, Companions, Extra, SqlTask, Settings, Setup, Size, TaskDef, Workload, Overrides, no_sweep,
+    ChildReport, ChildSpec, Companions, Extra, SqlTable, SqlTask, Settings, Setup, Size, TaskDef, Workload, Overrides, no_sweep,
     safety_cap, time_iterations,
 };
 
@@ -36,7 +37,7 @@ pub fn workload(file: &FileWorkload) -> &'static Workload {
         .queries
         .iter()
         .map(|q| {
-            let task = SqlTask { tables: file.tables.clone(), sql: q.sql.clone(), expect_rows: q.expect_rows };
+            let task = SqlTask { tables: file.tables.clone(), sql: q.sql.clone(), expect_rows: q.expect_rows, server: None };
             TaskDef { name: leak(&q.name), about: leak(q.sql.trim()), sql: Some(Box::leak(Box::new(task))) }
         })
         .collect();
@@ -67,10 +68,35 @@ fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
     }
 }
 
-/// The measurement process is told its query.
+/// The measurement process is told its query; `polaroid-flight`'s also gets a Flight SQL server process serving the
+/// tables, started outside the measured process.
 fn companions(setup: &Setup<'_>) -> Result<Companions> {
     let task = setup.task.sql.ok_or_else(|| crate::error::internal(format!("task '{}' carries no SQL", setup.task.name)))?;
-    Ok(Companions { extra: Extra::Sql(Arc::new(task.clone())), running: Vec::new() })
+    if setup.engine != EngineKind::PolaroidFlight {
+        return Ok(Companions { extra: Extra::Sql(Arc::new(task.clone())), running: Vec::new() });
+    }
+    let tables = task.tables.iter().map(served_path).collect::<Result<Vec<_>>>()?;
+    let server = FlightProcess::spawn(setup.binary, tables)?;
+    let task = SqlTask { server: Some(server.url.clone()), ..task.clone() };
+    Ok(Companions { extra: Extra::Sql(Arc::new(task)), running: vec![Box::new(server)] })
+}
+
+/// How the server is given a table (`--table name=path`): its one file, loaded into the engine's cache, or the glob
+/// of its directory, scanned by every query, when that glob is exactly its files.
+fn served_path(table: &SqlTable) -> Result<(String, String)> {
+    if let [file] = table.files.as_slice() {
+        return Ok((table.name.clone(), file.display().to_string()));
+    }
+    let dir = table.files[0].parent().map(|d| d.display().to_string()).unwrap_or_default();
+    let glob = format!("{dir}/*.parquet");
+    let matched: Vec<std::path::PathBuf> = glob::glob(&glob).map(|g| g.filter_map(|p| p.ok()).collect()).unwrap_or_default();
+    if matched == table.files {
+        return Ok((table.name.clone(), glob));
+    }
+    Err(Error::Unsupported {
+        engine: EngineKind::PolaroidFlight.name().into(),
+        task: format!("table '{}' (its files are not one directory's *.parquet, which is how the server takes a table of several files)", table.name),
+    })
 }
 
 /// Times the query; the first warm-up run's answer is the one checked (and held to `expect_rows`).

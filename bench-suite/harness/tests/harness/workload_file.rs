@@ -109,7 +109,7 @@ fn the_bundled_trades_workload_generates_its_data_once_and_runs() {
     let s = Sandbox::new();
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../workloads/trades.toml");
     let run = |out: &str| {
-        let o = s.command().args(["run", "--suite", "smoke", "--no-calibrate", "--engine", "polars-lazy,polaroid", "--processes", "1", "--data-dir"]).arg(s.data()).arg("--out").arg(s.path(out)).arg(&file).output().unwrap();
+        let o = s.command().args(["run", "--suite", "smoke", "--no-calibrate", "--engine", "polars-lazy,polaroid,polaroid-flight", "--processes", "1", "--data-dir"]).arg(s.data()).arg("--out").arg(s.path(out)).arg(&file).output().unwrap();
         assert!(o.status.success(), "{}", stderr(&o));
         stderr(&o)
     };
@@ -118,7 +118,9 @@ fn the_bundled_trades_workload_generates_its_data_once_and_runs() {
     let second = run("b.json");
     assert!(!second.contains("generating the tables of"), "and is reused after: {second}");
     let result = load(&s.path("b.json"));
-    assert_eq!(result.measurements.len(), 10, "5 tasks x 2 engines");
+    assert_eq!(result.measurements.len(), 15, "5 tasks x 3 engines");
+    // The networked variant's server is measured beside it.
+    assert!(result.measurements.iter().filter(|m| m.variant == "polaroid-flight").all(|m| m.figures.contains_key("server_peak_rss_bytes")));
     assert_eq!(result.failures(), 0);
     for m in &result.measurements {
         assert!(m.answer.as_ref().is_some_and(|a| a.rows > 0), "{}: {:?}", m.key, m.answer);
