@@ -30,7 +30,7 @@ fn settings(size: Size) -> Settings {
 }
 
 /// The registry entry of a workload file: the file's name, queries and engines with the SQL driver. Workloads are
-/// `'static` (the registry's are statics); a file's entry is leaked, once per plan, a few kilobytes.
+/// `'static` (the registry's are statics); a file's entry (its names and SQL) is leaked, once per plan.
 pub fn workload(file: &FileWorkload) -> &'static Workload {
     let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
     let tasks: Vec<TaskDef> = file
