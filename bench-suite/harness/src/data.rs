@@ -275,19 +275,25 @@ pub fn user_dataset(path: &Path) -> Result<Dataset> {
         rows += n;
         in_memory += bytes;
     }
+    let name = format!("user-{}", path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    supplied(name, path.display().to_string(), files, rows, in_memory)
+}
+
+/// A dataset of files the user supplied, fingerprinted by their bytes.
+fn supplied(name: String, path: String, files: Vec<PathBuf>, rows: u64, in_memory_bytes: u64) -> Result<Dataset> {
     let mut hasher = Sha256::new();
     hash_files(&mut hasher, &files)?;
     let info = DatasetInfo {
-        name: format!("user-{}", path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()),
+        name,
         fingerprint: hex::encode(hasher.finalize()),
         seed: None,
         rows,
         files: files.len(),
         file_bytes: total_bytes(&files)?,
-        in_memory_bytes: in_memory,
+        in_memory_bytes,
         row_group_rows: None,
         compression: "as supplied".into(),
-        path: path.display().to_string(),
+        path,
     };
     Ok(Dataset { info, recipe: None, files })
 }
@@ -303,48 +309,35 @@ pub fn tables_dataset(name: &str, tables: &[crate::protocol::SqlTable]) -> Resul
         rows += metadata.num_rows as u64;
         in_memory += metadata.row_groups.iter().map(|rg| rg.total_byte_size() as u64).sum::<u64>();
     }
-    let mut hasher = Sha256::new();
-    hash_files(&mut hasher, &files)?;
-    let info = DatasetInfo {
-        name: format!("tables-{name}"),
-        fingerprint: hex::encode(hasher.finalize()),
-        seed: None,
-        rows,
-        files: files.len(),
-        file_bytes: total_bytes(&files)?,
-        in_memory_bytes: in_memory,
-        row_group_rows: None,
-        compression: "as supplied".into(),
-        path: tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
-    };
-    Ok(Dataset { info, recipe: None, files })
+    let names = tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+    supplied(format!("tables-{name}"), names, files, rows, in_memory)
 }
 
 /// The footer of a file that must be Parquet: the magic bytes, then the metadata; the error says which is wrong.
 fn parquet_footer(path: &Path) -> Result<std::sync::Arc<polars::io::prelude::FileMetadata>> {
-    let not_parquet = |reason: String| Error::NotParquet { path: path.into(), reason };
+    check_magic(path)?;
+    ParquetReader::new(File::open(path).map_err(io_err("opening", path))?)
+        .get_metadata()
+        .cloned()
+        .map_err(|e| Error::NotParquet { path: path.into(), reason: format!("its footer cannot be read: {e}") })
+}
+
+/// The file starts with Parquet's magic bytes (and is long enough to hold a footer).
+fn check_magic(path: &Path) -> Result<()> {
     let bytes = std::fs::metadata(path).map_err(io_err("reading metadata of", path))?.len();
     let mut head = [0u8; 4];
     let mut f = File::open(path).map_err(io_err("opening", path))?;
     if bytes < 12 || f.read_exact(&mut head).is_err() || &head != b"PAR1" {
-        return Err(not_parquet("it does not start with the Parquet magic bytes PAR1".into()));
+        return Err(Error::NotParquet { path: path.into(), reason: "it does not start with the Parquet magic bytes PAR1".into() });
     }
-    ParquetReader::new(File::open(path).map_err(io_err("opening", path))?)
-        .get_metadata()
-        .cloned()
-        .map_err(|e| not_parquet(format!("its footer cannot be read: {e}")))
+    Ok(())
 }
 
 /// Checks one user file: Parquet magic bytes, a readable footer, and the required columns with the right types.
 /// Returns its row count and its decoded size.
 fn check_schema(path: &Path) -> Result<(u64, u64)> {
     let not_parquet = |reason: String| Error::NotParquet { path: path.into(), reason };
-    let bytes = std::fs::metadata(path).map_err(io_err("reading metadata of", path))?.len();
-    let mut head = [0u8; 4];
-    let mut f = File::open(path).map_err(io_err("opening", path))?;
-    if bytes < 12 || f.read_exact(&mut head).is_err() || &head != b"PAR1" {
-        return Err(not_parquet("it does not start with the Parquet magic bytes PAR1".into()));
-    }
+    check_magic(path)?;
     let mut reader = ParquetReader::new(File::open(path).map_err(io_err("opening", path))?);
     let schema = reader.schema().map_err(|e| not_parquet(format!("its footer cannot be read: {e}")))?;
     let wrong = |problem: String| Error::WrongSchema { path: path.into(), problem, expected: REQUIRED_COLUMNS.into() };

@@ -407,9 +407,12 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
     if let Ok(ChildRun { end: ChildEnd::Report(report), .. }) = &mut run
         && let Some(path) = report.answer_file.take()
     {
-        match crate::answer::digest_file(&path) {
-            Ok(answer) => report.answer = Some(answer),
-            Err(e) => message(ctx.observer, format!("{}: the answer file could not be checked: {e}", item.key)),
+        // A Rust measurement process digested its frames already; a Python worker's answer is digested here.
+        if report.answer.is_none() {
+            match crate::answer::digest_file(&path) {
+                Ok(answer) => report.answer = Some(answer),
+                Err(e) => message(ctx.observer, format!("{}: the answer file could not be checked: {e}", item.key)),
+            }
         }
         answer_file = ctx.answers.keep(&path);
     }

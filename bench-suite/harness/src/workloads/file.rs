@@ -169,13 +169,7 @@ pub fn load_with(path: &Path, resolve: Option<Resolve<'_>>) -> Result<FileWorklo
 
 /// Reads and validates a workload file whose tables are files beside it (no `[data]` command run).
 pub fn load(path: &Path) -> Result<FileWorkload> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::WorkloadFile {
-        file: path.to_path_buf(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read it ({e}); pass the path of a workload file (docs/workload-files.md)"),
-    })?;
-    parse(&text, path)
+    load_with(path, None)
 }
 
 /// Validates the text of a workload file read from `path` (no `[data]` command run).
