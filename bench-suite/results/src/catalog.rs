@@ -83,6 +83,17 @@ pub struct VariantInfo {
     pub role: Role,
 }
 
+/// `text` on one line (runs of whitespace, newlines included, made one space), cut to `max` characters with `...`:
+/// a workload file's SQL in the catalog (its whole text stays in the JSON form).
+fn one_line(text: &str, max: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let cut: String = line.chars().take(max.saturating_sub(3)).collect();
+    format!("{}...", cut.trim_end())
+}
+
 impl Catalog {
     /// The catalog for people (what `polaroid-bench list` prints).
     pub fn text(&self) -> String {
@@ -90,7 +101,7 @@ impl Catalog {
         for w in &self.workloads {
             s.push_str(&format!("\n{}: {}\n  fairness: {}\n", w.name, w.about, w.fairness));
             for t in &w.tasks {
-                s.push_str(&format!("  task {:<10} times: {}\n", t.name, t.times));
+                s.push_str(&format!("  task {:<10} times: {}\n", t.name, one_line(&t.times, 160)));
             }
             s.push_str(&format!("  variants: {}\n", w.variants.join(", ")));
             for z in &w.sizes {
@@ -119,5 +130,19 @@ impl Catalog {
         }
         s.push_str(&format!("\nTimed: {}. Not timed: {}.\n", self.timed, self.not_timed));
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn sql_is_shown_on_one_line_and_cut() {
+        assert_eq!(one_line("SELECT a,\n       b\nFROM t", 160), "SELECT a, b FROM t");
+        let long = "SELECT ".to_string() + &"x, ".repeat(100);
+        let shown = one_line(&long, 40);
+        assert_eq!(shown.chars().count(), 40, "{shown}");
+        assert!(shown.ends_with("...") && shown.starts_with("SELECT x, x,"), "{shown}");
     }
 }

@@ -244,13 +244,16 @@ pub enum EngineKind {
     PyPolarsInMemory,
     /// DuckDB (the `duckdb` package) in process, each table a view over `read_parquet`, the result as Arrow.
     DuckDb,
+    /// Apache DataFusion (the `datafusion` package) in process: each table registered from its Parquet files, the
+    /// result collected as an Arrow table.
+    DataFusion,
     /// Harness test double with scripted behavior.
     Mock(MockBehavior),
 }
 
 impl EngineKind {
     /// Engines a user can name, in report order (mocks last: they test the harness, not Polars).
-    pub const ALL: [EngineKind; 23] = [
+    pub const ALL: [EngineKind; 24] = [
         EngineKind::PolarsEager,
         EngineKind::PolarsThreadPool,
         EngineKind::PolarsLazy,
@@ -269,6 +272,7 @@ impl EngineKind {
         EngineKind::PyPolars,
         EngineKind::PyPolarsInMemory,
         EngineKind::DuckDb,
+        EngineKind::DataFusion,
         EngineKind::Mock(MockBehavior::Correct),
         EngineKind::Mock(MockBehavior::WrongAnswer),
         EngineKind::Mock(MockBehavior::MemoryHog),
@@ -297,6 +301,7 @@ impl EngineKind {
             EngineKind::PyPolars => "py-polars",
             EngineKind::PyPolarsInMemory => "py-polars-in-memory",
             EngineKind::DuckDb => "duckdb",
+            EngineKind::DataFusion => "datafusion",
             EngineKind::Mock(b) => b.name(),
         }
     }
@@ -332,6 +337,9 @@ impl EngineKind {
             }
             EngineKind::PyPolarsInMemory => "Python Polars as py-polars, collect(engine=\"in-memory\"); a Python process",
             EngineKind::DuckDb => "DuckDB in process: a view over read_parquet per table, the result fetched as an Arrow table; a Python process",
+            EngineKind::DataFusion => {
+                "Apache DataFusion in process: register_parquet per table (its file or directory), the result collected as an Arrow table; a Python process"
+            }
             EngineKind::Mock(b) => b.about(),
         }
     }
@@ -378,7 +386,7 @@ impl EngineKind {
 
     /// Whether the variant runs in a Python worker process (`engines::python`) rather than in this binary.
     pub fn is_python(self) -> bool {
-        matches!(self, EngineKind::PyPolars | EngineKind::PyPolarsInMemory | EngineKind::DuckDb)
+        matches!(self, EngineKind::PyPolars | EngineKind::PyPolarsInMemory | EngineKind::DuckDb | EngineKind::DataFusion)
     }
 
     /// Whether this is a harness test double.
@@ -412,7 +420,9 @@ impl EngineKind {
             EngineKind::PolarsNaive => Box::new(PolarsNaiveEngine),
             EngineKind::PolarsMicroBatch => Box::new(PolarsMicroBatchEngine),
             EngineKind::Mock(b) => Box::new(MockEngine::new(b)),
-            EngineKind::PyPolars | EngineKind::PyPolarsInMemory | EngineKind::DuckDb => Box::new(python::NotHere(self)),
+            EngineKind::PyPolars | EngineKind::PyPolarsInMemory | EngineKind::DuckDb | EngineKind::DataFusion => {
+                Box::new(python::NotHere(self))
+            }
         }
     }
 }

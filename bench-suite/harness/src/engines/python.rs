@@ -1,4 +1,4 @@
-//! The Python engines (`py-polars`, `py-polars-in-memory`, `duckdb`): each measurement is a process of the project's
+//! The Python engines (`py-polars`, `py-polars-in-memory`, `duckdb`, `datafusion`): each measurement is a process of the project's
 //! Python interpreter running `python_worker.py` (compiled into this binary), which speaks the worker protocol of
 //! every measurement process: the job as JSON on stdin, one report line on stdout. The runner caps, samples, times
 //! out and kills it like any other measurement process.
@@ -37,6 +37,7 @@ fn package(kind: EngineKind) -> Option<&'static str> {
     match kind {
         EngineKind::PyPolars | EngineKind::PyPolarsInMemory => Some("polars"),
         EngineKind::DuckDb => Some("duckdb"),
+        EngineKind::DataFusion => Some("datafusion"),
         _ => None,
     }
 }

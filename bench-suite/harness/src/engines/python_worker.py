@@ -1,4 +1,4 @@
-"""polaroid-bench's measurement process for the Python engines (py-polars, py-polars-in-memory, duckdb).
+"""polaroid-bench's measurement process for the Python engines (py-polars, py-polars-in-memory, duckdb, datafusion).
 
 The runner starts it as `python -c <this file>` (the source is compiled into polaroid-bench, so worker and harness
 never disagree) with the same job as a Rust measurement process on stdin: JSON {"job": "measure", ...ChildSpec}.
@@ -6,7 +6,7 @@ It prints one line, `POLAROID-REPORT <ChildReport JSON>` or `POLAROID-FAILURE {"
 ...}`, and exits 0; anything else (a crash, the OOM killer) the runner records from the exit status.
 
 What is timed (docs/methodology.md): the query planned and run, its result fully materialized (a Polars DataFrame,
-or an Arrow table for DuckDB). Not timed: interpreter start, imports, registering the tables (lazy scans, views),
+or an Arrow table for DuckDB and DataFusion). Not timed: interpreter start, imports, registering the tables (lazy scans, views),
 the first warm-up run, writing that run's answer to a Parquet file (the runner digests it after this process ends).
 """
 
@@ -18,7 +18,7 @@ import time
 
 REPORT = "POLAROID-REPORT "
 FAILURE = "POLAROID-FAILURE "
-PACKAGES = {"py-polars": "polars", "py-polars-in-memory": "polars", "duckdb": "duckdb"}
+PACKAGES = {"py-polars": "polars", "py-polars-in-memory": "polars", "duckdb": "duckdb", "datafusion": "datafusion"}
 
 
 def peak_rss_bytes():
@@ -69,6 +69,39 @@ def duckdb_engine(tables):
     return run, save
 
 
+def datafusion_engine(tables):
+    """Apache DataFusion in process, one SessionContext with its defaults (a partition per core): each table
+    registered as DataFusion's own Parquet listing table, from its file, or from its directory when the table is
+    exactly that directory's Parquet files; other sets of files are one table each under a UNION ALL view."""
+    import datafusion
+    import pyarrow.parquet as pq
+
+    ctx = datafusion.SessionContext()
+    for t in tables:
+        files = [os.path.abspath(str(f)) for f in t["files"]]
+        parent = os.path.dirname(files[0])
+        whole_dir = sorted(os.path.join(parent, f) for f in os.listdir(parent) if f.endswith(".parquet"))
+        if len(files) == 1:
+            ctx.register_parquet(t["name"], files[0])
+        elif sorted(files) == whole_dir:
+            ctx.register_parquet(t["name"], parent)
+        else:
+            parts = []
+            for i, f in enumerate(files):
+                part = f'{t["name"]}__polaroid_part{i}'
+                ctx.register_parquet(part, f)
+                parts.append(f'SELECT * FROM "{part}"')
+            ctx.sql(f'CREATE VIEW "{t["name"]}" AS ' + " UNION ALL ".join(parts))
+
+    def run(sql):
+        return ctx.sql(sql).to_arrow_table()
+
+    def save(table, path):
+        pq.write_table(table, path)
+
+    return run, save
+
+
 def measure(spec):
     if spec.get("rlimit_bytes"):
         limit = int(spec["rlimit_bytes"])
@@ -84,6 +117,8 @@ def measure(spec):
         run, save = polars_engine(tables, "in-memory")
     elif engine == "duckdb":
         run, save = duckdb_engine(tables)
+    elif engine == "datafusion":
+        run, save = datafusion_engine(tables)
     else:
         raise Unsupported(f"the Python worker has no engine '{engine}'")
     settings = spec["settings"]

@@ -62,7 +62,7 @@ pub struct RunSettings {
 }
 
 /// The engines a workload file may name: the variants that run SQL queries on tables.
-pub const SQL_ENGINES: [EngineKind; 9] = [
+pub const SQL_ENGINES: [EngineKind; 10] = [
     EngineKind::PolarsLazy,
     EngineKind::PolarsStreaming,
     EngineKind::PolarsShared,
@@ -72,6 +72,7 @@ pub const SQL_ENGINES: [EngineKind; 9] = [
     EngineKind::PyPolars,
     EngineKind::PyPolarsInMemory,
     EngineKind::DuckDb,
+    EngineKind::DataFusion,
 ];
 
 #[derive(Deserialize)]
