@@ -142,8 +142,22 @@ pub(crate) fn plan_until(
         std::num::NonZeroUsize::new(batch_rows),
     )?;
     let task = tokio::task::spawn_blocking(move || {
-        if let Err(e) = sink.collect_with_engine(polars::prelude::Engine::Streaming) {
-            let _ = tx.blocking_send(Err(e.into()));
+        // A panic in Polars must reach the consumer as an error: unwinding would only drop `tx`, and a stream that
+        // just ends looks like a complete (here: empty or cut) result.
+        let run = std::panic::AssertUnwindSafe(|| sink.collect_with_engine(polars::prelude::Engine::Streaming));
+        match std::panic::catch_unwind(run) {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                let _ = tx.blocking_send(Err(e.into()));
+            }
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                let _ = tx.blocking_send(Err(Error::Task(format!("Polars' streaming engine panicked: {message}"))));
+            }
         }
     });
     Ok((receiver_stream(rx), task))

@@ -504,3 +504,16 @@ async fn a_streamed_plan_collects_what_shrinks_and_streams_what_grows() {
     assert_eq!(n.height(), 1);
     assert!(matches!(engine.stream(engine.lazy(&handle).await.unwrap(), StreamOptions::rows(0)).await, Err(Error::Config(_))));
 }
+
+/// Decimal join keys: Polars hashes a DECIMAL (Int128 inside) through its UInt128 bits, which the workspace's
+/// Polars features must build (without `dtype-u128`, this join panicked: TPC-H's q15 joined on its revenue).
+#[tokio::test]
+async fn a_join_on_a_decimal_column_answers() {
+    let engine = Engine::builder().build().unwrap();
+    let price = |values: &[f64]| Series::new("price".into(), values).cast(&DataType::Decimal(15, 2)).unwrap();
+    let left = DataFrame::new(3, vec![price(&[1.25, 2.5, 3.75]).into_column(), Column::new("id".into(), [1i64, 2, 3])]).unwrap();
+    let right = DataFrame::new(2, vec![price(&[2.5, 3.75]).into_column()]).unwrap();
+    let plan = left.lazy().join(right.lazy(), [col("price")], [col("price")], JoinArgs::new(JoinType::Inner)).sort(["id"], Default::default());
+    let joined = engine.collect(plan).await.unwrap();
+    assert_eq!(joined.column("id").unwrap().i64().unwrap().to_vec(), vec![Some(2), Some(3)], "{joined}");
+}

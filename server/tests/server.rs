@@ -430,3 +430,24 @@ async fn a_same_table_in_subquery_is_answered_in_memory_and_other_tables_join() 
     let other = plan(&mut ctx, "SELECT COUNT(*) AS n FROM trades WHERE symbol IN (SELECT listed_symbol FROM listed)");
     assert!(other.to_uppercase().contains("SEMI"), "semi_anti_join is built: IN over another table is a semi join:\n{other}");
 }
+
+/// A query Polars' streaming engine panics on (0.55: `unreachable` in lower_ir for a cross join with a one-row
+/// aggregate, TPC-H q11's form) is an error the client sees, never a stream that ends early: before the engine caught
+/// the panic, the server answered it with 0 rows as if complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_polars_is_an_error_not_an_empty_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = trades(dir.path(), "t.parquet", 10_000);
+    let running = start(local(vec![("trades".into(), file)])).await;
+    let mut client = Client::connect(&running.url, None).await.unwrap();
+    let sql = "WITH total AS (SELECT SUM(quantity) * 0.0001 AS threshold FROM trades), \
+               by_symbol AS (SELECT symbol, SUM(quantity) AS q FROM trades GROUP BY symbol) \
+               SELECT b.symbol, b.q FROM by_symbol b CROSS JOIN total t WHERE b.q > t.threshold";
+    match client.sql(sql).await {
+        Ok(answer) => assert_eq!(answer.height(), 8, "every symbol is above the threshold:\n{answer}"),
+        Err(status) => assert!(status.message().contains("panicked"), "{status:?}"),
+    }
+    assert_eq!(client.sql("SELECT COUNT(*) AS n FROM trades").await.unwrap().height(), 1, "the server still answers");
+    let _ = running.stop.send(());
+    running.done.await.unwrap().unwrap();
+}

@@ -160,7 +160,7 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
             Some(sig) => format!("killed by signal {sig}"),
             None => format!("exited with status {}", libc::WEXITSTATUS(status)),
         };
-        ChildEnd::Crashed(format!("measurement process {how}; stderr: {}", tail(&stderr, 1_500)))
+        ChildEnd::Crashed(format!("measurement process {how}; stderr: {}", crash_text(&stderr)))
     };
     let reported = match &end {
         ChildEnd::Report(r) => r.peak_rss_bytes,
@@ -207,6 +207,18 @@ fn kill(pid: u32) {
     }
 }
 
+/// What a crashed process said: a Rust panic's message (the thread, place and message, before its backtrace, which
+/// `RUST_BACKTRACE` may make longer than any tail), else the end of its stderr.
+fn crash_text(stderr: &str) -> String {
+    let Some(at) = stderr.find(" panicked at ") else { return tail(stderr, 1_500) };
+    let start = stderr[..at].rfind('\n').map_or(0, |i| i + 1);
+    let panic = &stderr[start..];
+    let end = ["\nstack backtrace:", "\nnote: run with `RUST_BACKTRACE", "\n   0: "].iter().filter_map(|m| panic.find(m)).min();
+    let message = panic[..end.unwrap_or(panic.len())].trim();
+    let cut = (0..=message.len().min(1_500)).rev().find(|&i| message.is_char_boundary(i)).unwrap_or(0);
+    message[..cut].to_string()
+}
+
 fn tail(s: &str, max: usize) -> String {
     let s = s.trim();
     let start = s.len().saturating_sub(max);
@@ -229,4 +241,19 @@ fn thin(mut points: Vec<TimelinePoint>) -> Vec<TimelinePoint> {
             .collect();
     }
     points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crash_text;
+
+    #[test]
+    fn a_panic_is_reported_by_its_message_not_its_backtrace() {
+        let stderr = "some log line\nthread 'main' panicked at crates/x/src/lib.rs:10:5:\nactivate 'dtype-u128' feature\nstack backtrace:\n   0: std::panicking\n"
+            .to_string()
+            + &"   9: polars_stream::physical_plan::lower_ir\n".repeat(200);
+        assert_eq!(crash_text(&stderr), "thread 'main' panicked at crates/x/src/lib.rs:10:5:\nactivate 'dtype-u128' feature");
+        let other = "no panic here\n".repeat(200);
+        assert!(crash_text(&other).ends_with("no panic here") && crash_text(&other).len() <= 1_500);
+    }
 }
