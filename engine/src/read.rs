@@ -88,7 +88,7 @@ fn decode_from<R: polars::io::mmap::MmapBytesReader>(path: &str, reader: R, spec
         return Err(Error::BadSchema {
             path: path.into(),
             detail: format!(
-                "column '{name}' holds {dtype:?}, a type polaroid's build of Polars leaves out (Int128, UInt128, Float16: docs/decisions.md, \"What Polars is built with\"); write it as Int64, a decimal or Float32, or leave the column out"
+                "column '{name}' holds {dtype:?}, a type polaroid's build of Polars leaves out (Int128, Float16: docs/decisions.md, \"What Polars is built with\"); write it as Int64, a decimal or Float32, or leave the column out"
             ),
         });
     }
@@ -129,11 +129,11 @@ fn io_error(path: &str, source: std::io::Error) -> Error {
     }
 }
 
-/// The first type inside `dtype` that this build of Polars cannot hold (the workspace leaves out `dtype-i128`,
-/// `dtype-u128` and `dtype-f16`), looking through lists, structs, maps and dictionaries.
+/// The first type inside `dtype` that this build of Polars cannot hold (the workspace leaves out `dtype-i128` and
+/// `dtype-f16`), looking through lists, structs, maps and dictionaries.
 fn not_built(dtype: &ArrowDataType) -> Option<&ArrowDataType> {
     match dtype {
-        ArrowDataType::Float16 | ArrowDataType::Int128 | ArrowDataType::UInt128 => Some(dtype),
+        ArrowDataType::Float16 | ArrowDataType::Int128 => Some(dtype),
         ArrowDataType::List(f) | ArrowDataType::LargeList(f) | ArrowDataType::FixedSizeList(f, _) | ArrowDataType::Map(f, _) => not_built(&f.dtype),
         ArrowDataType::Struct(fields) => fields.iter().find_map(|f| not_built(&f.dtype)),
         ArrowDataType::Dictionary(_, values, _) => not_built(values),

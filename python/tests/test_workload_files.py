@@ -1,6 +1,6 @@
 """Workload files from Python: a user's own Parquet tables and SQL run on every engine (the Rust ones and the Python
-workers: Python Polars on both of its engines, DuckDB), answers compared across engines, a real disagreement shown as
-one."""
+workers: Python Polars on both of its engines, DuckDB, DataFusion), answers compared across engines, a real
+disagreement shown as one; the bundled workloads (trades, PDS-H) at smoke size."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import polaroid
 
 ENGINES = {"polars-lazy", "polars-streaming", "polars-shared", "polars-shared-streaming", "polaroid", "polaroid-flight",
-           "py-polars", "py-polars-in-memory", "duckdb"}
+           "py-polars", "py-polars-in-memory", "duckdb", "datafusion"}
 
 
 def tables(root: Path) -> None:
@@ -74,6 +74,9 @@ def test_a_workload_file_runs_on_every_engine_with_matching_answers(tmp_path: Pa
         assert [len(p) for p in m["metric"]["samples"]] == [2, 2] and all(s > 0 for p in m["metric"]["samples"] for s in p)
         # The Python workers' own peak memory is measured like the Rust processes'.
         assert m["memory"]["peak_rss_bytes"] > 10 * 2**20, m["key"]
+        # Each process also timed an empty query (the engine's fixed cost per query), below the query's own time.
+        fixed = m["figures"]["empty_query_s"]
+        assert len(fixed) == 2 and all(0 < f < max(max(p) for p in m["metric"]["samples"]) * 10 for f in fixed), (m["key"], fixed)
     by_engine = {m["variant"]: m["answer"] for m in measurements if m["task"] == "top-customers"}
     assert by_engine["duckdb"]["checksum"] == by_engine["polars-lazy"]["checksum"] and by_engine["duckdb"]["rows"] == 5
     # The report summarizes the queries as PDS-H does: each engine's geometric mean, with its interval.
@@ -82,6 +85,9 @@ def test_a_workload_file_runs_on_every_engine_with_matching_answers(tmp_path: Pa
     summary = text[text.index("Geometric mean of each variant's median over the 3 tasks"):]
     table = summary[:summary.index("\n\n", summary.index("| variant |"))]
     assert all(f"| {engine} |" in table for engine in ENGINES), table
+    fixed = text[text.index("Fixed cost per query"):]
+    fixed = fixed[:fixed.index("\n\n", fixed.index("| variant |"))]
+    assert all(f"| {engine} |" in fixed for engine in ENGINES), fixed
 
 
 def test_engines_that_disagree_are_a_wrong_answer_not_a_timing(tmp_path: Path) -> None:
@@ -123,7 +129,7 @@ def test_a_python_engine_without_its_package_is_refused_by_name(tmp_path: Path, 
     done = subprocess.run([str(binary), "run", str(file), "--no-calibrate", "--out", str(tmp_path / "r.json")],
                           capture_output=True, text=True, env={"POLAROID_PYTHON": python, "PATH": "/usr/bin:/bin"})
     assert done.returncode == 1, done.stderr
-    assert "run in Python" in done.stderr and "import duckdb, polars" in done.stderr and "scripts/python-env" in done.stderr
+    assert "run in Python" in done.stderr and "import datafusion, duckdb, polars" in done.stderr and "scripts/python-env" in done.stderr
 
 
 def test_the_bundled_trades_workload_runs_on_every_engine_at_smoke_size(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
     let input = Input { files: spec.files.clone(), remote, server, tables };
     engine.prepare(&input)?;
     let mut report = drive(spec, engine.as_ref(), &input)?;
-    report.engine_figures = engine.figures();
+    report.engine_figures.extend(engine.figures());
     Ok(report)
 }
 

@@ -67,12 +67,13 @@ pub fn run_interleaved(options: &RunOptions, base: Side, new: Side, observer: &d
 /// Labels of the sides of an interleaved run, in order.
 const SIDE_LABELS: [&str; 2] = ["base", "new"];
 
-/// Per side: its result so far and the reference answer of each task.
+/// Per side: its result so far and, per task, its measurements grouped by answer.
 struct SideState {
     result: RunResult,
-    references: HashMap<String, usize>,
-    /// The reference answers' files, by task key (SQL answers: see [`Measured`]).
-    reference_files: HashMap<String, PathBuf>,
+    /// By task key: groups of equal answers, each a list of indices into `result.measurements`, in finishing order.
+    answers: HashMap<String, Vec<Vec<usize>>>,
+    /// The answers' files, by measurement index (SQL answers: see [`Measured`]).
+    answer_files: HashMap<usize, PathBuf>,
 }
 
 /// One process's measurement, with the file its answer was left in when it was one (a SQL answer): kept in the
@@ -147,9 +148,9 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         }
         for i in todo {
             let state = &mut states[i];
-            let (mut m, answer_file) = merge(std::mem::take(&mut parts[i]));
-            check_answer(&mut m, answer_file, state);
+            let (m, answer_file) = merge(std::mem::take(&mut parts[i]));
             state.result.measurements.push(m);
+            check_answer(state.result.measurements.len() - 1, answer_file, state);
             save(&mut state.result, &sides[i].out)?;
             let m = state.result.measurements.last().expect("just pushed");
             let side = (sides.len() > 1).then(|| SIDE_LABELS[i].to_string());
@@ -223,13 +224,11 @@ fn open_sides(options: &RunOptions, plan: &Plan, sides: &[Side], interleave_id: 
             RunResult { schema_version: SCHEMA_VERSION, provenance, config: config.clone(), calibration: None, measurements: Vec::new() }
         };
         save(&mut result, &side.out)?;
-        let mut references: HashMap<String, usize> = HashMap::new();
-        for (i, m) in result.measurements.iter().enumerate() {
-            if m.answer.is_some() && !references.contains_key(&m.task_key()) {
-                references.insert(m.task_key(), i);
-            }
+        let mut state = SideState { result, answers: HashMap::new(), answer_files: HashMap::new() };
+        for i in 0..state.result.measurements.len() {
+            check_answer(i, None, &mut state);
         }
-        states.push(SideState { result, references, reference_files: HashMap::new() });
+        states.push(state);
     }
 
     Ok(states)
@@ -486,29 +485,51 @@ fn measurement(item: &Planned, options: &RunOptions, dataset: &Dataset, started_
     m
 }
 
-/// Compares a new answer with the first answer recorded for the same task. A mismatch marks both measurements:
-/// the harness cannot tell which of the two is wrong, only that their timings cannot be compared.
-fn check_answer(m: &mut Measurement, answer_file: Option<PathBuf>, state: &mut SideState) {
-    let Some(answer) = m.answer.clone() else { return };
-    let key = m.task_key();
-    match state.references.get(&key) {
-        None => {
-            m.answer_check = AnswerCheck::Reference;
-            state.references.insert(key.clone(), state.result.measurements.len());
-            if let Some(file) = answer_file {
-                state.reference_files.insert(key, file);
-            }
-        }
-        Some(&i) => {
-            let reference_file = state.reference_files.get(&key).cloned();
-            let reference = &mut state.result.measurements[i];
-            let reference_answer = reference.answer.clone().expect("references have answers");
-            if same_answer(Some(&answer), answer_file.as_deref(), Some(&reference_answer), reference_file.as_deref()) {
-                m.answer_check = AnswerCheck::Matched { reference: reference.variant.clone() };
+/// Checks measurement `index`'s answer against every other answer of its task (each engine's, in this side) and
+/// settles the task's answer statuses again ([`settle`]).
+fn check_answer(index: usize, answer_file: Option<PathBuf>, state: &mut SideState) {
+    let m = &state.result.measurements[index];
+    let Some(answer) = m.answer.as_ref() else { return };
+    if let Some(file) = answer_file {
+        state.answer_files.insert(index, file);
+    }
+    let groups = state.answers.entry(m.task_key()).or_default();
+    let measurements = &state.result.measurements;
+    let files = &state.answer_files;
+    let same = |other: usize| {
+        same_answer(Some(answer), files.get(&index).map(PathBuf::as_path), measurements[other].answer.as_ref(), files.get(&other).map(PathBuf::as_path))
+    };
+    match groups.iter().position(|g| same(g[0])) {
+        Some(g) => groups[g].push(index),
+        None => groups.push(vec![index]),
+    }
+    settle(groups, &mut state.result.measurements);
+}
+
+/// The answer statuses of one task's measurements from its groups of equal answers. A group larger than every
+/// other holds the answer taken as right: its first measurement is the reference, the rest matched it, and every
+/// measurement of another group is a wrong answer shown against it (one engine that disagrees with the rest is
+/// the one flagged). Without such a group (two engines that disagree, or groups of equal size) no answer can be
+/// taken as right, and every measurement is a wrong answer shown against the first of another group.
+fn settle(groups: &[Vec<usize>], measurements: &mut [Measurement]) {
+    let largest = groups.iter().map(Vec::len).max().unwrap_or(0);
+    let mut leaders = (0..groups.len()).filter(|&g| groups[g].len() == largest);
+    let majority = match (leaders.next(), leaders.next()) {
+        (Some(g), None) => Some(g),
+        _ => None,
+    };
+    for (g, members) in groups.iter().enumerate() {
+        for (k, &i) in members.iter().enumerate() {
+            measurements[i].answer_check = if majority == Some(g) {
+                if k == 0 { AnswerCheck::Reference } else { AnswerCheck::Matched { reference: measurements[members[0]].variant.clone() } }
             } else {
-                m.answer_check = AnswerCheck::Mismatch { reference: reference.variant.clone(), reference_answer };
-                reference.answer_check = AnswerCheck::Mismatch { reference: m.variant.clone(), reference_answer: answer };
-            }
+                let against = groups[majority.unwrap_or(if g == 0 { 1 } else { 0 })][0];
+                let reference = &measurements[against];
+                AnswerCheck::Mismatch {
+                    reference: reference.variant.clone(),
+                    reference_answer: reference.answer.clone().expect("grouped measurements have answers"),
+                }
+            };
         }
     }
 }

@@ -105,13 +105,37 @@ pub(crate) fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Res
         return Err(crate::error::internal("an SQL measurement was sent no query"));
     };
     let op = Op::Sql { tables: task.tables.clone(), sql: task.sql.clone() };
-    let report = time_iterations(spec, engine, input, &op, None)?;
+    let mut report = time_iterations(spec, engine, input, &op, None)?;
     if let (Some(expected), Some(answer)) = (task.expect_rows, &report.answer)
         && answer.rows != expected
     {
         return Err(Error::WrongRowCount { task: spec.task.clone(), expected, got: answer.rows });
     }
+    if let Some(cost) = fixed_cost(engine, input, task) {
+        report.engine_figures.insert(FIXED_COST_FIGURE.into(), cost);
+    }
     Ok(report)
+}
+
+/// The figure of [`fixed_cost`] in a measurement's `figures` (the report's "Fixed cost per query").
+pub const FIXED_COST_FIGURE: &str = "empty_query_s";
+
+/// The query that does no work, the same in every engine's SQL.
+pub const EMPTY_QUERY: &str = "SELECT 1 AS one";
+
+/// An engine's fixed cost per query: the median of 5 runs of [`EMPTY_QUERY`] over the same tables, run as the
+/// query was, after its timed runs (what every sample pays before any data is touched: planning, dispatch, the
+/// round trip to a server, converting a result). `None` when the engine refuses it.
+fn fixed_cost(engine: &dyn Engine, input: &Input, task: &SqlTask) -> Option<f64> {
+    let empty = Op::Sql { tables: task.tables.clone(), sql: EMPTY_QUERY.into() };
+    let mut times = Vec::with_capacity(5);
+    for _ in 0..5 {
+        let start = std::time::Instant::now();
+        drop(engine.execute(input, &empty).ok()?);
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Some(times[times.len() / 2])
 }
 
 /// The file's `[run]` over the size's settings (the command line's options then override both).

@@ -93,6 +93,25 @@ fn every_workload_and_variant_runs_at_smoke_size_with_agreeing_answers() {
     assert!(table.contains("polars-streaming") && table.contains("vs best"), "{table}");
 }
 
+/// With three engines, the one that disagrees with the other two is the wrong answer, and only it: the first
+/// answer of a task is no longer flagged with the one that disagrees with it when others agree with it.
+#[test]
+fn the_engine_that_disagrees_with_the_others_is_the_wrong_answer() {
+    let s = Sandbox::new();
+    let out = s.path("r.json");
+    let o = s.run(&out, &["--workload", "batch-read", "--engine", "mock-wrong-answer,polars-eager,polars-lazy"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let r = load(&out);
+    for m in r.measurements.iter().filter(|m| m.answer.is_some()) {
+        match (m.variant.as_str(), &m.answer_check) {
+            ("mock-wrong-answer", AnswerCheck::Mismatch { reference, .. }) => assert_eq!(reference, "polars-eager"),
+            ("polars-eager", AnswerCheck::Reference) => assert!(m.counts()),
+            ("polars-lazy", AnswerCheck::Matched { reference }) => assert!(reference == "polars-eager" && m.counts()),
+            (variant, check) => panic!("{} {variant}: unexpected {check:?}", m.task),
+        }
+    }
+}
+
 #[test]
 fn a_wrong_answer_fails_the_pair_and_exits_3() {
     let s = Sandbox::new();

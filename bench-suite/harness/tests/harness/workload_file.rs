@@ -136,7 +136,7 @@ fn python_engines_without_their_interpreter_are_refused_before_anything_runs() {
     let o = s.command().env("POLAROID_PYTHON", s.path("no-python")).args(["run", "--no-calibrate", "--out"]).arg(s.path("r.json")).arg(&file).output().unwrap();
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("py-polars, py-polars-in-memory, duckdb run in Python") && err.contains("no-python") && err.contains("scripts/python-env"), "{err}");
+    assert!(err.contains("py-polars, py-polars-in-memory, duckdb, datafusion run in Python") && err.contains("no-python") && err.contains("scripts/python-env"), "{err}");
     assert!(!s.path("r.json").exists() || load(&s.path("r.json")).measurements.is_empty(), "nothing was measured");
 }
 

@@ -289,6 +289,7 @@ fn findings(runs: &[(String, RunResult)], all: &[&Measurement], groups: &BTreeMa
             rows,
         ));
         b.extend(geomeans(&in_workload));
+        b.extend(fixed_costs(&in_workload));
         b.extend(charts_for(workload, &in_workload, calibration)?);
     }
     Ok(b)
@@ -335,6 +336,42 @@ fn geomeans(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
             common.len()
         )),
         Block::Table(["variant", "geometric mean", "95% CI"].map(String::from).to_vec(), rows.into_iter().map(|r| r.1).collect()),
+    ]
+}
+
+/// A workload file's engines' fixed cost per query: the median over every process of the time of an empty query
+/// (`SELECT 1`), measured after each query's timed runs (the harness' `empty_query_s` figure).
+fn fixed_costs(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
+    let mut by_variant: Vec<(&str, Vec<f64>)> = Vec::new();
+    for (_, group) in in_workload {
+        for m in group.iter() {
+            let Some(values) = m.figures.get("empty_query_s") else { continue };
+            match by_variant.iter_mut().find(|(v, _)| *v == m.variant) {
+                Some((_, all)) => all.extend(values),
+                None => by_variant.push((&m.variant, values.clone())),
+            }
+        }
+    }
+    if by_variant.is_empty() {
+        return Vec::new();
+    }
+    let mut rows: Vec<(f64, Vec<String>)> = by_variant
+        .into_iter()
+        .map(|(v, mut values)| {
+            values.sort_by(f64::total_cmp);
+            let median = values[values.len() / 2];
+            (median, vec![v.to_string(), units::seconds(median), values.len().to_string()])
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    vec![
+        Block::Para(
+            "Fixed cost per query: each engine's time for a query that does no work (`SELECT 1`), the median over its \
+             measurement processes (5 runs each, after the query's timed runs). Every sample above includes it: \
+             planning, dispatch, a Python call, a server round trip."
+                .into(),
+        ),
+        Block::Table(["variant", "empty query", "processes"].map(String::from).to_vec(), rows.into_iter().map(|r| r.1).collect()),
     ]
 }
 
