@@ -266,6 +266,11 @@ impl Calibration {
     }
 }
 
+/// The figure in which a SQL measurement records its engine's fixed cost per query: the median time of an empty query
+/// (`SELECT 1`), seconds, per process (the harness' workloads/sql.rs and python_worker.py; the report's "Fixed cost
+/// per query").
+pub const FIXED_COST_FIGURE: &str = "empty_query_s";
+
 /// One (workload, task, variant, size, parameters) measurement, made in its own process.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Measurement {
@@ -316,7 +321,8 @@ pub struct Measurement {
     /// Named figures, one value per process in order: what the engine under test reported about itself at the
     /// end (the polaroid engine's `admission_limit`, where its adaptive limit settled, `admission_limit_low` and
     /// `admission_limit_high`, the range it moved in, `plans_in_memory` and `plans_streaming`), and what the
-    /// measurement's S3 server answered (`s3_requests`, batch-read with a latency).
+    /// measurement's S3 server answered (`s3_requests`, batch-read with a latency), and a workload file's query's
+    /// [`FIXED_COST_FIGURE`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub figures: BTreeMap<String, Vec<f64>>,
     /// Settings of the variant's engine that differ from its defaults, as set for this measurement: environment

@@ -80,10 +80,9 @@ def datafusion_engine(tables):
     for t in tables:
         files = [os.path.abspath(str(f)) for f in t["files"]]
         parent = os.path.dirname(files[0])
-        whole_dir = sorted(os.path.join(parent, f) for f in os.listdir(parent) if f.endswith(".parquet"))
         if len(files) == 1:
             ctx.register_parquet(t["name"], files[0])
-        elif sorted(files) == whole_dir:
+        elif sorted(files) == sorted(os.path.join(parent, f) for f in os.listdir(parent) if f.endswith(".parquet")):
             ctx.register_parquet(t["name"], parent)
         else:
             parts = []
@@ -102,7 +101,8 @@ def datafusion_engine(tables):
     return run, save
 
 
-# As the Rust engines' (workloads/sql.rs, `fixed_cost`): the median of 5 runs of a query that does no work.
+# As the Rust engines' (workloads/sql.rs, `fixed_cost`): the median of 5 runs of a query that does no work, under
+# polaroid-results' FIXED_COST_FIGURE.
 FIXED_COST_FIGURE = "empty_query_s"
 EMPTY_QUERY = "SELECT 1 AS one"
 

@@ -112,13 +112,10 @@ pub(crate) fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Res
         return Err(Error::WrongRowCount { task: spec.task.clone(), expected, got: answer.rows });
     }
     if let Some(cost) = fixed_cost(engine, input, task) {
-        report.engine_figures.insert(FIXED_COST_FIGURE.into(), cost);
+        report.engine_figures.insert(polaroid_results::model::FIXED_COST_FIGURE.into(), cost);
     }
     Ok(report)
 }
-
-/// The figure of [`fixed_cost`] in a measurement's `figures` (the report's "Fixed cost per query").
-pub const FIXED_COST_FIGURE: &str = "empty_query_s";
 
 /// The query that does no work, the same in every engine's SQL.
 pub const EMPTY_QUERY: &str = "SELECT 1 AS one";

@@ -340,12 +340,12 @@ fn geomeans(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
 }
 
 /// A workload file's engines' fixed cost per query: the median over every process of the time of an empty query
-/// (`SELECT 1`), measured after each query's timed runs (the harness' `empty_query_s` figure).
+/// (`SELECT 1`), measured after each query's timed runs ([`crate::model::FIXED_COST_FIGURE`]).
 fn fixed_costs(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
     let mut by_variant: Vec<(&str, Vec<f64>)> = Vec::new();
     for (_, group) in in_workload {
         for m in group.iter() {
-            let Some(values) = m.figures.get("empty_query_s") else { continue };
+            let Some(values) = m.figures.get(crate::model::FIXED_COST_FIGURE) else { continue };
             match by_variant.iter_mut().find(|(v, _)| *v == m.variant) {
                 Some((_, all)) => all.extend(values),
                 None => by_variant.push((&m.variant, values.clone())),
