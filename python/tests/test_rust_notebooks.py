@@ -52,23 +52,43 @@ def test_the_kernelspec_points_at_this_checkouts_prelude() -> None:
     assert Path(spec.env["POLAROID_BENCH_BIN"]).is_file()
 
 
-def test_a_panicking_cell_fails(tmp_path: Path) -> None:
-    got = failures(notebook('let x = 1;', 'panic!("on purpose")', 'let y = 2;'), tmp_path)
-    assert len(got) == 1 and got[0].startswith("cell 1:") and "on purpose" in got[0]
+# One kernel session for the three checks below: each kernel start compiles the prelude (about a minute on 2 cores),
+# so separate sessions cost the test command two minutes for nothing. The cells after a failing one still run.
+SESSION = [
+    'let x = 1;',
+    'panic!("on purpose")',
+    'let y = 2;',
+    'let n: u8 = "not a number";',
+    'let ok = 1;',
+    f'let r = load("{REPO / "bench-suite/results/tests/fixtures/smoke.json"}").expect("fixture");',
+    "r",
+    'r.charts().expect("charts")[0].clone()',
+]
 
 
-def test_a_cell_that_does_not_compile_fails(tmp_path: Path) -> None:
-    got = failures(notebook('let ok = 1;', 'let n: u8 = "not a number";'), tmp_path)
-    assert len(got) == 1 and got[0].startswith("cell 1:")
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[nbformat.NotebookNode, list[str]]:
+    nb = notebook(*SESSION)
+    return nb, failures(nb, tmp_path_factory.mktemp("session"))
 
 
-def test_the_prelude_displays_a_result_as_html_with_charts(tmp_path: Path) -> None:
-    fixture = REPO / "bench-suite/results/tests/fixtures/smoke.json"
-    nb = notebook(f'let r = load("{fixture}").expect("fixture");', "r", "r.charts().expect(\"charts\")[0].clone()")
-    assert failures(nb, tmp_path) == []
-    html = nb.cells[1].outputs[0]["data"]["text/html"]
+def test_a_panicking_cell_fails(session: tuple[nbformat.NotebookNode, list[str]]) -> None:
+    failed = [f for f in session[1] if f.startswith("cell 1:")]
+    assert len(failed) == 1 and "on purpose" in failed[0]
+    assert not any(f.startswith(("cell 0:", "cell 2:")) for f in session[1]), session[1]
+
+
+def test_a_cell_that_does_not_compile_fails(session: tuple[nbformat.NotebookNode, list[str]]) -> None:
+    assert any(f.startswith("cell 3:") for f in session[1]) and not any(f.startswith("cell 4:") for f in session[1]), session[1]
+
+
+def test_the_prelude_displays_a_result_as_html_with_charts(session: tuple[nbformat.NotebookNode, list[str]]) -> None:
+    nb, failed = session
+    # Only the two cells above fail on purpose.
+    assert [f.split(":")[0] for f in failed] == ["cell 1", "cell 3"], failed
+    html = nb.cells[6].outputs[0]["data"]["text/html"]
     assert "polaroid-report" in html and html.count("<svg") > 1
-    assert nb.cells[2].outputs[0]["data"]["image/svg+xml"].lstrip().startswith("<svg")
+    assert nb.cells[7].outputs[0]["data"]["image/svg+xml"].lstrip().startswith("<svg")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
