@@ -132,6 +132,53 @@ def test_a_python_engine_without_its_package_is_refused_by_name(tmp_path: Path, 
     assert "run in Python" in done.stderr and "import datafusion, duckdb, polars" in done.stderr and "scripts/python-env" in done.stderr
 
 
+def test_a_concurrent_mix_runs_on_every_engine_with_its_answers_checked(tmp_path: Path) -> None:
+    """`[concurrency]`: closed loops of clients issuing the file's queries, each engine serving them its own way in
+    one process (Rust engines from client threads, Python Polars with collect_async, DuckDB a cursor per thread,
+    DataFusion's async streams); each query's answer is checked across engines before the loops count."""
+    tables(tmp_path)
+    file = tmp_path / "shop.toml"
+    file.write_text(WORKLOAD + "\n[concurrency]\nclients = [1, 8]\nduration_s = 0.3\nprocesses = 1\n")
+    out = tmp_path / "r.json"
+    polaroid.run(str(file), out=out, processes=1, runs=1, no_calibrate=True)
+    mixes = [m for m in read(out) if m["task"] == "concurrent"]
+    assert {(m["variant"], m["params"]["clients"]) for m in mixes} == {(e, c) for e in ENGINES for c in (1, 8)}
+    for m in mixes:
+        assert m["outcome"]["status"] == "ok", (m["key"], m["outcome"])
+        assert m["answer_check"]["status"] in ("reference", "matched"), (m["key"], m["answer_check"])
+        assert m["metric"]["unit"] == "queries/s" and all(q > 0 for p in m["metric"]["samples"] for q in p), m["key"]
+        assert m["latency"]["count"] > 0 and m["latency"]["errors"] == 0, (m["key"], m["latency"])
+        assert 0 < m["latency"]["p50_ns"] <= m["latency"]["p99_ns"] <= m["latency"]["max_ns"], (m["key"], m["latency"])
+        # The three queries' answers (4 + 4 + 5 rows), one digest each.
+        assert m["answer"]["rows"] == 13 and len(m["answer"]["preview"]) == 3, (m["key"], m["answer"])
+
+
+def test_a_query_an_engine_refuses_fails_its_concurrent_mix_by_name(tmp_path: Path) -> None:
+    """Rust Polars 0.55's SQL refuses a scalar subquery in a comparison; its mix fails naming the query, DuckDB's runs."""
+    tables(tmp_path)
+    file = tmp_path / "mix.toml"
+    file.write_text(WORKLOAD.split("[[queries]]")[0] + """
+[[queries]]
+name = "above-average"
+sql = "SELECT COUNT(*) AS n FROM orders WHERE amount > (SELECT AVG(amount) FROM orders)"
+
+[concurrency]
+clients = [2]
+duration_s = 0.2
+processes = 1
+
+[engines]
+include = ["polars-lazy", "duckdb"]
+""")
+    out = tmp_path / "r.json"
+    with pytest.warns(UserWarning):
+        polaroid.run(str(file), out=out, processes=1, runs=1, no_calibrate=True)
+    mixes = {m["variant"]: m for m in read(out) if m["task"] == "concurrent"}
+    assert mixes["duckdb"]["outcome"]["status"] == "ok", mixes["duckdb"]["outcome"]
+    failed = mixes["polars-lazy"]["outcome"]
+    assert failed["status"] == "error" and "query 'above-average' of the concurrent mix" in failed["message"], failed
+
+
 def test_the_bundled_trades_workload_runs_on_every_engine_at_smoke_size(tmp_path: Path) -> None:
     from conftest import REPO
     out = tmp_path / "trades.json"

@@ -34,6 +34,23 @@ pub fn digest_file(path: &std::path::Path) -> Result<Answer> {
     digest_by_position(&[df])
 }
 
+/// Digest of the answers a measurement left as files: one file's own digest, or for a workload file's concurrent mix
+/// (one file per query, in mix order) the per-query digests combined in order, as concurrent-query combines its
+/// requests'.
+pub fn digest_files(files: &[std::path::PathBuf]) -> Result<Answer> {
+    if let [one] = files {
+        return digest_file(one);
+    }
+    let digests = files.iter().map(|f| digest_file(f)).collect::<Result<Vec<_>>>()?;
+    let parts: Vec<String> = digests.iter().enumerate().map(|(i, d)| format!("query {}: {} rows, {}", i + 1, d.rows, d.checksum)).collect();
+    Ok(Answer {
+        rows: digests.iter().map(|d| d.rows).sum(),
+        columns: vec!["per-query answers".into()],
+        checksum: format!("{:016x}", xxh3_64(parts.join("|").as_bytes())),
+        preview: parts.into_iter().take(PREVIEW_ROWS).collect(),
+    })
+}
+
 /// Whether two SQL answers left as files are the same up to floating-point noise: same shape, and after each is
 /// put in canonical form (columns by position; numbers as f64, dates and times as their integers, the rest as
 /// text) and sorted by every column, equal values, floats to a relative tolerance of 1e-6. What the runner asks

@@ -14,7 +14,7 @@ pub fn catalog() -> Catalog {
 
 /// What a workload file would run: its queries, its engines, and the settings per size after its `[run]`.
 pub fn file_catalog(file: &FileWorkload) -> Catalog {
-    catalog_of(&[crate::workloads::sql::workload(file)], file.engines.clone())
+    catalog_of(&crate::workloads::sql::workloads(file), file.engines.clone())
 }
 
 fn catalog_of(workloads: &[&Workload], variants: Vec<EngineKind>) -> Catalog {

@@ -200,6 +200,15 @@ pub enum Error {
         #[source]
         source: tokio::task::JoinError,
     },
+    /// A query of a workload file's concurrent mix failed on its untimed answer run.
+    #[error("query '{query}' of the concurrent mix: {source}")]
+    MixQuery {
+        /// The query's task name.
+        query: String,
+        /// Its engine's error.
+        #[source]
+        source: Box<Error>,
+    },
     /// Latency histograms that cannot be merged.
     #[error("merging latency histograms")]
     Histogram(#[from] hdrhistogram::errors::AdditionError),

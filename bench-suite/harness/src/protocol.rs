@@ -243,9 +243,25 @@ pub struct SqlTask {
     pub sql: String,
     /// Rows the answer must have.
     pub expect_rows: Option<u64>,
+    /// The answer file every engine's answer must equal (checked by the runner, not the measurement process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_answer: Option<PathBuf>,
+    /// The `[concurrency]` task: the queries every client of its closed loop draws from (seeded), in file order.
+    /// Empty for the task of one query (`sql`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mix: Vec<MixQuery>,
     /// The Flight SQL server serving the tables (`grpc://127.0.0.1:PORT`), for the `polaroid-flight` variant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
+}
+
+/// One query of a workload file's concurrent mix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MixQuery {
+    /// Its task name (`q1`, `top-n[n=10]`).
+    pub name: String,
+    /// Its SQL, parameters substituted.
+    pub sql: String,
 }
 
 /// A table of a workload file: a name the SQL uses and the Parquet files behind it.
@@ -323,6 +339,10 @@ pub struct ChildReport {
     /// workers): the parent digests it after this process has exited, outside its timer and cap.
     #[serde(default)]
     pub answer_file: Option<PathBuf>,
+    /// A concurrent mix's answers, one Parquet file per query in mix order (each query run once, untimed, before
+    /// the closed loops), digested and kept by the parent as `answer_file` is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answer_files: Vec<PathBuf>,
 }
 
 /// Everything a feed process needs.

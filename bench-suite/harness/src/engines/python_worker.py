@@ -8,9 +8,14 @@ It prints one line, `POLAROID-REPORT <ChildReport JSON>` or `POLAROID-FAILURE {"
 What is timed (docs/methodology.md): the query planned and run, its result fully materialized (a Polars DataFrame,
 or an Arrow table for DuckDB and DataFusion). Not timed: interpreter start, imports, registering the tables (lazy scans, views),
 the first warm-up run, writing that run's answer to a Parquet file (the runner digests it after this process ends).
+
+A workload file's concurrent mix (`[concurrency]`, extra "mix") runs closed loops of clients instead, each engine
+with its own way of serving queries at once: Python Polars' `collect_async` and DataFusion's async record-batch
+streams as asyncio tasks on one event loop, DuckDB a cursor per client thread.
 """
 
 import json
+import math
 import os
 import resource
 import sys
@@ -47,7 +52,11 @@ def polars_engine(tables, execution):
     def save(df, path):
         df.write_parquet(path)
 
-    return run, save
+    async def run_async(sql):
+        # Polars' own async collect: the query runs on Polars' threads while the event loop serves other clients.
+        return await ctx.execute(sql, eager=False).collect_async(engine=execution)
+
+    return run, save, Clients(run_async=run_async)
 
 
 def duckdb_engine(tables):
@@ -66,7 +75,12 @@ def duckdb_engine(tables):
     def save(table, path):
         pq.write_table(table, path)
 
-    return run, save
+    def client():
+        # DuckDB's way to serve queries at once from one database: a cursor (its own connection) per thread.
+        cursor = con.cursor()
+        return lambda sql: cursor.execute(sql).to_arrow_table()
+
+    return run, save, Clients(client=client)
 
 
 def datafusion_engine(tables):
@@ -98,7 +112,140 @@ def datafusion_engine(tables):
     def save(table, path):
         pq.write_table(table, path)
 
-    return run, save
+    async def run_async(sql):
+        # DataFusion's async execution: the plan's record-batch stream awaited batch by batch, every batch kept.
+        return [batch async for batch in ctx.sql(sql).execute_stream()]
+
+    return run, save, Clients(run_async=run_async)
+
+
+class Clients:
+    """How an engine serves many clients in one process: an async run function (clients are asyncio tasks on one
+    event loop) or a factory of per-thread run functions (clients are threads)."""
+
+    def __init__(self, run_async=None, client=None):
+        self.run_async = run_async
+        self.client = client
+
+
+def percentiles(latencies_s, errors):
+    """The Latency record the Rust drivers make from their HDR histograms (exact here: every latency is kept)."""
+    ns = sorted(int(x * 1e9) for x in latencies_s)
+
+    def at(q):
+        if not ns:
+            return 0
+        return ns[min(len(ns) - 1, max(0, math.ceil(q * len(ns)) - 1))]
+
+    return {"count": len(ns), "errors": errors, "p50_ns": at(0.5), "p95_ns": at(0.95), "p99_ns": at(0.99),
+            "p999_ns": at(0.999), "max_ns": ns[-1] if ns else 0}
+
+
+def closed_loop(clients_of, queries, clients, duration_s, seed, threads):
+    """`clients` clients issue queries drawn at random (seeded per client) back to back until the deadline; requests
+    in flight then finish and count. Returns (completed, errors, elapsed seconds, latencies in seconds)."""
+    import random
+
+    latencies = []
+    start = time.perf_counter()
+    deadline = start + duration_s
+
+    def pick(rng):
+        return queries[rng.randrange(len(queries))]
+
+    if clients_of.run_async is not None:
+        import asyncio
+
+        async def client(i):
+            rng, done, errors = random.Random(seed * 1_000_003 ^ i), 0, 0
+            while time.perf_counter() < deadline:
+                t = time.perf_counter()
+                try:
+                    out = await clients_of.run_async(pick(rng))
+                    latencies.append(time.perf_counter() - t)
+                    done += 1
+                    del out
+                except Exception:
+                    errors += 1
+            return done, errors
+
+        async def everyone():
+            return await asyncio.gather(*(client(i) for i in range(clients)))
+
+        results = asyncio.run(everyone())
+    else:
+        import threading
+
+        results = [None] * clients
+
+        def client(i):
+            rng, done, errors, run = random.Random(seed * 1_000_003 ^ i), 0, 0, threads[i]
+            mine = []
+            while time.perf_counter() < deadline:
+                t = time.perf_counter()
+                try:
+                    out = run(pick(rng))
+                    mine.append(time.perf_counter() - t)
+                    done += 1
+                    del out
+                except Exception:
+                    errors += 1
+            latencies.extend(mine)
+            results[i] = (done, errors)
+
+        workers = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    elapsed = time.perf_counter() - start
+    return sum(d for d, _ in results), sum(e for _, e in results), elapsed, latencies
+
+
+def measure_mix(spec, run, save, clients_of):
+    """The concurrent mix, as the Rust driver (workloads/sql.rs, drive_mix): each query once, untimed, its answer
+    left as a Parquet file; then warm-up loops (half the duration) and timed loops; a sample is one loop's queries
+    per second."""
+    mix = spec["extra"]["mix"]
+    settings = spec["settings"]
+    clients = int(spec["params"].get("clients") or 1)
+    files = []
+    for i, query in enumerate(mix):
+        try:
+            out = run(query["sql"])
+        except Exception as e:
+            raise QueryFailed(f"query '{query['name']}' of the concurrent mix: {type(e).__name__}: {e}") from e
+        path = os.path.join(spec["scratch_dir"], f"answer-{i}.parquet")
+        save(out, path)
+        files.append(path)
+        del out
+    queries = [q["sql"] for q in mix]
+    # Per-thread clients (DuckDB's cursors) are made once, before any loop, outside the clock.
+    threads = [clients_of.client() for _ in range(clients)] if clients_of.run_async is None else None
+    duration = max(0.01, float(settings["run_duration_s"]))
+    seed = int(spec.get("seed") or 0)
+    for w in range(settings["warmup"]):
+        closed_loop(clients_of, queries, clients, duration / 2, seed ^ (1 << 32) ^ w, threads)
+    samples, latencies, errors = [], [], 0
+    for r in range(settings["runs"]):
+        done, failed, elapsed, lat = closed_loop(clients_of, queries, clients, duration, seed ^ r, threads)
+        samples.append(done / elapsed)
+        latencies.extend(lat)
+        errors += failed
+    return {
+        "metric_name": "throughput",
+        "unit": "queries/s",
+        "higher_is_better": True,
+        "warmup_runs": settings["warmup"],
+        "samples": samples,
+        "latency": percentiles(latencies, errors),
+        "work": None,
+        "answer": None,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "answer_file": None,
+        "answer_files": files,
+        "engine_figures": {},
+    }
 
 
 # As the Rust engines' (workloads/sql.rs, `fixed_cost`): the median of 5 runs of a query that does no work, under
@@ -131,15 +278,17 @@ def measure(spec):
         raise Unsupported(f"{engine} runs workload files' SQL queries only, not task '{spec['task']}'")
     tables, sql = extra["tables"], extra["sql"]
     if engine == "py-polars":
-        run, save = polars_engine(tables, "auto")
+        run, save, clients_of = polars_engine(tables, "auto")
     elif engine == "py-polars-in-memory":
-        run, save = polars_engine(tables, "in-memory")
+        run, save, clients_of = polars_engine(tables, "in-memory")
     elif engine == "duckdb":
-        run, save = duckdb_engine(tables)
+        run, save, clients_of = duckdb_engine(tables)
     elif engine == "datafusion":
-        run, save = datafusion_engine(tables)
+        run, save, clients_of = datafusion_engine(tables)
     else:
         raise Unsupported(f"the Python worker has no engine '{engine}'")
+    if extra.get("mix"):
+        return measure_mix(spec, run, save, clients_of)
     settings = spec["settings"]
     answer_file = os.path.join(spec["scratch_dir"], "answer.parquet")
     for i in range(max(1, settings["warmup"])):
@@ -176,6 +325,10 @@ class Unsupported(Exception):
     pass
 
 
+class QueryFailed(Exception):
+    pass
+
+
 def main():
     job = json.load(sys.stdin)
     try:
@@ -188,6 +341,8 @@ def main():
         package = PACKAGES.get(job.get("engine"), e.name)
         message = f"{job.get('engine')} needs the Python package {package} in {sys.executable} ({e}); run scripts/python-env"
         print(FAILURE + json.dumps({"unsupported": False, "message": message}), flush=True)
+    except QueryFailed as e:
+        print(FAILURE + json.dumps({"unsupported": False, "message": str(e)}), flush=True)
     except Exception as e:  # the engine's own error, named as it says it
         print(FAILURE + json.dumps({"unsupported": False, "message": f"{type(e).__name__}: {e}"}), flush=True)
 

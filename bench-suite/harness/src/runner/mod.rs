@@ -73,14 +73,15 @@ struct SideState {
     /// By task key: groups of equal answers, each a list of indices into `result.measurements`, in finishing order.
     answers: HashMap<String, Vec<Vec<usize>>>,
     /// The answers' files, by measurement index (SQL answers: see [`Measured`]).
-    answer_files: HashMap<usize, PathBuf>,
+    answer_files: HashMap<usize, Vec<PathBuf>>,
 }
 
-/// One process's measurement, with the file its answer was left in when it was one (a SQL answer): kept in the
-/// run's answer directory, so that two digests that differ can be looked at again with a tolerance.
+/// One process's measurement, with the files its answer was left in when it was a SQL answer (one file; one per
+/// query for a concurrent mix): kept in the run's answer directory, so that two digests that differ can be looked at
+/// again with a tolerance.
 struct Measured {
     measurement: Measurement,
-    answer_file: Option<PathBuf>,
+    answer_files: Vec<PathBuf>,
 }
 
 fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, observer: &dyn Observer) -> Result<Vec<RunResult>> {
@@ -148,9 +149,10 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         }
         for i in todo {
             let state = &mut states[i];
-            let (m, answer_file) = merge(std::mem::take(&mut parts[i]));
+            let (m, answer_files) = merge(std::mem::take(&mut parts[i]));
             state.result.measurements.push(m);
-            check_answer(state.result.measurements.len() - 1, answer_file, state);
+            let expected = item.task.sql.and_then(|t| t.expect_answer.as_deref());
+            check_answer(state.result.measurements.len() - 1, answer_files, expected, state);
             save(&mut state.result, &sides[i].out)?;
             let m = state.result.measurements.last().expect("just pushed");
             let side = (sides.len() > 1).then(|| SIDE_LABELS[i].to_string());
@@ -225,8 +227,12 @@ fn open_sides(options: &RunOptions, plan: &Plan, sides: &[Side], interleave_id: 
         };
         save(&mut result, &side.out)?;
         let mut state = SideState { result, answers: HashMap::new(), answer_files: HashMap::new() };
+        // Resumed measurements join their tasks' groups; one held to an expected answer keeps the check it was given.
+        let expects_answer = |key: &str| plan.items.iter().any(|p| p.key == key && p.task.sql.is_some_and(|t| t.expect_answer.is_some()));
         for i in 0..state.result.measurements.len() {
-            check_answer(i, None, &mut state);
+            if !expects_answer(&state.result.measurements[i].key) {
+                check_answer(i, Vec::new(), None, &mut state);
+            }
         }
         states.push(state);
     }
@@ -242,23 +248,23 @@ fn message(observer: &dyn Observer, text: String) {
 /// that did not finish decides the outcome; otherwise samples are grouped by process, peaks kept per process,
 /// latency percentiles are the median over processes, and stream counts add up. Every process must give the same
 /// answer.
-fn merge(measured: Vec<Measured>) -> (Measurement, Option<PathBuf>) {
+fn merge(measured: Vec<Measured>) -> (Measurement, Vec<PathBuf>) {
     assert!(!measured.is_empty(), "every measurement runs at least one process");
-    let files: Vec<Option<PathBuf>> = measured.iter().map(|m| m.answer_file.clone()).collect();
+    let files: Vec<Vec<PathBuf>> = measured.iter().map(|m| m.answer_files.clone()).collect();
     let mut parts: Vec<Measurement> = measured.into_iter().map(|m| m.measurement).collect();
     if let Some(failed) = parts.iter().position(|m| !matches!(m.outcome, Outcome::Ok)) {
         let wall: f64 = parts.iter().map(|m| m.wall_time_s).sum();
         let mut m = parts.swap_remove(failed);
         m.wall_time_s = wall;
-        return (m, None);
+        return (m, Vec::new());
     }
     let first = parts[0].clone();
     let mut m = first.clone();
-    let differs = |k: usize| !same_answer(parts[k].answer.as_ref(), files[k].as_deref(), first.answer.as_ref(), files[0].as_deref());
+    let differs = |k: usize| !same_answer(parts[k].answer.as_ref(), &files[k], first.answer.as_ref(), &files[0]);
     if let Some(k) = (1..parts.len()).find(|&k| differs(k)) {
         m.outcome = Outcome::Error { message: format!("process {} gave a different answer from process 1 (the variant is not deterministic)", k + 1) };
         m.metric = None;
-        return (m, None);
+        return (m, Vec::new());
     }
     if let Some(metric) = m.metric.as_mut() {
         metric.samples = parts.iter().filter_map(|p| p.metric.as_ref()).flat_map(|x| x.samples.clone()).collect();
@@ -307,19 +313,18 @@ fn merge(measured: Vec<Measured>) -> (Measurement, Option<PathBuf>) {
             stream.feed_peak_rss_bytes = stream.feed_peak_rss_bytes.max(o.feed_peak_rss_bytes);
         }
     }
-    (m, files.into_iter().next().flatten())
+    (m, files.into_iter().next().unwrap_or_default())
 }
 
 /// Whether two answers are the same: equal digests, or, when both were left as files (SQL answers), equal within
 /// the tolerance of [`crate::answer::same_within_tolerance`].
-fn same_answer(a: Option<&polaroid_results::Answer>, a_file: Option<&Path>, b: Option<&polaroid_results::Answer>, b_file: Option<&Path>) -> bool {
+fn same_answer(a: Option<&polaroid_results::Answer>, a_files: &[PathBuf], b: Option<&polaroid_results::Answer>, b_files: &[PathBuf]) -> bool {
     if a.map(|a| (&a.checksum, a.rows)) == b.map(|b| (&b.checksum, b.rows)) {
         return true;
     }
-    match (a_file, b_file) {
-        (Some(x), Some(y)) => crate::answer::same_within_tolerance(x, y).unwrap_or(false),
-        _ => false,
-    }
+    !a_files.is_empty()
+        && a_files.len() == b_files.len()
+        && a_files.iter().zip(b_files).all(|(x, y)| crate::answer::same_within_tolerance(x, y).unwrap_or(false))
 }
 
 /// The run's kept answer files: a directory of the scratch area, removed when the run ends.
@@ -401,24 +406,24 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
             Err(e) => message(ctx.observer, format!("{}: the written file could not be checked: {e}", item.key)),
         }
     }
-    // An answer left as a file (SQL answers) is digested here too, by column position, and the file kept.
-    let mut answer_file = None;
-    if let Ok(ChildRun { end: ChildEnd::Report(report), .. }) = &mut run
-        && let Some(path) = report.answer_file.take()
-    {
-        // A Rust measurement process digested its frames already; a Python worker's answer is digested here.
-        if report.answer.is_none() {
-            match crate::answer::digest_file(&path) {
+    // An answer left as files (SQL answers) is digested here too, by column position, and the files kept.
+    let mut answer_files = Vec::new();
+    if let Ok(ChildRun { end: ChildEnd::Report(report), .. }) = &mut run {
+        let files: Vec<PathBuf> = report.answer_file.take().into_iter().chain(std::mem::take(&mut report.answer_files)).collect();
+        // A Rust measurement process digested one query's frames already; a Python worker's answer, and a
+        // concurrent mix's answers, are digested here.
+        if !files.is_empty() && report.answer.is_none() {
+            match crate::answer::digest_files(&files) {
                 Ok(answer) => report.answer = Some(answer),
                 Err(e) => message(ctx.observer, format!("{}: the answer file could not be checked: {e}", item.key)),
             }
         }
-        answer_file = ctx.answers.keep(&path);
+        answer_files = files.iter().filter_map(|f| ctx.answers.keep(f)).collect();
     }
     let _ = std::fs::remove_dir_all(&scratch);
     let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
     let companions = CompanionFigures::merge(running.into_iter().map(|c| c.stop(finished)));
-    Ok(Measured { measurement: measurement(item, ctx.options, dataset, started_at, cap.cap_bytes, run?, companions), answer_file })
+    Ok(Measured { measurement: measurement(item, ctx.options, dataset, started_at, cap.cap_bytes, run?, companions), answer_files })
 }
 
 /// The measurement one finished process makes: its outcome, its samples and what its companions measured.
@@ -487,23 +492,46 @@ fn measurement(item: &Planned, options: &RunOptions, dataset: &Dataset, started_
 
 /// Checks measurement `index`'s answer against every other answer of its task (each engine's, in this side) and
 /// settles the task's answer statuses again ([`settle`]).
-fn check_answer(index: usize, answer_file: Option<PathBuf>, state: &mut SideState) {
+fn check_answer(index: usize, answer_files: Vec<PathBuf>, expected: Option<&Path>, state: &mut SideState) {
     let m = &state.result.measurements[index];
     let Some(answer) = m.answer.as_ref() else { return };
-    if let Some(file) = answer_file {
-        state.answer_files.insert(index, file);
+    if let Some(expected) = expected {
+        let file = match answer_files.as_slice() {
+            [one] => Some(one.as_path()),
+            _ => None,
+        };
+        state.result.measurements[index].answer_check = against_expected(file, expected);
+        return;
+    }
+    if !answer_files.is_empty() {
+        state.answer_files.insert(index, answer_files);
     }
     let groups = state.answers.entry(m.task_key()).or_default();
     let measurements = &state.result.measurements;
     let files = &state.answer_files;
     let same = |other: usize| {
-        same_answer(Some(answer), files.get(&index).map(PathBuf::as_path), measurements[other].answer.as_ref(), files.get(&other).map(PathBuf::as_path))
+        let none = Vec::new();
+        same_answer(Some(answer), files.get(&index).unwrap_or(&none), measurements[other].answer.as_ref(), files.get(&other).unwrap_or(&none))
     };
     match groups.iter().position(|g| same(g[0])) {
         Some(g) => groups[g].push(index),
         None => groups.push(vec![index]),
     }
     settle(groups, &mut state.result.measurements);
+}
+
+/// The answer status of a measurement whose workload file gives the task's answer (`answer =`): that file, not the
+/// other engines, is the reference, with the same tolerance as between engines.
+fn against_expected(answer_file: Option<&Path>, expected: &Path) -> AnswerCheck {
+    let reference = format!("the expected answer {}", expected.display());
+    if answer_file.is_some_and(|f| crate::answer::same_within_tolerance(expected, f).unwrap_or(false)) {
+        return AnswerCheck::Matched { reference };
+    }
+    match crate::answer::digest_file(expected) {
+        Ok(reference_answer) => AnswerCheck::Mismatch { reference, reference_answer },
+        // Read when the workload file was loaded; gone or changed since.
+        Err(e) => AnswerCheck::Mismatch { reference: format!("{reference} (unreadable: {e})"), reference_answer: polaroid_results::Answer { rows: 0, columns: Vec::new(), checksum: String::new(), preview: Vec::new() } },
+    }
 }
 
 /// The answer statuses of one task's measurements from its groups of equal answers. A group larger than every

@@ -141,7 +141,11 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
     let selected: Vec<Selected> = if options.workloads.is_empty() {
         workloads::WORKLOADS.iter().map(|w| Selected { workload: w, file: None }).collect()
     } else {
-        options.workloads.iter().map(|w| select(w, options)).collect::<Result<_>>()?
+        let mut selected = Vec::new();
+        for w in &options.workloads {
+            selected.extend(select(w, options)?);
+        }
+        selected
     };
     let engines: Vec<EngineKind> = options.engines.iter().map(|e| EngineKind::from_name(e)).collect::<Result<_>>()?;
     let data_dir = match &options.data_dir {
@@ -230,24 +234,24 @@ struct Selected {
     file: Option<FileWorkload>,
 }
 
-/// A workload named on the command line: a workload file (`*.toml`), read and validated whole, or a registered
-/// workload's name.
-fn select(name: &str, options: &RunOptions) -> Result<Selected> {
+/// A workload named on the command line: a workload file (`*.toml`), read and validated whole (its queries, and its
+/// concurrent mix when it has `[concurrency]`), or a registered workload's name.
+fn select(name: &str, options: &RunOptions) -> Result<Vec<Selected>> {
     if file::is_file(name) {
         let data_dir = data::data_dir(options.data_dir.as_deref())?;
         let binary = crate::protocol::locate(options.measure_binary.as_deref())?;
         let resolve = file::Resolve { size: options.suite, data_dir: &data_dir, binary: &binary };
         let file = file::load_with(Path::new(name), Some(resolve))?;
-        return Ok(Selected { workload: workloads::sql::workload(&file), file: Some(file) });
+        return Ok(workloads::sql::workloads(&file).into_iter().map(|workload| Selected { workload, file: Some(file.clone()) }).collect());
     }
-    Ok(Selected { workload: workloads::find(name)?, file: None })
+    Ok(vec![Selected { workload: workloads::find(name)?, file: None }])
 }
 
 /// A workload's settings for the suite size, then a workload file's `[run]`, then the command line's options.
 fn resolve_settings(workload: &Workload, file: Option<&FileWorkload>, options: &RunOptions) -> Settings {
     let mut s = (workload.settings)(options.suite);
     if let Some(file) = file {
-        workloads::sql::file_settings(file, &mut s);
+        workloads::sql::file_settings(file, workloads::sql::is_mix(workload), &mut s);
     }
     if let Some(runs) = options.runs {
         s.runs = runs;

@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use xxhash_rust::xxh3::xxh3_64;
 
-use polaroid_results::Answer;
+use polaroid_results::{Answer, Latency};
 
 use crate::data::{Dataset, Recipe, symbol_table};
 use crate::engines::{Engine, EngineKind, Input, Op};
@@ -65,7 +65,8 @@ pub(crate) fn recipe(size: Size, seed: u64) -> Recipe {
     Recipe { seed, files: 1, rows_per_file: rows, row_group_rows: 65_536, symbols: 300, compression: "zstd".into() }
 }
 
-fn settings(size: Size) -> Settings {
+/// The sweep, duration and processes per size (also a workload file's `[concurrency]` defaults).
+pub(crate) fn settings(size: Size) -> Settings {
     let (clients, duration, processes, runs, timeout_s): (&[u64], f64, usize, usize, f64) = match size {
         Size::Smoke => (&[1, 10], 0.3, 2, 1, 120.0),
         Size::Default => (&[1, 10, 50, 100, 500], 3.0, 4, 1, 600.0),
@@ -135,26 +136,15 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         preview: digests.iter().take(5).cloned().collect(),
     };
 
-    let duration = Duration::from_secs_f64(spec.settings.run_duration_s.max(0.01));
-    for w in 0..spec.settings.warmup {
-        closed_loop(engine, input, &pool, clients, duration / 2, spec.seed ^ (1 << 32) ^ w as u64)?;
-    }
-    let mut samples = Vec::new();
-    let mut total = new_histogram();
-    let mut errors = 0;
-    for run in 0..spec.settings.runs {
-        let result = closed_loop(engine, input, &pool, clients, duration, spec.seed ^ run as u64)?;
-        samples.push(result.completed as f64 / result.elapsed.as_secs_f64());
-        total.add(&result.latency)?;
-        errors += result.errors;
-    }
+    let ops: Vec<Op> = pool.iter().map(|q| Op::Query(q.clone())).collect();
+    let (samples, latency) = run_loops(spec, engine, input, &ops, clients)?;
     Ok(ChildReport {
         metric_name: "throughput".into(),
         unit: "queries/s".into(),
         higher_is_better: true,
         warmup_runs: spec.settings.warmup,
         samples,
-        latency: Some(latency_of(&total, errors)),
+        latency: Some(latency),
         work: None,
         answer: Some(answer),
         peak_rss_bytes: crate::workloads::own_peak_rss_bytes(),
@@ -162,7 +152,28 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         written: None,
         engine_figures: Default::default(),
         answer_file: None,
+        answer_files: Vec::new(),
     })
+}
+
+/// The warm-up loops (half the run duration each) and the timed loops of `clients` clients drawing from `ops`: the
+/// throughput of each timed loop, queries per second, and the latency of every request over them. Shared with the
+/// concurrent mix of a workload file (`workloads::sql`).
+pub(crate) fn run_loops(spec: &ChildSpec, engine: &dyn Engine, input: &Input, ops: &[Op], clients: usize) -> Result<(Vec<f64>, Latency)> {
+    let duration = Duration::from_secs_f64(spec.settings.run_duration_s.max(0.01));
+    for w in 0..spec.settings.warmup {
+        closed_loop(engine, input, ops, clients, duration / 2, spec.seed ^ (1 << 32) ^ w as u64)?;
+    }
+    let mut samples = Vec::new();
+    let mut total = new_histogram();
+    let mut errors = 0;
+    for run in 0..spec.settings.runs {
+        let result = closed_loop(engine, input, ops, clients, duration, spec.seed ^ run as u64)?;
+        samples.push(result.completed as f64 / result.elapsed.as_secs_f64());
+        total.add(&result.latency)?;
+        errors += result.errors;
+    }
+    Ok((samples, latency_of(&total, errors)))
 }
 
 struct LoopResult {
@@ -178,7 +189,7 @@ fn new_histogram() -> Histogram<u64> {
 
 /// `clients` threads issue requests back to back until `duration` has passed; requests in flight at the deadline
 /// finish and count, and the elapsed time runs until the last one has.
-fn closed_loop(engine: &dyn Engine, input: &Input, pool: &[Query], clients: usize, duration: Duration, seed: u64) -> Result<LoopResult> {
+fn closed_loop(engine: &dyn Engine, input: &Input, ops: &[Op], clients: usize, duration: Duration, seed: u64) -> Result<LoopResult> {
     let errors = AtomicU64::new(0);
     let start = Instant::now();
     let deadline = start + duration;
@@ -193,9 +204,9 @@ fn closed_loop(engine: &dyn Engine, input: &Input, pool: &[Query], clients: usiz
                         let mut hist = new_histogram();
                         let mut done = 0;
                         while Instant::now() < deadline {
-                            let query = Op::Query(pool[rng.random_range(0..pool.len())].clone());
+                            let op = &ops[rng.random_range(0..ops.len())];
                             let t = Instant::now();
-                            match engine.execute(input, &query) {
+                            match engine.execute(input, op) {
                                 Ok(output) => {
                                     hist.saturating_record(t.elapsed().as_nanos() as u64);
                                     done += 1;
@@ -237,7 +248,7 @@ fn companions(setup: &Setup<'_>) -> Result<Companions> {
 }
 
 /// `--clients` replaces the sweep of client counts.
-fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
+pub(crate) fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
     if let Some(clients) = overrides.clients {
         settings.sweep = clients.iter().map(|c| Params { clients: Some(*c), ..Params::default() }).collect();
     }

@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use crate::engines::EngineKind;
 use crate::error::{Error, Result};
-use crate::protocol::SqlTable as Table;
+use crate::protocol::{MixQuery, SqlTable as Table};
 
 /// A workload file, validated: what the SQL workload runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +33,28 @@ pub struct FileWorkload {
     pub run: RunSettings,
     /// The engines to run, after `[engines]` include/exclude.
     pub engines: Vec<EngineKind>,
+    /// `[concurrency]`: the closed-loop client sweep over the queries, when the file asks for it.
+    pub concurrency: Option<Concurrency>,
 }
+
+/// `[concurrency]`: a task `concurrent` in which closed-loop clients issue the file's queries, drawn at random
+/// (seeded), swept over client counts as concurrent-query is. Each field replaces concurrent-query's default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Concurrency {
+    /// Client counts, one task `concurrent[clients=N]` each.
+    pub clients: Option<Vec<u64>>,
+    /// Seconds each timed loop runs.
+    pub duration_s: Option<f64>,
+    /// Measurement processes per client count.
+    pub processes: Option<usize>,
+    /// Timed loops per process.
+    pub runs: Option<usize>,
+    /// The queries clients draw from (`queries = [...]` by name; all of the file's when absent), in file order.
+    pub queries: Vec<MixQuery>,
+}
+
+/// The task name of the concurrent mix.
+pub const CONCURRENT_TASK: &str = "concurrent";
 
 /// One query to time, with its parameters substituted.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +65,9 @@ pub struct QueryCase {
     pub sql: String,
     /// Rows the answer must have (`expect_rows =`).
     pub expect_rows: Option<u64>,
+    /// The answer every engine's must equal (`answer =`): a Parquet file, its placeholders filled. `None` also when
+    /// its path depends on the suite size and the file was read without one (`list`).
+    pub answer: Option<PathBuf>,
 }
 
 /// `[run]`: each field replaces the SQL workload's default when set; command-line options replace both.
@@ -90,6 +114,23 @@ struct RawFile {
     engines: Option<RawEngines>,
     #[serde(default)]
     data: Option<RawData>,
+    #[serde(default)]
+    concurrency: Option<Spanned<RawConcurrency>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConcurrency {
+    #[serde(default)]
+    clients: Option<Spanned<Vec<u64>>>,
+    #[serde(default)]
+    duration_s: Option<Spanned<f64>>,
+    #[serde(default)]
+    processes: Option<Spanned<usize>>,
+    #[serde(default)]
+    runs: Option<Spanned<usize>>,
+    #[serde(default)]
+    queries: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +159,8 @@ struct RawQuery {
     params: Option<Spanned<toml::Table>>,
     #[serde(default)]
     expect_rows: Option<u64>,
+    #[serde(default)]
+    answer: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -259,7 +302,11 @@ fn parse_with(text: &str, path: &Path, resolve: Option<Resolve<'_>>) -> Result<F
                 format!("{qname}[{}]", parts.join(","))
             };
             check_sql(&at, &sql_at, qname, &substituted, &tables)?;
-            queries.push(QueryCase { name: case_name, sql: substituted, expect_rows: q.expect_rows });
+            let answer = match &q.answer {
+                Some(answer) => answer_file(&at, qname, answer, &combination, &beside, resolve.map(|r| r.size))?,
+                None => None,
+            };
+            queries.push(QueryCase { name: case_name, sql: substituted, expect_rows: q.expect_rows, answer });
         }
     }
 
@@ -268,7 +315,41 @@ fn parse_with(text: &str, path: &Path, resolve: Option<Resolve<'_>>) -> Result<F
         Some(r) => run_settings(&at, r)?,
     };
     let engines = engines(&at, raw.engines)?;
-    Ok(FileWorkload { name, about: raw.about.unwrap_or_default(), path: path.to_path_buf(), tables, queries, run, engines })
+    let concurrency = match raw.concurrency {
+        None => None,
+        Some(c) => Some(concurrency(&at, c, &raw.queries, &queries)?),
+    };
+    Ok(FileWorkload { name, about: raw.about.unwrap_or_default(), path: path.to_path_buf(), tables, queries, run, engines, concurrency })
+}
+
+/// A query's expected answer (`answer = "answers/q1-${size}.parquet"`, relative to the workload file): its path with
+/// the query's parameters and `${size}` filled, checked to be a Parquet file that can be read. `None` when the path
+/// names `${size}` and no size was given (`list`).
+fn answer_file(
+    at: &Locator<'_>,
+    qname: &str,
+    answer: &Spanned<String>,
+    params: &BTreeMap<String, String>,
+    beside: &Path,
+    size: Option<super::Size>,
+) -> Result<Option<PathBuf>> {
+    let mut values = params.clone();
+    for placeholder in placeholders(answer.get_ref()) {
+        if placeholder == "size" {
+            match size {
+                Some(size) => values.insert("size".into(), size.name().into()),
+                None => return Ok(None),
+            };
+        } else if !values.contains_key(&placeholder) {
+            return Err(at.error(answer.span(), format!("query '{qname}': answer uses ${{{placeholder}}}, which is neither one of its params nor ${{size}}")));
+        }
+    }
+    let path = beside.join(substitute(answer.get_ref(), &values));
+    if !path.is_file() {
+        return Err(at.error(answer.span(), format!("query '{qname}': answer file {} does not exist; write the expected answer there as Parquet (docs/workload-files.md, \"Expected answers\") or remove answer", path.display())));
+    }
+    crate::answer::digest_file(&path).map_err(|e| at.error(answer.span(), format!("query '{qname}': answer file {} cannot be read as Parquet ({e})", path.display())))?;
+    Ok(Some(path))
 }
 
 /// A `[data]` command with its placeholders filled: `${size}`, `${dir}` (when given) and the values of
@@ -557,6 +638,50 @@ fn run_settings(at: &Locator<'_>, r: RawRun) -> Result<RunSettings> {
         }
     };
     Ok(RunSettings { processes: positive(&r.processes, "processes")?, runs: positive(&r.runs, "runs")?, warmup: r.warmup, timeout_s, memory_cap_bytes })
+}
+
+fn concurrency(at: &Locator<'_>, raw: Spanned<RawConcurrency>, raw_queries: &[Spanned<RawQuery>], cases: &[QueryCase]) -> Result<Concurrency> {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    if let Some(q) = raw_queries.iter().find(|q| q.get_ref().name.get_ref() == CONCURRENT_TASK) {
+        return Err(at.error(q.get_ref().name.span(), format!("query name '{CONCURRENT_TASK}' is the [concurrency] task's; rename the query")));
+    }
+    let clients = match raw.clients {
+        Some(c) if c.get_ref().is_empty() || c.get_ref().contains(&0) => {
+            return Err(at.error(c.span(), "[concurrency] clients must list client counts of at least 1, e.g. clients = [1, 10, 100]".into()));
+        }
+        c => c.map(Spanned::into_inner),
+    };
+    let duration_s = match raw.duration_s {
+        Some(d) if !(*d.get_ref() > 0.0) => return Err(at.error(d.span(), "[concurrency] duration_s must be a positive number of seconds".into())),
+        d => d.map(Spanned::into_inner),
+    };
+    let at_least_one = |v: Option<Spanned<usize>>, key: &str| -> Result<Option<usize>> {
+        match v {
+            Some(n) if *n.get_ref() == 0 => Err(at.error(n.span(), format!("[concurrency] {key} must be at least 1"))),
+            n => Ok(n.map(Spanned::into_inner)),
+        }
+    };
+    let (processes, runs) = (at_least_one(raw.processes, "processes")?, at_least_one(raw.runs, "runs")?);
+    // A query named without parameters stands for every combination of its parameters.
+    let named = |name: &str, case: &QueryCase| case.name == name || case.name.strip_prefix(name).is_some_and(|rest| rest.starts_with('['));
+    let chosen: Vec<&QueryCase> = match &raw.queries {
+        None => cases.iter().collect(),
+        Some(names) => {
+            if names.is_empty() {
+                return Err(at.error(span, "[concurrency] queries is empty; name at least one query, or remove it to use them all".into()));
+            }
+            for name in names {
+                if !cases.iter().any(|c| named(name.get_ref(), c)) {
+                    let known: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+                    return Err(at.error(name.span(), format!("[concurrency] queries names '{}', which is no query of this file (it has: {})", name.get_ref(), known.join(", "))));
+                }
+            }
+            cases.iter().filter(|c| names.iter().any(|n| named(n.get_ref(), c))).collect()
+        }
+    };
+    let queries = chosen.into_iter().map(|c| MixQuery { name: c.name.clone(), sql: c.sql.clone() }).collect();
+    Ok(Concurrency { clients, duration_s, processes, runs, queries })
 }
 
 fn engines(at: &Locator<'_>, raw: Option<RawEngines>) -> Result<Vec<EngineKind>> {

@@ -211,6 +211,7 @@ pub fn time_iterations(spec: &ChildSpec, engine: &dyn Engine, input: &Input, op:
         written,
         engine_figures: Default::default(),
         answer_file,
+        answer_files: Vec::new(),
     })
 }
 

@@ -5,12 +5,12 @@
 //! runs a query twice). Each query, with each combination of its parameters, is a task.
 //!
 //! What could make it unfair: every engine reads the same files, named by the same tables; answers are compared
-//! across engines (and with the file's `expect_rows`) before any timing counts.
+//! across engines (and with the file's `expect_rows` and `answer` files) before any timing counts.
 
 use std::sync::Arc;
 
 use crate::data::Dataset;
-use crate::engines::{Engine, EngineKind, Input, Op};
+use crate::engines::{Engine, EngineKind, Input, Op, Output};
 use crate::flight::FlightProcess;
 use crate::error::{Error, Result};
 use crate::workloads::file::FileWorkload;
@@ -37,7 +37,14 @@ pub fn workload(file: &FileWorkload) -> &'static Workload {
         .queries
         .iter()
         .map(|q| {
-            let task = SqlTask { tables: file.tables.clone(), sql: q.sql.clone(), expect_rows: q.expect_rows, server: None };
+            let task = SqlTask {
+                tables: file.tables.clone(),
+                sql: q.sql.clone(),
+                expect_rows: q.expect_rows,
+                expect_answer: q.answer.clone(),
+                server: None,
+                mix: Vec::new(),
+            };
             TaskDef { name: leak(&q.name), about: leak(q.sql.trim()), sql: Some(Box::leak(Box::new(task))) }
         })
         .collect();
@@ -55,6 +62,49 @@ pub fn workload(file: &FileWorkload) -> &'static Workload {
         adjust,
         note: no_note,
     }))
+}
+
+/// The registry entries of a workload file: its queries, and its `[concurrency]` mix when it has one.
+pub fn workloads(file: &FileWorkload) -> Vec<&'static Workload> {
+    std::iter::once(workload(file)).chain(concurrent_workload(file)).collect()
+}
+
+/// The registry entry of a workload file's `[concurrency]`: one task, `concurrent`, swept over client counts as
+/// concurrent-query is, each client issuing the mix's queries back to back.
+pub fn concurrent_workload(file: &FileWorkload) -> Option<&'static Workload> {
+    let mix = file.concurrency.as_ref()?;
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    let task = SqlTask { tables: file.tables.clone(), sql: String::new(), expect_rows: None, expect_answer: None, server: None, mix: mix.queries.clone() };
+    let names: Vec<&str> = mix.queries.iter().map(|q| q.name.as_str()).collect();
+    let about = format!(
+        "queries per second and latency of closed-loop clients, each issuing the file's queries ({}) drawn at random, seeded, back to back",
+        names.join(", ")
+    );
+    let tasks = vec![TaskDef { name: super::file::CONCURRENT_TASK, about: leak(&about), sql: Some(Box::leak(Box::new(task))) }];
+    Some(Box::leak(Box::new(Workload {
+        name: leak(&file.name),
+        about: leak(&format!("{} (concurrent clients)", if file.about.is_empty() { file.name.as_str() } else { file.about.as_str() })),
+        fairness: "every engine serves the same seeded sequence of the file's queries, each query's answer checked once per process before the loops",
+        tasks: Box::leak(tasks.into_boxed_slice()),
+        engines: Box::leak(file.engines.clone().into_boxed_slice()),
+        recipe: None,
+        settings: super::concurrent_query::settings,
+        drive,
+        companions,
+        adjust: adjust_mix,
+        note: no_note,
+    })))
+}
+
+/// Whether a workload is a file's concurrent mix (its settings come from `[concurrency]`).
+pub fn is_mix(workload: &Workload) -> bool {
+    workload.tasks.iter().any(|t| t.sql.is_some_and(|s| !s.mix.is_empty()))
+}
+
+/// `--memory-cap`, and `--clients` replaces the sweep of client counts.
+fn adjust_mix(settings: &mut Settings, overrides: &Overrides<'_>) {
+    adjust(settings, overrides);
+    super::concurrent_query::adjust(settings, overrides);
 }
 
 fn no_note(_: &Dataset, _: &Settings) -> Option<String> {
@@ -104,6 +154,9 @@ pub(crate) fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Res
     let Extra::Sql(task) = &spec.extra else {
         return Err(crate::error::internal("an SQL measurement was sent no query"));
     };
+    if !task.mix.is_empty() {
+        return drive_mix(spec, engine, input, task);
+    }
     let op = Op::Sql { tables: task.tables.clone(), sql: task.sql.clone() };
     let mut report = time_iterations(spec, engine, input, &op, None)?;
     if let (Some(expected), Some(answer)) = (task.expect_rows, &report.answer)
@@ -115,6 +168,45 @@ pub(crate) fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Res
         report.engine_figures.insert(polaroid_results::model::FIXED_COST_FIGURE.into(), cost);
     }
     Ok(report)
+}
+
+/// The concurrent mix: each query once, untimed, its answer left as a Parquet file for the runner to check (a query
+/// the engine cannot run fails the measurement, named); then concurrent-query's warm-up and timed closed loops of
+/// `clients` client threads, each issuing the mix's queries drawn at random (seeded) back to back.
+fn drive_mix(spec: &ChildSpec, engine: &dyn Engine, input: &Input, task: &SqlTask) -> Result<ChildReport> {
+    let clients = spec.params.clients.unwrap_or(1) as usize;
+    let ops: Vec<Op> = task.mix.iter().map(|q| Op::Sql { tables: task.tables.clone(), sql: q.sql.clone() }).collect();
+    let mut answer_files = Vec::with_capacity(ops.len());
+    for (i, (query, op)) in task.mix.iter().zip(&ops).enumerate() {
+        let named = |source: Error| match source {
+            e @ Error::Unsupported { .. } => e,
+            e => Error::MixQuery { query: query.name.clone(), source: Box::new(e) },
+        };
+        let frames = match engine.execute(input, op).map_err(named)? {
+            Output::Frames(frames) => frames,
+            _ => return Err(crate::error::internal(format!("{} answered a SQL query with something other than frames", spec.engine))),
+        };
+        let path = spec.scratch_dir.join(format!("answer-{i}.parquet"));
+        crate::engines::write_parquet(&mut crate::engines::concat(frames)?, &path)?;
+        answer_files.push(path);
+    }
+    let (samples, latency) = super::concurrent_query::run_loops(spec, engine, input, &ops, clients)?;
+    Ok(ChildReport {
+        metric_name: "throughput".into(),
+        unit: "queries/s".into(),
+        higher_is_better: true,
+        warmup_runs: spec.settings.warmup,
+        samples,
+        latency: Some(latency),
+        work: None,
+        answer: None,
+        peak_rss_bytes: crate::workloads::own_peak_rss_bytes(),
+        stream: None,
+        written: None,
+        engine_figures: Default::default(),
+        answer_file: None,
+        answer_files,
+    })
 }
 
 /// The query that does no work, the same in every engine's SQL.
@@ -135,9 +227,33 @@ fn fixed_cost(engine: &dyn Engine, input: &Input, task: &SqlTask) -> Option<f64>
     Some(times[times.len() / 2])
 }
 
-/// The file's `[run]` over the size's settings (the command line's options then override both).
-pub fn file_settings(file: &FileWorkload, settings: &mut Settings) {
+/// The file's `[run]` over the size's settings (the command line's options then override both); for its concurrent
+/// mix, `[concurrency]`'s clients, duration, processes and runs, and `[run]`'s timeout and memory cap.
+pub fn file_settings(file: &FileWorkload, mix: bool, settings: &mut Settings) {
     let run = &file.run;
+    if mix {
+        if let Some(c) = &file.concurrency {
+            if let Some(clients) = &c.clients {
+                settings.sweep = clients.iter().map(|n| crate::workloads::Params { clients: Some(*n), ..Default::default() }).collect();
+            }
+            if let Some(d) = c.duration_s {
+                settings.run_duration_s = d;
+            }
+            if let Some(p) = c.processes {
+                settings.processes = p;
+            }
+            if let Some(r) = c.runs {
+                settings.runs = r;
+            }
+        }
+        if let Some(t) = run.timeout_s {
+            settings.timeout_s = t;
+        }
+        if let Some(cap) = run.memory_cap_bytes {
+            settings.memory_cap_bytes = cap;
+        }
+        return;
+    }
     if let Some(p) = run.processes {
         settings.processes = p;
     }

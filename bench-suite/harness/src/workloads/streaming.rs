@@ -166,6 +166,7 @@ fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildRe
         written: None,
         engine_figures: Default::default(),
         answer_file: None,
+        answer_files: Vec::new(),
     })
 }
 

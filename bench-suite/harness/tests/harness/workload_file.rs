@@ -153,7 +153,26 @@ fn each_mistake_in_a_workload_file_is_named_with_its_line_and_the_fix() {
         ("an unknown engine", "[engines]\ninclude = [\"pandas\"]\n[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"", &[":12:12", "engine 'pandas'", "polars-lazy"]),
         ("two queries with one name", "[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"\n[[queries]]\nname = \"q\"\nsql = \"SELECT 2\"", &[":15:8", "a second query named 'q'"]),
         ("a query with no SQL", "[[queries]]\nname = \"q\"", &["query 'q' has no SQL", "sql = \"SELECT ...\""]),
+        (
+            "an answer file that does not exist",
+            "[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"\nanswer = \"answers/q.parquet\"",
+            &[":14:10", "answer file", "answers/q.parquet does not exist", "Expected answers"],
+        ),
+        (
+            "an answer path with a placeholder that is no parameter",
+            "[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"\nanswer = \"answers/${n}.parquet\"",
+            &[":14:10", "${n}", "neither one of its params nor ${size}"],
+        ),
+        ("a client count of 0", "[concurrency]\nclients = [0, 10]\n[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"", &[":12:11", "clients must list client counts of at least 1"]),
+        (
+            "a concurrent mix naming no query",
+            "[concurrency]\nqueries = [\"nope\"]\n[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"",
+            &[":12:12", "names 'nope', which is no query", "it has: q"],
+        ),
+        ("a query named as the concurrent task", "[concurrency]\n[[queries]]\nname = \"concurrent\"\nsql = \"SELECT 1\"", &[":13:8", "is the [concurrency] task's"]),
+        ("an answer file that is not Parquet", "[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"\nanswer = \"sectors.csv\"", &[":14:10", "cannot be read as Parquet"]),
     ];
+    std::fs::write(s.path("sectors.csv"), "symbol,sector\nS0,tech\n").unwrap();
     // Ten lines, so the case's first line is line 11.
     let head = "name = \"w\"\n\n[tables]\ntrades = \"trades/*.parquet\"\nsectors = \"sectors.parquet\"\n\n\n\n\n\n";
     for (what, tail, needles) in cases {
@@ -175,4 +194,81 @@ fn each_mistake_in_a_workload_file_is_named_with_its_line_and_the_fix() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("nothing.toml:3:1") && err.contains("matches no Parquet file") && err.contains("a glob"), "{err}");
+}
+
+/// A file that gives a query's answer (`answer =`, docs/workload-files.md "Expected answers"): every engine is held
+/// to it rather than to each other, so an answer all engines share but the file does not is a wrong answer.
+#[test]
+fn an_expected_answer_file_is_the_reference_and_every_engine_that_differs_from_it_is_wrong() {
+    let s = Sandbox::new();
+    write_tables(s.dir.path());
+    std::fs::create_dir_all(s.path("answers")).unwrap();
+    let write_answer = |name: &str, energy: i64| {
+        // Row order, column names and integer widths are the file's own: answers are compared as the engines' are.
+        let mut df = df!("s" => ["energy", "tech"], "count" => [energy, 7]).unwrap();
+        ParquetWriter::new(std::fs::File::create(s.path(&format!("answers/{name}.parquet"))).unwrap()).finish(&mut df).unwrap();
+    };
+    write_answer("right-default", 6);
+    write_answer("wrong-default", 5);
+    let run = |answer: &str| {
+        let file = s.path(&format!("{answer}.toml"));
+        let text = format!(
+            "name = \"w\"\n[tables]\nsectors = \"sectors.parquet\"\n[[queries]]\nname = \"per-sector\"\nsql = \"SELECT sector, COUNT(*) AS n FROM sectors GROUP BY sector\"\nanswer = \"answers/{answer}-${{size}}.parquet\"\n"
+        );
+        std::fs::write(&file, text).unwrap();
+        let out = s.path(&format!("{answer}.json"));
+        let o = s.command().args(["run", "--no-calibrate", "--engine", "polars-lazy,polaroid", "--processes", "1", "--runs", "1", "--out"]).arg(&out).arg(&file).output().unwrap();
+        (o, load(&out))
+    };
+    let (o, result) = run("right");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(result.measurements.len(), 2);
+    for m in &result.measurements {
+        let check = serde_json::to_string(&m.answer_check).unwrap();
+        assert!(check.contains("matched") && check.contains("answers/right-default.parquet"), "{}: {check}", m.key);
+    }
+    let (o, result) = run("wrong");
+    assert_eq!(o.status.code(), Some(3), "a wrong answer fails the run: {}", stderr(&o));
+    for m in &result.measurements {
+        let check = serde_json::to_string(&m.answer_check).unwrap();
+        assert!(check.contains("mismatch") && check.contains("answers/wrong-default.parquet"), "{}: {check}", m.key);
+        assert!(!m.counts(), "{}: its timing does not count", m.key);
+    }
+}
+
+/// `[concurrency]` (docs/workload-files.md "Concurrent clients"): closed loops of clients issuing the file's queries,
+/// swept over client counts as concurrent-query is, on engines in process and behind the Flight SQL server; each
+/// query's answer checked across engines before the loops count.
+#[test]
+fn a_workload_files_queries_run_as_a_concurrent_mix_swept_over_clients() {
+    let s = Sandbox::new();
+    write_tables(s.dir.path());
+    let file = s.path("my.toml");
+    let mix = "[concurrency]\nclients = [1, 4]\nduration_s = 0.2\nprocesses = 1\nqueries = [\"vwap\", \"by-sector\"]\n";
+    std::fs::write(&file, format!("{GOOD}\n{mix}")).unwrap();
+    let out = s.path("r.json");
+    let o = s.command().args(["run", "--no-calibrate", "--engine", "polars-shared,polaroid,polaroid-flight", "--processes", "1", "--runs", "1", "--out"]).arg(&out).arg(&file).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let result = load(&out);
+    let mixes: Vec<_> = result.measurements.iter().filter(|m| m.task == "concurrent").collect();
+    // Two client counts on three engines, beside the queries' own 3 tasks x 3 engines.
+    assert_eq!(mixes.len(), 6, "{:?}", result.measurements.iter().map(|m| &m.key).collect::<Vec<_>>());
+    assert_eq!(result.measurements.len(), 15);
+    assert!(result.measurements.iter().any(|m| m.key == "my-trades/concurrent/default[clients=4]/polaroid-flight"));
+    for m in &mixes {
+        let metric = m.metric.as_ref().unwrap_or_else(|| panic!("{}: {:?}", m.key, m.outcome));
+        assert_eq!(metric.unit, "queries/s");
+        assert!(metric.samples.iter().flatten().all(|q| *q > 0.0), "{}: {:?}", m.key, metric.samples);
+        let latency = m.latency.as_ref().unwrap();
+        assert!(latency.count > 0 && latency.errors == 0 && latency.p50_ns > 0, "{}: {latency:?}", m.key);
+        // The answer is the three queries' (vwap and by-sector at two parameter values): 13 + 2 + 2 rows.
+        let answer = m.answer.as_ref().unwrap();
+        assert_eq!((answer.rows, answer.preview.len()), (17, 3), "{}: {answer:?}", m.key);
+    }
+    assert_eq!(result.failures(), 0, "every engine's mix answers agree");
+
+    // `list` shows the mix and what it draws from.
+    let o = s.command().arg("list").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("concurrent") && text.contains("by-sector[min_qty=40]"), "{text}");
 }

@@ -560,7 +560,13 @@ fn charts_for(workload: &str, groups: &[(&String, &Vec<&Measurement>)], calibrat
             }
         }
         _ => {
-            for (key, group) in groups {
+            // A workload file's concurrent mix (`[concurrency]`): its client counts on one chart, as concurrent-query's.
+            let swept: Vec<&Measurement> = groups.iter().flat_map(|(_, g)| g.iter().copied()).filter(|m| m.params.contains_key("clients")).collect();
+            if !swept.is_empty() {
+                let title = format!("{workload}: throughput and p99 against clients");
+                out.push(Block::Chart(slug(&title), title.clone(), chart::scaling::render(&title, &swept)?));
+            }
+            for (key, group) in groups.iter().filter(|(_, g)| !g.iter().any(|m| m.params.contains_key("clients"))) {
                 let title = key.to_string();
                 out.push(Block::Chart(slug(&format!("{title}-bars")), title.clone(), chart::bars::render(&title, group, calibration)?));
                 if workload == "large-dataset" {
