@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 import polaroid
+from conftest import REPO
 
 ENGINES = {"polars-lazy", "polars-streaming", "polars-shared", "polars-shared-streaming", "polaroid", "polaroid-flight",
            "py-polars", "py-polars-in-memory", "duckdb", "datafusion"}
@@ -229,3 +230,14 @@ def test_the_bundled_pdsh_workload_runs_on_every_engine_at_smoke_size(tmp_path: 
         else:
             assert outcome["status"] == "ok", (m["key"], outcome)
             assert m["answer_check"]["status"] in ("reference", "matched"), (m["key"], m["answer_check"])
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "workloads").glob("*.toml")), ids=lambda p: p.stem)
+def test_every_bundled_workload_file_is_valid(path: Path, binary: Path) -> None:
+    """`list` validates a file whole (its [data] command not run): each bundled file, including those no other test
+    runs (trades-concurrent), names its queries and, with [concurrency], its mix."""
+    import subprocess
+    done = subprocess.run([str(binary), "list", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = path.read_text()
+    assert ("task concurrent" in done.stdout) == ("\n[concurrency]" in text), done.stdout
