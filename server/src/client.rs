@@ -28,12 +28,15 @@ fn status(e: FlightError) -> Status {
     }
 }
 
-/// A call the transport dropped because the server closed the connection (hyper's "connection closed", which
-/// tonic reports as CANCELLED) becomes UNAVAILABLE, gRPC's code for a server that is gone: this client never
-/// cancels a call itself, so a CANCELLED with a transport cause can only be the server going away.
+/// A call the transport dropped because the server closed the connection becomes UNAVAILABLE, gRPC's code for a
+/// server that is gone. tonic reports it as CANCELLED (hyper's "connection closed") or, when the request was written
+/// into a socket the server had already closed, as UNKNOWN "transport error" (a broken pipe: seen once in the
+/// server test `a_killed_server_is_unavailable_until_restarted`, reports/cold-2026-11-30d). This client never
+/// cancels a call itself, and a status the server sent has no transport error as its cause, so either can only be
+/// the server going away.
 fn connection_lost(s: Status) -> Status {
     let from_transport = std::error::Error::source(&s).is_some_and(|e| e.downcast_ref::<tonic::transport::Error>().is_some());
-    if s.code() == tonic::Code::Cancelled && from_transport {
+    if matches!(s.code(), tonic::Code::Cancelled | tonic::Code::Unknown) && from_transport {
         Status::unavailable(format!("the server closed the connection: {}", s.message()))
     } else {
         s
