@@ -231,42 +231,33 @@ fn fixed_cost(engine: &dyn Engine, input: &Input, task: &SqlTask) -> Option<f64>
 /// mix, `[concurrency]`'s clients, duration, processes and runs, and `[run]`'s timeout and memory cap.
 pub fn file_settings(file: &FileWorkload, mix: bool, settings: &mut Settings) {
     let run = &file.run;
-    if mix {
-        if let Some(c) = &file.concurrency {
-            if let Some(clients) = &c.clients {
-                settings.sweep = clients.iter().map(|n| crate::workloads::Params { clients: Some(*n), ..Default::default() }).collect();
-            }
-            if let Some(d) = c.duration_s {
-                settings.run_duration_s = d;
-            }
-            if let Some(p) = c.processes {
-                settings.processes = p;
-            }
-            if let Some(r) = c.runs {
-                settings.runs = r;
-            }
-        }
-        if let Some(t) = run.timeout_s {
-            settings.timeout_s = t;
-        }
-        if let Some(cap) = run.memory_cap_bytes {
-            settings.memory_cap_bytes = cap;
-        }
-        return;
-    }
-    if let Some(p) = run.processes {
-        settings.processes = p;
-    }
-    if let Some(r) = run.runs {
-        settings.runs = r;
-    }
-    if let Some(w) = run.warmup {
-        settings.warmup = w;
-    }
     if let Some(t) = run.timeout_s {
         settings.timeout_s = t;
     }
     if let Some(c) = run.memory_cap_bytes {
         settings.memory_cap_bytes = c;
+    }
+    let (processes, runs) = match (mix, &file.concurrency) {
+        (true, Some(c)) => {
+            // The client counts through concurrent-query's own `--clients` override.
+            super::concurrent_query::adjust(settings, &Overrides { memory_cap_bytes: None, clients: c.clients.as_deref() });
+            if let Some(d) = c.duration_s {
+                settings.run_duration_s = d;
+            }
+            (c.processes, c.runs)
+        }
+        (true, None) => (None, None),
+        (false, _) => {
+            if let Some(w) = run.warmup {
+                settings.warmup = w;
+            }
+            (run.processes, run.runs)
+        }
+    };
+    if let Some(p) = processes {
+        settings.processes = p;
+    }
+    if let Some(r) = runs {
+        settings.runs = r;
     }
 }
