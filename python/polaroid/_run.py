@@ -195,7 +195,7 @@ def run(suite: str = "smoke", workloads: Sequence[str] | str | None = None, engi
         The ``polaroid-bench`` binary (default: :func:`polaroid.locate_binary`).
     **overrides
         Any other ``polaroid-bench run`` option: ``processes=3``, ``memory_cap="1GiB"``, ``clients=[1, 10]``,
-        ``no_calibrate=True``.
+        ``latency_ms=[0, 20]`` (tables read through the S3 server), ``no_calibrate=True``.
 
     Returns
     -------

@@ -180,6 +180,28 @@ include = ["polars-lazy", "duckdb"]
     assert failed["status"] == "error" and "query 'above-average' of the concurrent mix" in failed["message"], failed
 
 
+def test_tables_on_s3_are_read_through_the_server_by_every_python_engine_that_can(tmp_path: Path) -> None:
+    """Tables on S3 (`[s3]`, here `latency_ms=` as `--latency-ms`): Python Polars (its cloud reader with
+    storage_options) and DataFusion (the bucket registered as an object store) read each table's prefix from the
+    measurement's S3 server; DuckDB says it cannot (no httpfs)."""
+    tables(tmp_path)
+    file = tmp_path / "shop.toml"
+    engines = ["polars-lazy", "py-polars", "py-polars-in-memory", "duckdb", "datafusion"]
+    file.write_text(WORKLOAD + f"\n[engines]\ninclude = {json.dumps(engines)}\n")
+    out = tmp_path / "r.json"
+    polaroid.run(str(file), out=out, processes=1, runs=1, no_calibrate=True, latency_ms=[5])
+    measurements = read(out)
+    assert {(m["variant"], m["params"]["latency_ms"]) for m in measurements} == {(e, 5) for e in engines}
+    for m in measurements:
+        if m["variant"] == "duckdb":
+            assert m["outcome"]["status"] == "unsupported" and "httpfs" in m["outcome"]["reason"], m["outcome"]
+            continue
+        assert m["outcome"]["status"] == "ok", (m["key"], m["outcome"])
+        assert m["answer_check"]["status"] in ("reference", "matched"), (m["key"], m["answer_check"])
+        # Three objects (two orders files, one customers file): each read at least once through the server.
+        assert m["figures"]["s3_requests"][0] >= 3, (m["key"], m["figures"])
+
+
 def test_the_bundled_trades_workload_runs_on_every_engine_at_smoke_size(tmp_path: Path) -> None:
     from conftest import REPO
     out = tmp_path / "trades.json"

@@ -371,6 +371,10 @@ pub struct SelectArgs {
     /// Client counts for concurrent-query, e.g. 1,10,100.
     #[arg(long, value_delimiter = ',', env = "POLAROID_CLIENTS")]
     pub clients: Option<Vec<u64>>,
+    /// Per-request latencies of the S3 server in milliseconds, e.g. 0,20 (0: local files): batch-read's sweep, and a
+    /// workload file's tables read through S3 (replaces its [s3] latency_ms).
+    #[arg(long, value_delimiter = ',', env = "POLAROID_LATENCY_MS")]
+    pub latency_ms: Option<Vec<u64>>,
     /// Skip calibration of the machine's limits (the `of limit` column stays empty).
     #[arg(long, env = "POLAROID_NO_CALIBRATE")]
     pub no_calibrate: bool,
@@ -435,6 +439,7 @@ impl SelectArgs {
             timeout_s: self.timeout,
             memory_cap_bytes: self.memory_cap,
             clients: self.clients.clone(),
+            latency_ms: self.latency_ms.clone(),
             calibrate: !self.no_calibrate,
             cold: self.cold,
             cancel,

@@ -253,6 +253,10 @@ pub struct SqlTask {
     /// The Flight SQL server serving the tables (`grpc://127.0.0.1:PORT`), for the `polaroid-flight` variant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
+    /// `[s3]` at a latency above 0: the measurement's S3 server holding the tables, each the prefix `<table>/` of
+    /// its bucket; every engine reads them from there instead of the local files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<crate::remote::S3Access>,
 }
 
 /// One query of a workload file's concurrent mix.

@@ -6,6 +6,10 @@
 //! - The async engine with `object_store`'s `AmazonS3` client ([`RemoteStore::store`]), one GET per file.
 //! - The eager variants with the same client, blocking on this module's small runtime, one GET per file
 //!   ([`RemoteStore::get`]), as a synchronous client of an object store does.
+//!
+//! A workload file's tables (`[s3]`) are one bucket too, each table the prefix `<table>/` holding its files
+//! ([`table_keys`]): every engine names a table as an S3 user does, by that prefix ([`table_glob`] for Polars'
+//! reader), or by its objects ([`table_keys`] for the async engine); the Python engines get [`S3Access`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,6 +41,54 @@ impl std::fmt::Debug for RemoteStore {
 /// The object key of a dataset file: its name (the bucket is the dataset's directory).
 pub fn key(path: &Path) -> ObjectPath {
     ObjectPath::from(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+}
+
+/// The object keys of a workload file's table, in the order of its files: `<table>/<file name>`, or, when two of
+/// its files share a name (a glob over several directories), `<table>/<position>-<file name>`.
+pub fn table_keys(table: &crate::protocol::SqlTable) -> Vec<String> {
+    let names: Vec<String> = table.files.iter().map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    let numbered = unique.len() != names.len();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| if numbered { format!("{}/{i:05}-{n}", table.name) } else { format!("{}/{n}", table.name) })
+        .collect()
+}
+
+/// `s3://polaroid/<table>/*.parquet`: every file of a workload file's table, for Polars' cloud reader.
+pub fn table_glob(table: &crate::protocol::SqlTable) -> String {
+    format!("s3://{BUCKET}/{}/*.parquet", table.name)
+}
+
+/// What a client outside this process (a Python engine) needs to read a workload file's tables from the server.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct S3Access {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// The bucket; each table is the prefix `<table>/` in it.
+    pub bucket: String,
+    /// The region requests are signed for.
+    pub region: String,
+    /// Credentials of the local server.
+    pub access_key_id: String,
+    /// See `access_key_id`.
+    pub secret_access_key: String,
+}
+
+impl S3Access {
+    /// The measurement's server at `endpoint`.
+    pub fn local(endpoint: &str) -> S3Access {
+        S3Access {
+            endpoint: endpoint.to_string(),
+            bucket: BUCKET.into(),
+            region: REGION.into(),
+            access_key_id: ACCESS_KEY.into(),
+            secret_access_key: SECRET_KEY.into(),
+        }
+    }
 }
 
 impl RemoteStore {
@@ -88,10 +140,15 @@ impl RemoteStore {
 
     /// One GET of a whole file, blocking the calling thread (synchronous variants).
     pub fn get(&self, path: &Path) -> Result<Bytes> {
+        self.get_key(&key(path).to_string())
+    }
+
+    /// One GET of a whole object, blocking the calling thread.
+    pub fn get_key(&self, key: &str) -> Result<Bytes> {
         let store = self.store.clone();
-        let key = key(path);
+        let object = ObjectPath::from(key);
         self.runtime
-            .block_on(async move { store.get(&key).await?.bytes().await })
-            .map_err(|source| Error::Remote { what: format!("GET {} from the S3 server failed", path.display()), source })
+            .block_on(async move { store.get(&object).await?.bytes().await })
+            .map_err(|source| Error::Remote { what: format!("GET {key} from the S3 server failed"), source })
     }
 }

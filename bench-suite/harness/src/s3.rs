@@ -1,5 +1,6 @@
-//! batch-read's S3-compatible server: `s3s-fs` serving the dataset's directory as one bucket on 127.0.0.1, every
-//! request answered after a fixed latency. The latency is added in front of the S3 service, in user space (the
+//! The S3-compatible server of batch-read and of workload files' `[s3]` tables: `s3s-fs` serving the dataset's
+//! directory (or the tables, one prefix each) as one bucket on 127.0.0.1, every request answered after a fixed
+//! latency. The latency is added in front of the S3 service, in user space (the
 //! kernel here has no `netem`), so it delays each request the way a distant store does, whoever sends it.
 //!
 //! The runner starts one per measurement that has a latency, on a runtime of its own in the runner's process, so it
@@ -27,16 +28,29 @@ pub const SECRET_KEY: &str = "polaroid-local-only";
 /// The region clients sign for (any name works; it must only be the same on both sides).
 pub const REGION: &str = "us-east-1";
 
-/// Writes the record s3s-fs reads an object's ETag from (`.bucket-B.object-K.internal.json` in the root).
-fn write_object_record(root: &Path, file: &Path) -> Result<()> {
+/// Writes the record s3s-fs reads an object's ETag from (`.bucket-B.object-K.internal.json` in the root) for the
+/// object `key`, whose bytes are `file`.
+fn write_object_record(root: &Path, key: &str, file: &Path) -> Result<()> {
     use base64::Engine as _;
     let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
     let meta = std::fs::metadata(file).map_err(io_err("reading the metadata of", file))?;
     let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-    let key = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let record = root.join(format!(".bucket-{}.object-{}.internal.json", encode(BUCKET), encode(&key)));
+    let record = root.join(format!(".bucket-{}.object-{}.internal.json", encode(BUCKET), encode(key)));
     let body = serde_json::json!({ "e_tag": format!("{:x}-{:x}", meta.len(), modified) });
     std::fs::write(&record, body.to_string()).map_err(io_err("writing", &record))
+}
+
+/// Puts `file` into the bucket as `key` without copying its bytes when it can: a hard link (same file system), else
+/// a copy (outside any timer; the server's root is removed with the measurement's scratch directory). Not a
+/// symbolic link: s3s-fs lists a link's own size, not its file's, and readers that list would read wrong ranges.
+fn place(file: &Path, at: &Path) -> Result<()> {
+    if let Some(dir) = at.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err("creating", dir))?;
+    }
+    if std::fs::hard_link(file, at).is_ok() {
+        return Ok(());
+    }
+    std::fs::copy(file, at).map(|_| ()).map_err(io_err("copying into the S3 server's bucket", file))
 }
 
 /// A running server; stopped when dropped.
@@ -75,10 +89,31 @@ impl S3Server {
         // unless the object has a record beside it: give each one (the size and modification time, as web servers
         // do), so that no reader pays a whole-file hash per request.
         for file in files {
-            write_object_record(&root, file)?;
+            write_object_record(&root, &crate::remote::key(file).to_string(), file)?;
         }
-        let fs = s3s_fs::FileSystem::new(&root).map_err(|e| Error::Companion { what: format!("the S3 server cannot serve {}: {e:?}", root.display()), source: None })?;
-        let mut builder = S3ServiceBuilder::new(fs);
+        S3Server::serve(&root, latency)
+    }
+
+    /// Serves a workload file's tables in bucket [`BUCKET`], each table's files under the prefix `<table>/`
+    /// (keys from [`crate::remote::table_keys`]), each request answered after `latency`. `scratch` is an empty
+    /// directory the server may use as its root.
+    pub fn serve_tables(tables: &[crate::protocol::SqlTable], latency: Duration, scratch: &Path) -> Result<S3Server> {
+        let root = scratch.join("s3-root");
+        let bucket = root.join(BUCKET);
+        std::fs::create_dir_all(&bucket).map_err(io_err("creating", &bucket))?;
+        for table in tables {
+            for (file, key) in table.files.iter().zip(crate::remote::table_keys(table)) {
+                place(file, &bucket.join(&key))?;
+                write_object_record(&root, &key, file)?;
+            }
+        }
+        S3Server::serve(&root, latency)
+    }
+
+    /// Serves `root` (a directory of buckets) on 127.0.0.1, each request answered after `latency`.
+    fn serve(root: &Path, latency: Duration) -> Result<S3Server> {
+        let fs = s3s_fs::FileSystem::new(root).map_err(|e| Error::Companion { what: format!("the S3 server cannot serve {}: {e:?}", root.display()), source: None })?;
+        let mut builder = S3ServiceBuilder::new(Reads { fs, root: root.to_path_buf() });
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
 
@@ -172,5 +207,55 @@ impl Drop for S3Server {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// s3s-fs for reading, with one fix: a suffix range longer than the object (`Range: bytes=-65536` on a smaller file,
+/// as Python Polars asks for a footer) is answered with the whole object, as S3 does; s3s-fs seeks before the
+/// file's start and answers 500. The operations readers use are passed on; the others are not served.
+struct Reads {
+    fs: s3s_fs::FileSystem,
+    root: PathBuf,
+}
+
+#[async_trait::async_trait]
+impl s3s::S3 for Reads {
+    async fn get_object(&self, mut req: s3s::S3Request<s3s::dto::GetObjectInput>) -> s3s::S3Result<s3s::S3Response<s3s::dto::GetObjectOutput>> {
+        if let Some(s3s::dto::Range::Suffix { length }) = req.input.range {
+            let file = self.root.join(&req.input.bucket).join(&req.input.key);
+            if let Ok(meta) = tokio::fs::metadata(&file).await
+                && length > meta.len()
+            {
+                req.input.range = None;
+            }
+        }
+        self.fs.get_object(req).await
+    }
+
+    async fn head_object(&self, req: s3s::S3Request<s3s::dto::HeadObjectInput>) -> s3s::S3Result<s3s::S3Response<s3s::dto::HeadObjectOutput>> {
+        self.fs.head_object(req).await
+    }
+
+    async fn head_bucket(&self, req: s3s::S3Request<s3s::dto::HeadBucketInput>) -> s3s::S3Result<s3s::S3Response<s3s::dto::HeadBucketOutput>> {
+        self.fs.head_bucket(req).await
+    }
+
+    async fn get_bucket_location(
+        &self,
+        req: s3s::S3Request<s3s::dto::GetBucketLocationInput>,
+    ) -> s3s::S3Result<s3s::S3Response<s3s::dto::GetBucketLocationOutput>> {
+        self.fs.get_bucket_location(req).await
+    }
+
+    async fn list_buckets(&self, req: s3s::S3Request<s3s::dto::ListBucketsInput>) -> s3s::S3Result<s3s::S3Response<s3s::dto::ListBucketsOutput>> {
+        self.fs.list_buckets(req).await
+    }
+
+    async fn list_objects(&self, req: s3s::S3Request<s3s::dto::ListObjectsInput>) -> s3s::S3Result<s3s::S3Response<s3s::dto::ListObjectsOutput>> {
+        self.fs.list_objects(req).await
+    }
+
+    async fn list_objects_v2(&self, req: s3s::S3Request<s3s::dto::ListObjectsV2Input>) -> s3s::S3Result<s3s::S3Response<s3s::dto::ListObjectsV2Output>> {
+        self.fs.list_objects_v2(req).await
     }
 }

@@ -133,13 +133,17 @@ impl Engine for PolaroidEngine {
         // A workload file's tables, registered as a user of the engine would before serving queries: each file read
         // into the cache (`polaroid-limit-only`: a scan handle per file, read by every query).
         for table in &input.tables {
+            // Through the S3 server, the table's objects by key from the engine's object store.
+            let paths: Vec<String> = match input.remote {
+                Some(_) => crate::remote::table_keys(table),
+                None => table.files.iter().map(|f| f.display().to_string()).collect(),
+            };
             let handles = runtime.block_on(async {
-                let mut handles = Vec::with_capacity(table.files.len());
-                for file in &table.files {
-                    let path = file.display().to_string();
+                let mut handles = Vec::with_capacity(paths.len());
+                for path in &paths {
                     handles.push(match self.mode {
-                        PolaroidMode::LimitOnly => engine.scan(&path).await?,
-                        PolaroidMode::Full | PolaroidMode::CacheOnly => engine.read_parquet(&path, None).await?,
+                        PolaroidMode::LimitOnly => engine.scan(path).await?,
+                        PolaroidMode::Full | PolaroidMode::CacheOnly => engine.read_parquet(path, None).await?,
                     });
                 }
                 Ok::<_, Error>(handles)

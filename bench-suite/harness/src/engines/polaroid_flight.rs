@@ -45,6 +45,12 @@ pub fn sql(query: &Query) -> String {
 
 impl Engine for FlightEngine {
     fn prepare(&mut self, input: &Input) -> Result<()> {
+        if input.remote.is_some() {
+            return Err(Error::Unsupported {
+                engine: EngineKind::PolaroidFlight.name().into(),
+                task: "tables served over S3 (its server reads local files only: --table name=path)".into(),
+            });
+        }
         let url = input.server.clone().ok_or_else(|| Error::Unsupported {
             engine: EngineKind::PolaroidFlight.name().into(),
             task: "anything but concurrent-query and workload files (no server was started for it)".into(),

@@ -1,6 +1,6 @@
 //! `polars-lazy`: one `LazyFrame::scan_parquet` over all the files, the plan on top, collected with Polars'
 //! in-memory engine (projection and predicate pushdown included, as a lazy user gets them). Through the S3 server,
-//! the same scan of `s3://` with Polars' own cloud reader.
+//! the same scan of `s3://` with Polars' own cloud reader (a workload file's table: the scan of its prefix).
 
 use polars::prelude::{Engine as PolarsExecution, LazyFrame};
 
@@ -25,9 +25,18 @@ pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: 
     };
     if let Op::Sql { tables, sql } = op {
         // Polars' SQL context over a lazy scan of each table: the plan it builds is collected like any other.
+        // Through the S3 server, the scan of the table's prefix with Polars' own cloud reader.
         let mut ctx = polars::sql::SQLContext::new();
         for table in tables {
-            ctx.register(&table.name, scan_files(&table.files)?);
+            let scan = match &input.remote {
+                None => scan_files(&table.files)?,
+                Some(remote) => {
+                    use polars::prelude::{PlRefPath, ScanArgsParquet};
+                    let args = ScanArgsParquet { cloud_options: Some(remote.cloud_options()), ..ScanArgsParquet::default() };
+                    LazyFrame::scan_parquet(PlRefPath::new(crate::remote::table_glob(table)), args)?
+                }
+            };
+            ctx.register(&table.name, scan);
         }
         return collect(ctx.execute(sql)?);
     }

@@ -38,11 +38,19 @@ def peak_rss_bytes():
     return None
 
 
-def polars_engine(tables, execution):
-    """Python Polars as a notebook user writes it: lazy scans in a SQLContext, the plan collected."""
+def polars_engine(tables, execution, s3):
+    """Python Polars as a notebook user writes it: lazy scans in a SQLContext, the plan collected. Through the S3
+    server, the scan of each table's prefix with Polars' own cloud reader."""
     import polars as pl
 
-    ctx = pl.SQLContext({t["name"]: pl.scan_parquet([str(f) for f in t["files"]]) for t in tables})
+    if s3:
+        options = {"aws_endpoint_url": s3["endpoint"], "aws_allow_http": "true", "aws_region": s3["region"],
+                   "aws_access_key_id": s3["access_key_id"], "aws_secret_access_key": s3["secret_access_key"]}
+        sources = {t["name"]: pl.scan_parquet(f's3://{s3["bucket"]}/{t["name"]}/*.parquet', storage_options=options)
+                   for t in tables}
+    else:
+        sources = {t["name"]: pl.scan_parquet([str(f) for f in t["files"]]) for t in tables}
+    ctx = pl.SQLContext(sources)
 
     def run(sql):
         lf = ctx.execute(sql, eager=False)
@@ -59,8 +67,13 @@ def polars_engine(tables, execution):
     return run, save, Clients(run_async=run_async)
 
 
-def duckdb_engine(tables):
+def duckdb_engine(tables, s3):
     """DuckDB in process, one connection: each table a view over read_parquet of its files."""
+    if s3:
+        # DuckDB reads S3 through its httpfs extension, which the duckdb wheel does not bundle; installing it
+        # downloads from DuckDB's own site, outside the package registries this project installs from.
+        raise Unsupported("duckdb does not support tables served over S3 here (its httpfs extension is not bundled "
+                          "with the duckdb package and INSTALL httpfs downloads from outside the package registries)")
     import duckdb
     import pyarrow.parquet as pq
 
@@ -83,15 +96,25 @@ def duckdb_engine(tables):
     return run, save, Clients(client=client)
 
 
-def datafusion_engine(tables):
+def datafusion_engine(tables, s3):
     """Apache DataFusion in process, one SessionContext with its defaults (a partition per core): each table
     registered as DataFusion's own Parquet listing table, from its file, or from its directory when the table is
-    exactly that directory's Parquet files; other sets of files are one table each under a UNION ALL view."""
+    exactly that directory's Parquet files; other sets of files are one table each under a UNION ALL view. Through
+    the S3 server, the bucket registered as an object store and each table the listing table of its prefix."""
     import datafusion
     import pyarrow.parquet as pq
 
     ctx = datafusion.SessionContext()
+    if s3:
+        from datafusion.object_store import AmazonS3
+
+        store = AmazonS3(bucket_name=s3["bucket"], region=s3["region"], access_key_id=s3["access_key_id"],
+                         secret_access_key=s3["secret_access_key"], endpoint=s3["endpoint"], allow_http=True)
+        ctx.register_object_store("s3://", store, s3["bucket"])
     for t in tables:
+        if s3:
+            ctx.register_parquet(t["name"], f's3://{s3["bucket"]}/{t["name"]}/')
+            continue
         files = [os.path.abspath(str(f)) for f in t["files"]]
         parent = os.path.dirname(files[0])
         if len(files) == 1:
@@ -277,14 +300,16 @@ def measure(spec):
     if extra.get("kind") != "sql":
         raise Unsupported(f"{engine} runs workload files' SQL queries only, not task '{spec['task']}'")
     tables, sql = extra["tables"], extra["sql"]
+    # [s3] at a latency above 0: the tables are read from the measurement's S3 server, each the prefix "<table>/".
+    s3 = extra.get("s3")
     if engine == "py-polars":
-        run, save, clients_of = polars_engine(tables, "auto")
+        run, save, clients_of = polars_engine(tables, "auto", s3)
     elif engine == "py-polars-in-memory":
-        run, save, clients_of = polars_engine(tables, "in-memory")
+        run, save, clients_of = polars_engine(tables, "in-memory", s3)
     elif engine == "duckdb":
-        run, save, clients_of = duckdb_engine(tables)
+        run, save, clients_of = duckdb_engine(tables, s3)
     elif engine == "datafusion":
-        run, save, clients_of = datafusion_engine(tables)
+        run, save, clients_of = datafusion_engine(tables, s3)
     else:
         raise Unsupported(f"the Python worker has no engine '{engine}'")
     if extra.get("mix"):

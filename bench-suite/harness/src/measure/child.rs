@@ -31,12 +31,17 @@ fn measure(spec: &ChildSpec) -> Result<ChildReport> {
     let drive = workloads::driver(spec)?;
     let mut engine = EngineKind::from_name(&spec.engine)?.create();
     // With a latency, the files are read from the measurement's S3 server (started by the parent).
-    let remote = match &spec.extra {
-        Extra::S3 { endpoint } => {
+    let endpoint = match &spec.extra {
+        Extra::S3 { endpoint } => Some(endpoint.as_str()),
+        Extra::Sql(task) => task.s3.as_ref().map(|s3| s3.endpoint.as_str()),
+        _ => None,
+    };
+    let remote = match endpoint {
+        Some(endpoint) => {
             let latency = Duration::from_millis(spec.params.latency_ms.unwrap_or(0));
             Some(Arc::new(RemoteStore::connect(endpoint, latency)?))
         }
-        _ => None,
+        None => None,
     };
     let server = match &spec.extra {
         Extra::Requests { server, .. } => server.clone(),

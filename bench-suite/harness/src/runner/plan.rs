@@ -50,6 +50,8 @@ pub struct RunOptions {
     pub memory_cap_bytes: Option<u64>,
     /// Override of concurrent-query's client counts.
     pub clients: Option<Vec<u64>>,
+    /// Override of the S3 server's latencies (batch-read's sweep, a workload file's `[s3]`).
+    pub latency_ms: Option<Vec<u64>>,
     /// Measure the machine's limits first.
     pub calibrate: bool,
     /// Drop the page cache before every measurement (needs root; verified with fincore).
@@ -87,6 +89,7 @@ impl RunOptions {
             timeout_s: None,
             memory_cap_bytes: None,
             clients: None,
+            latency_ms: None,
             calibrate: true,
             cold: false,
             measure_binary: None,
@@ -268,7 +271,11 @@ fn resolve_settings(workload: &Workload, file: Option<&FileWorkload>, options: &
     if let Some(t) = options.timeout_s {
         s.timeout_s = t;
     }
-    (workload.adjust)(&mut s, &Overrides { memory_cap_bytes: options.memory_cap_bytes, clients: options.clients.as_deref() });
+    let overrides = Overrides { memory_cap_bytes: options.memory_cap_bytes, clients: options.clients.as_deref(), latency_ms: options.latency_ms.as_deref() };
+    (workload.adjust)(&mut s, &overrides);
+    if let Some(file) = file {
+        workloads::sql::s3_sweep(file, &overrides, &mut s);
+    }
     s
 }
 

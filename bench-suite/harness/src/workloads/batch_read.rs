@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::plans::AGGREGATE_COLUMNS;
 use crate::s3::S3Server;
 use crate::workloads::{
-    ChildReport, ChildSpec, Companions, Extra, Params, Settings, Setup, Size, TaskDef, Workload, keep_settings, no_companions, no_note, safety_cap,
+    ChildReport, ChildSpec, Companions, Extra, Overrides, Params, Settings, Setup, Size, TaskDef, Workload, no_companions, no_note, safety_cap,
     time_iterations, work_of,
 };
 
@@ -46,7 +46,7 @@ pub static WORKLOAD: Workload = Workload {
     settings,
     drive,
     companions,
-    adjust: keep_settings,
+    adjust,
     note: no_note,
 };
 
@@ -71,6 +71,13 @@ fn settings(size: Size) -> Settings {
     // each request after that many milliseconds (see `s3`).
     let sweep = latencies_ms.iter().map(|ms| Params { latency_ms: Some(*ms), ..Params::default() }).collect();
     Settings { processes, warmup, runs, run_duration_s: 0.0, timeout_s, memory_cap_bytes: safety_cap(), sweep }
+}
+
+/// `--latency-ms` replaces the sweep of latencies.
+fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
+    if let Some(latencies) = overrides.latency_ms {
+        settings.sweep = latencies.iter().map(|ms| Params { latency_ms: Some(*ms), ..Params::default() }).collect();
+    }
 }
 
 fn drive(spec: &ChildSpec, engine: &dyn Engine, input: &Input) -> Result<ChildReport> {

@@ -35,6 +35,9 @@ pub struct FileWorkload {
     pub engines: Vec<EngineKind>,
     /// `[concurrency]`: the closed-loop client sweep over the queries, when the file asks for it.
     pub concurrency: Option<Concurrency>,
+    /// `[s3] latency_ms`: the latencies, in milliseconds, of the S3 server every table is read from, each a sweep
+    /// point (0: the local files). Empty without `[s3]`: local files only.
+    pub s3_latency_ms: Vec<u64>,
 }
 
 /// `[concurrency]`: a task `concurrent` in which closed-loop clients issue the file's queries, drawn at random
@@ -116,6 +119,14 @@ struct RawFile {
     data: Option<RawData>,
     #[serde(default)]
     concurrency: Option<Spanned<RawConcurrency>>,
+    #[serde(default)]
+    s3: Option<RawS3>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawS3 {
+    latency_ms: Spanned<Vec<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -319,7 +330,20 @@ fn parse_with(text: &str, path: &Path, resolve: Option<Resolve<'_>>) -> Result<F
         None => None,
         Some(c) => Some(concurrency(&at, c, &raw.queries, &queries)?),
     };
-    Ok(FileWorkload { name, about: raw.about.unwrap_or_default(), path: path.to_path_buf(), tables, queries, run, engines, concurrency })
+    let s3_latency_ms = match raw.s3 {
+        None => Vec::new(),
+        Some(s3) => {
+            let (span, latencies) = (s3.latency_ms.span(), s3.latency_ms.into_inner());
+            let mut unique = latencies.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            if latencies.is_empty() || unique.len() != latencies.len() {
+                return Err(at.error(span, "[s3] latency_ms must list distinct latencies in milliseconds, e.g. latency_ms = [0, 20] (0: the local files)".into()));
+            }
+            latencies
+        }
+    };
+    Ok(FileWorkload { name, about: raw.about.unwrap_or_default(), path: path.to_path_buf(), tables, queries, run, engines, concurrency, s3_latency_ms })
 }
 
 /// A query's expected answer (`answer = "answers/q1-${size}.parquet"`, relative to the workload file): its path with

@@ -127,6 +127,8 @@ pub struct Overrides<'a> {
     pub memory_cap_bytes: Option<u64>,
     /// `--clients`.
     pub clients: Option<&'a [u64]>,
+    /// `--latency-ms`.
+    pub latency_ms: Option<&'a [u64]>,
 }
 
 /// [`Workload::companions`] of a workload that needs none.

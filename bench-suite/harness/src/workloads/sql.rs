@@ -12,6 +12,8 @@ use std::sync::Arc;
 use crate::data::Dataset;
 use crate::engines::{Engine, EngineKind, Input, Op, Output};
 use crate::flight::FlightProcess;
+use crate::remote::S3Access;
+use crate::s3::S3Server;
 use crate::error::{Error, Result};
 use crate::workloads::file::FileWorkload;
 use crate::workloads::{
@@ -44,6 +46,7 @@ pub fn workload(file: &FileWorkload) -> &'static Workload {
                 expect_answer: q.answer.clone(),
                 server: None,
                 mix: Vec::new(),
+                s3: None,
             };
             TaskDef { name: leak(&q.name), about: leak(q.sql.trim()), sql: Some(Box::leak(Box::new(task))) }
         })
@@ -74,7 +77,7 @@ pub fn workloads(file: &FileWorkload) -> Vec<&'static Workload> {
 pub fn concurrent_workload(file: &FileWorkload) -> Option<&'static Workload> {
     let mix = file.concurrency.as_ref()?;
     let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
-    let task = SqlTask { tables: file.tables.clone(), sql: String::new(), expect_rows: None, expect_answer: None, server: None, mix: mix.queries.clone() };
+    let task = SqlTask { tables: file.tables.clone(), sql: String::new(), expect_rows: None, expect_answer: None, server: None, mix: mix.queries.clone(), s3: None };
     let names: Vec<&str> = mix.queries.iter().map(|q| q.name.as_str()).collect();
     let about = format!(
         "queries per second and latency of closed-loop clients, each issuing the file's queries ({}) drawn at random, seeded, back to back",
@@ -118,10 +121,17 @@ fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
     }
 }
 
-/// The measurement process is told its query; `polaroid-flight`'s also gets a Flight SQL server process serving the
-/// tables, started outside the measured process.
+/// The measurement process is told its query. At an `[s3]` latency above 0 the tables are served by an S3 server
+/// started for this process (every engine reads them from it); otherwise `polaroid-flight`'s process gets a Flight
+/// SQL server process serving the local tables, started outside the measured process.
 fn companions(setup: &Setup<'_>) -> Result<Companions> {
     let task = setup.task.sql.ok_or_else(|| crate::error::internal(format!("task '{}' carries no SQL", setup.task.name)))?;
+    if let Some(ms) = setup.params.latency_ms.filter(|ms| *ms > 0) {
+        // polaroid-flight's server reads local files only: its process refuses (no server is started for it).
+        let server = S3Server::serve_tables(&task.tables, std::time::Duration::from_millis(ms), setup.scratch)?;
+        let task = SqlTask { s3: Some(S3Access::local(server.endpoint())), ..task.clone() };
+        return Ok(Companions { extra: Extra::Sql(Arc::new(task)), running: vec![Box::new(server)] });
+    }
     if setup.engine != EngineKind::PolaroidFlight {
         return Ok(Companions { extra: Extra::Sql(Arc::new(task.clone())), running: Vec::new() });
     }
@@ -227,6 +237,20 @@ fn fixed_cost(engine: &dyn Engine, input: &Input, task: &SqlTask) -> Option<f64>
     Some(times[times.len() / 2])
 }
 
+/// `[s3]` (or `--latency-ms`, which replaces it): every point of the sweep (a single point, or the mix's client
+/// counts) at each latency. Applied last, after the command line's `--clients`.
+pub fn s3_sweep(file: &FileWorkload, overrides: &Overrides<'_>, settings: &mut Settings) {
+    let latencies = overrides.latency_ms.unwrap_or(&file.s3_latency_ms);
+    if latencies.is_empty() {
+        return;
+    }
+    settings.sweep = settings
+        .sweep
+        .iter()
+        .flat_map(|p| latencies.iter().map(move |ms| crate::protocol::Params { latency_ms: Some(*ms), ..p.clone() }))
+        .collect();
+}
+
 /// The file's `[run]` over the size's settings (the command line's options then override both); for its concurrent
 /// mix, `[concurrency]`'s clients, duration, processes and runs, and `[run]`'s timeout and memory cap.
 pub fn file_settings(file: &FileWorkload, mix: bool, settings: &mut Settings) {
@@ -240,7 +264,7 @@ pub fn file_settings(file: &FileWorkload, mix: bool, settings: &mut Settings) {
     let (processes, runs) = match (mix, &file.concurrency) {
         (true, Some(c)) => {
             // The client counts through concurrent-query's own `--clients` override.
-            super::concurrent_query::adjust(settings, &Overrides { memory_cap_bytes: None, clients: c.clients.as_deref() });
+            super::concurrent_query::adjust(settings, &Overrides { memory_cap_bytes: None, clients: c.clients.as_deref(), latency_ms: None });
             if let Some(d) = c.duration_s {
                 settings.run_duration_s = d;
             }

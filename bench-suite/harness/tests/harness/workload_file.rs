@@ -170,6 +170,7 @@ fn each_mistake_in_a_workload_file_is_named_with_its_line_and_the_fix() {
             &[":12:12", "names 'nope', which is no query", "it has: q"],
         ),
         ("a query named as the concurrent task", "[concurrency]\n[[queries]]\nname = \"concurrent\"\nsql = \"SELECT 1\"", &[":13:8", "is the [concurrency] task's"]),
+        ("an empty list of S3 latencies", "[s3]\nlatency_ms = []\n[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"", &[":12:14", "[s3] latency_ms must list distinct latencies", "latency_ms = [0, 20]"]),
         ("an answer file that is not Parquet", "[[queries]]\nname = \"q\"\nsql = \"SELECT 1\"\nanswer = \"sectors.csv\"", &[":14:10", "cannot be read as Parquet"]),
     ];
     std::fs::write(s.path("sectors.csv"), "symbol,sector\nS0,tech\n").unwrap();
@@ -271,4 +272,43 @@ fn a_workload_files_queries_run_as_a_concurrent_mix_swept_over_clients() {
     let o = s.command().arg("list").arg(&file).output().unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("concurrent") && text.contains("by-sector[min_qty=40]"), "{text}");
+}
+
+/// `[s3]` (docs/workload-files.md "Tables on S3"): at a latency above 0 every table is read from an S3-compatible
+/// server started for each measurement process, each table the prefix `<table>/` of its bucket, every request
+/// answered after that delay; 0 reads the local files. An engine that cannot read S3 says so as `unsupported`.
+#[test]
+fn a_workload_files_tables_are_read_through_the_s3_server_at_each_latency() {
+    let s = Sandbox::new();
+    write_tables(s.dir.path());
+    let file = s.path("my.toml");
+    std::fs::write(&file, format!("{GOOD}\n[s3]\nlatency_ms = [0, 5]\n")).unwrap();
+    let out = s.path("r.json");
+    let engines = "polars-lazy,polars-streaming,polars-shared,polaroid,polaroid-flight";
+    let o = s.command().args(["run", "--no-calibrate", "--engine", engines, "--processes", "1", "--runs", "1", "--out"]).arg(&out).arg(&file).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let result = load(&out);
+    // Three tasks at two latencies on five engines.
+    assert_eq!(result.measurements.len(), 30, "{:?}", result.measurements.iter().map(|m| &m.key).collect::<Vec<_>>());
+    assert!(result.measurements.iter().any(|m| m.key == "my-trades/by-sector[min_qty=40]/default[latency_ms=5]/polaroid"));
+    for m in &result.measurements {
+        let remote = m.params.get("latency_ms").and_then(|v| v.as_u64()) == Some(5);
+        let requests = m.figures.get("s3_requests").map(|v| v.iter().sum::<f64>());
+        if m.variant == "polaroid-flight" && remote {
+            let outcome = serde_json::to_string(&m.outcome).unwrap();
+            assert!(outcome.contains("unsupported") && outcome.contains("served over S3"), "{}: {outcome}", m.key);
+            continue;
+        }
+        assert!(m.metric.is_some(), "{}: {:?}", m.key, m.outcome);
+        if remote {
+            // Both tables' objects came from the server: at least a GET per file (three files).
+            assert!(requests.is_some_and(|r| r >= 3.0), "{}: {requests:?}", m.key);
+        } else {
+            assert_eq!(requests, None, "{}: local files, no server", m.key);
+        }
+        if m.task == "vwap" {
+            assert_eq!(m.answer.as_ref().map(|a| a.rows), Some(13), "{}", m.key);
+        }
+    }
+    assert_eq!(result.failures(), 0, "answers agree at each latency");
 }
