@@ -9,15 +9,27 @@ use crate::workloads::{Params, Size, WORKLOADS, Workload};
 
 /// Every workload (tasks, default variants, settings per size) and every variant with its role.
 pub fn catalog() -> Catalog {
-    catalog_of(&WORKLOADS, EngineKind::ALL.to_vec())
+    catalog_of(&WORKLOADS, EngineKind::ALL.to_vec(), None)
 }
 
 /// What a workload file would run: its queries, its engines, and the settings per size after its `[run]`.
 pub fn file_catalog(file: &FileWorkload) -> Catalog {
-    catalog_of(&crate::workloads::sql::workloads(file), file.engines.clone())
+    catalog_of(&crate::workloads::sql::workloads(file), file.engines.clone(), Some(file))
 }
 
-fn catalog_of(workloads: &[&Workload], variants: Vec<EngineKind>) -> Catalog {
+/// A workload's settings at `size`, a workload file's `[run]`, `[concurrency]` and `[s3]` applied, as a run without
+/// command-line options would have them.
+fn settings_at(w: &Workload, size: Size, file: Option<&FileWorkload>) -> crate::protocol::Settings {
+    let mut st = (w.settings)(size);
+    if let Some(file) = file {
+        let none = crate::workloads::Overrides { memory_cap_bytes: None, clients: None, latency_ms: None };
+        crate::workloads::sql::file_settings(file, crate::workloads::sql::is_mix(w), &mut st);
+        crate::workloads::sql::s3_sweep(file, &none, &mut st);
+    }
+    st
+}
+
+fn catalog_of(workloads: &[&Workload], variants: Vec<EngineKind>, file: Option<&FileWorkload>) -> Catalog {
     let workloads = workloads
         .iter()
         .map(|w| WorkloadInfo {
@@ -29,7 +41,7 @@ fn catalog_of(workloads: &[&Workload], variants: Vec<EngineKind>) -> Catalog {
             sizes: Size::ALL
                 .iter()
                 .map(|&size| {
-                    let (r, st) = (w.recipe.map(|recipe| recipe(size, 42)), (w.settings)(size));
+                    let (r, st) = (w.recipe.map(|recipe| recipe(size, 42)), settings_at(w, size, file));
                     SizeInfo {
                         name: size.name().into(),
                         files: r.as_ref().map_or(0, |r| r.files),

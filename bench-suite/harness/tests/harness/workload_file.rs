@@ -311,4 +311,9 @@ fn a_workload_files_tables_are_read_through_the_s3_server_at_each_latency() {
         }
     }
     assert_eq!(result.failures(), 0, "answers agree at each latency");
+
+    // `list` shows the sweep of latencies and the file's [run] (2 processes x 2 runs) at each size.
+    let o = s.command().arg("list").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && text.contains(r#"{"latency_ms":5}"#) && text.contains("2 processes x (warm-up 1, runs 2"), "{text}");
 }
