@@ -144,6 +144,9 @@ impl S3Server {
                             },
                             _ = &mut stopped => break,
                         };
+                        // As web servers do for keep-alive connections (nginx's tcp_nodelay): without it a response's
+                        // last small segment can wait for the client's delayed ACK (Nagle), tens of ms per request.
+                        let _ = socket.set_nodelay(true);
                         let (service, counter, gauge) = (service.clone(), counter.clone(), gauge.clone());
                         tokio::spawn(async move {
                             let delayed = hyper::service::service_fn(move |request| {
