@@ -256,7 +256,7 @@ pub struct SqlTask {
     /// `[s3]` at a latency above 0: the measurement's S3 server holding the tables, each the prefix `<table>/` of
     /// its bucket; every engine reads them from there instead of the local files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub s3: Option<crate::remote::S3Access>,
+    pub s3: Option<S3Access>,
 }
 
 /// One query of a workload file's concurrent mix.
@@ -397,3 +397,17 @@ pub struct FeedUsage {
     pub sessions: u64,
 }
 
+/// What a client outside this process (a Python engine) needs to read a workload file's tables from the server.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct S3Access {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// The bucket; each table is the prefix `<table>/` in it.
+    pub bucket: String,
+    /// The region requests are signed for.
+    pub region: String,
+    /// Credentials of the local server.
+    pub access_key_id: String,
+    /// See `access_key_id`.
+    pub secret_access_key: String,
+}

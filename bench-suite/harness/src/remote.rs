@@ -8,8 +8,9 @@
 //!   ([`RemoteStore::get`]), as a synchronous client of an object store does.
 //!
 //! A workload file's tables (`[s3]`) are one bucket too, each table the prefix `<table>/` holding its files
-//! ([`table_keys`]): every engine names a table as an S3 user does, by that prefix ([`table_glob`] for Polars'
-//! reader), or by its objects ([`table_keys`] for the async engine); the Python engines get [`S3Access`].
+//! ([`crate::s3::table_keys`]): every engine names a table as an S3 user does, by that prefix
+//! ([`crate::s3::table_glob`] for Polars' reader), or by its objects ([`crate::s3::table_keys`] for the async
+//! engine); the Python engines get [`crate::protocol::S3Access`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,12 +18,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-use object_store::path::Path as ObjectPath;
 use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt};
 use polars::prelude::cloud::CloudOptions;
 
 use crate::error::{Error, Result};
-use crate::s3::{ACCESS_KEY, BUCKET, REGION, SECRET_KEY};
+use crate::s3::{ACCESS_KEY, BUCKET, REGION, SECRET_KEY, key};
 
 /// Clients of the measurement's S3 server.
 pub struct RemoteStore {
@@ -35,59 +35,6 @@ pub struct RemoteStore {
 impl std::fmt::Debug for RemoteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteStore").field("endpoint", &self.endpoint).field("latency", &self.latency).finish_non_exhaustive()
-    }
-}
-
-/// The object key of a dataset file: its name (the bucket is the dataset's directory).
-pub fn key(path: &Path) -> ObjectPath {
-    ObjectPath::from(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
-}
-
-/// The object keys of a workload file's table, in the order of its files: `<table>/<file name>`, or, when two of
-/// its files share a name (a glob over several directories), `<table>/<position>-<file name>`.
-pub fn table_keys(table: &crate::protocol::SqlTable) -> Vec<String> {
-    let names: Vec<String> = table.files.iter().map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).collect();
-    let mut unique = names.clone();
-    unique.sort();
-    unique.dedup();
-    let numbered = unique.len() != names.len();
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| if numbered { format!("{}/{i:05}-{n}", table.name) } else { format!("{}/{n}", table.name) })
-        .collect()
-}
-
-/// `s3://polaroid/<table>/*.parquet`: every file of a workload file's table, for Polars' cloud reader.
-pub fn table_glob(table: &crate::protocol::SqlTable) -> String {
-    format!("s3://{BUCKET}/{}/*.parquet", table.name)
-}
-
-/// What a client outside this process (a Python engine) needs to read a workload file's tables from the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct S3Access {
-    /// `http://127.0.0.1:PORT`.
-    pub endpoint: String,
-    /// The bucket; each table is the prefix `<table>/` in it.
-    pub bucket: String,
-    /// The region requests are signed for.
-    pub region: String,
-    /// Credentials of the local server.
-    pub access_key_id: String,
-    /// See `access_key_id`.
-    pub secret_access_key: String,
-}
-
-impl S3Access {
-    /// The measurement's server at `endpoint`.
-    pub fn local(endpoint: &str) -> S3Access {
-        S3Access {
-            endpoint: endpoint.to_string(),
-            bucket: BUCKET.into(),
-            region: REGION.into(),
-            access_key_id: ACCESS_KEY.into(),
-            secret_access_key: SECRET_KEY.into(),
-        }
     }
 }
 
@@ -117,7 +64,7 @@ impl RemoteStore {
         self.latency
     }
 
-    /// The store, for the async engine (its paths are [`key`]s).
+    /// The store, for the async engine (its paths are [`crate::s3::key`]s).
     pub fn store(&self) -> Arc<dyn ObjectStore> {
         self.store.clone()
     }

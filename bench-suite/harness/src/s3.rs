@@ -6,7 +6,8 @@
 //! The runner starts one per measurement that has a latency, on a runtime of its own in the runner's process, so it
 //! is outside the measured process and shared by nobody else; every variant reads the same files through it (see
 //! the `remote` module for the clients). It counts the requests it answered and the most it had in flight at once,
-//! which the runner records.
+//! which the runner records. It owns the bucket's layout ([`key`], [`table_keys`], [`table_glob`]) and says how to
+//! reach it ([`S3Server::access`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,10 +15,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
+use object_store::path::Path as ObjectPath;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 
 use crate::error::{Error, Result, io_err};
+use crate::protocol::{S3Access, SqlTable};
 
 /// The one bucket: the dataset's directory.
 pub const BUCKET: &str = "polaroid";
@@ -27,6 +30,31 @@ pub const ACCESS_KEY: &str = "polaroid";
 pub const SECRET_KEY: &str = "polaroid-local-only";
 /// The region clients sign for (any name works; it must only be the same on both sides).
 pub const REGION: &str = "us-east-1";
+
+/// The object key of a dataset file: its name (the bucket is the dataset's directory).
+pub fn key(path: &Path) -> ObjectPath {
+    ObjectPath::from(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+}
+
+/// The object keys of a workload file's table, in the order of its files: `<table>/<file name>`, or, when two of
+/// its files share a name (a glob over several directories), `<table>/<position>-<file name>`.
+pub fn table_keys(table: &SqlTable) -> Vec<String> {
+    let names: Vec<String> = table.files.iter().map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    let numbered = unique.len() != names.len();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| if numbered { format!("{}/{i:05}-{n}", table.name) } else { format!("{}/{n}", table.name) })
+        .collect()
+}
+
+/// `s3://polaroid/<table>/*.parquet`: every file of a workload file's table, for Polars' cloud reader.
+pub fn table_glob(table: &SqlTable) -> String {
+    format!("s3://{BUCKET}/{}/*.parquet", table.name)
+}
 
 /// Writes the record s3s-fs reads an object's ETag from (`.bucket-B.object-K.internal.json` in the root) for the
 /// object `key`, whose bytes are `file`.
@@ -89,20 +117,20 @@ impl S3Server {
         // unless the object has a record beside it: give each one (the size and modification time, as web servers
         // do), so that no reader pays a whole-file hash per request.
         for file in files {
-            write_object_record(&root, &crate::remote::key(file).to_string(), file)?;
+            write_object_record(&root, &key(file).to_string(), file)?;
         }
         S3Server::serve(&root, latency)
     }
 
     /// Serves a workload file's tables in bucket [`BUCKET`], each table's files under the prefix `<table>/`
-    /// (keys from [`crate::remote::table_keys`]), each request answered after `latency`. `scratch` is an empty
+    /// (keys from [`table_keys`]), each request answered after `latency`. `scratch` is an empty
     /// directory the server may use as its root.
-    pub fn serve_tables(tables: &[crate::protocol::SqlTable], latency: Duration, scratch: &Path) -> Result<S3Server> {
+    pub fn serve_tables(tables: &[SqlTable], latency: Duration, scratch: &Path) -> Result<S3Server> {
         let root = scratch.join("s3-root");
         let bucket = root.join(BUCKET);
         std::fs::create_dir_all(&bucket).map_err(io_err("creating", &bucket))?;
         for table in tables {
-            for (file, key) in table.files.iter().zip(crate::remote::table_keys(table)) {
+            for (file, key) in table.files.iter().zip(table_keys(table)) {
                 place(file, &bucket.join(&key))?;
                 write_object_record(&root, &key, file)?;
             }
@@ -179,6 +207,17 @@ impl S3Server {
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// What a client outside this process (a Python engine) needs to read a workload file's tables from here.
+    pub fn access(&self) -> S3Access {
+        S3Access {
+            endpoint: self.endpoint().to_string(),
+            bucket: BUCKET.into(),
+            region: REGION.into(),
+            access_key_id: ACCESS_KEY.into(),
+            secret_access_key: SECRET_KEY.into(),
+        }
     }
 
     /// Requests answered so far.

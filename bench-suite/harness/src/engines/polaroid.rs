@@ -109,7 +109,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 /// What the engine reads the files as: their keys in the S3 server's bucket, or local paths.
 fn sources(input: &Input) -> Vec<String> {
     match input.remote {
-        Some(_) => input.files.iter().map(|f| crate::remote::key(f).to_string()).collect(),
+        Some(_) => input.files.iter().map(|f| crate::s3::key(f).to_string()).collect(),
         None => input.files.iter().map(|f| f.display().to_string()).collect(),
     }
 }
@@ -135,7 +135,7 @@ impl Engine for PolaroidEngine {
         for table in &input.tables {
             // Through the S3 server, the table's objects by key from the engine's object store.
             let paths: Vec<String> = match input.remote {
-                Some(_) => crate::remote::table_keys(table),
+                Some(_) => crate::s3::table_keys(table),
                 None => table.files.iter().map(|f| f.display().to_string()).collect(),
             };
             let handles = runtime.block_on(async {

@@ -33,7 +33,7 @@ pub(crate) fn lazy_execute(kind: EngineKind, input: &Input, op: &Op, execution: 
                 Some(remote) => {
                     use polars::prelude::{PlRefPath, ScanArgsParquet};
                     let args = ScanArgsParquet { cloud_options: Some(remote.cloud_options()), ..ScanArgsParquet::default() };
-                    LazyFrame::scan_parquet(PlRefPath::new(crate::remote::table_glob(table)), args)?
+                    LazyFrame::scan_parquet(PlRefPath::new(crate::s3::table_glob(table)), args)?
                 }
             };
             ctx.register(&table.name, scan);

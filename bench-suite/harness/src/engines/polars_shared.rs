@@ -33,7 +33,7 @@ impl Engine for PolarsSharedEngine {
                 // Through the S3 server, each object with one GET (before the clock, as every load here is).
                 let frames = match &input.remote {
                     None => table.files.iter().map(|f| read_eager(f, None)).collect::<Result<Vec<_>>>()?,
-                    Some(remote) => crate::remote::table_keys(table)
+                    Some(remote) => crate::s3::table_keys(table)
                         .iter()
                         .map(|key| -> Result<DataFrame> {
                             use polars::prelude::{ParquetReader, SerReader};

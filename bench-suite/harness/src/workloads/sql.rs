@@ -12,7 +12,6 @@ use std::sync::Arc;
 use crate::data::Dataset;
 use crate::engines::{Engine, EngineKind, Input, Op, Output};
 use crate::flight::FlightProcess;
-use crate::remote::S3Access;
 use crate::s3::S3Server;
 use crate::error::{Error, Result};
 use crate::workloads::file::FileWorkload;
@@ -129,7 +128,7 @@ fn companions(setup: &Setup<'_>) -> Result<Companions> {
     if let Some(ms) = setup.params.latency_ms.filter(|ms| *ms > 0) {
         // polaroid-flight's server reads local files only: its process refuses (no server is started for it).
         let server = S3Server::serve_tables(&task.tables, std::time::Duration::from_millis(ms), setup.scratch)?;
-        let task = SqlTask { s3: Some(S3Access::local(server.endpoint())), ..task.clone() };
+        let task = SqlTask { s3: Some(server.access()), ..task.clone() };
         return Ok(Companions { extra: Extra::Sql(Arc::new(task)), running: vec![Box::new(server)] });
     }
     if setup.engine != EngineKind::PolaroidFlight {
