@@ -375,6 +375,13 @@ pub struct SelectArgs {
     /// workload file's tables read through S3 (replaces its [s3] latency_ms).
     #[arg(long, value_delimiter = ',', env = "POLAROID_LATENCY_MS")]
     pub latency_ms: Option<Vec<u64>>,
+    /// Task slots per executor of the ballista-N variants (Ballista's vcores) [default: 1].
+    #[arg(long, env = "POLAROID_BALLISTA_SLOTS")]
+    pub ballista_slots: Option<usize>,
+    /// Run the ballista-N variants against this running Ballista cluster (df://HOST:PORT, e.g. one started with
+    /// `polaroid-ballista scheduler` and `polaroid-ballista executor`) instead of starting one per measurement.
+    #[arg(long, value_name = "URL", env = "POLAROID_BALLISTA_SCHEDULER")]
+    pub ballista_scheduler: Option<String>,
     /// Skip calibration of the machine's limits (the `of limit` column stays empty).
     #[arg(long, env = "POLAROID_NO_CALIBRATE")]
     pub no_calibrate: bool,
@@ -425,6 +432,20 @@ mod tests {
 impl SelectArgs {
     /// The run's options; `cancel` is set by Ctrl-C and SIGTERM.
     pub fn options(&self, data: &DataArgs, out: PathBuf, resume: bool, cancel: Cancel) -> RunOptions {
+        // The Ballista settings reach the runner (and every process it starts) through the environment variables
+        // these flags are also read from (engines::ballista).
+        for (var, value) in [
+            (polaroid_bench::engines::ballista::SLOTS_VAR, self.ballista_slots.map(|s| s.to_string())),
+            (polaroid_bench::engines::ballista::SCHEDULER_VAR, self.ballista_scheduler.clone()),
+        ] {
+            if let Some(value) = value {
+                // SAFETY: called while the command line is turned into options, before the run starts any thread.
+                #[allow(unsafe_code)]
+                unsafe {
+                    std::env::set_var(var, value)
+                };
+            }
+        }
         RunOptions {
             workloads: data.workloads.clone(),
             engines: self.engines.clone(),

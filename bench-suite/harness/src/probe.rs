@@ -8,6 +8,20 @@ pub fn vm_hwm_bytes(status_file: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Makes a child started from `cmd` get SIGKILL when this process dies (its companions must not outlive the runner,
+/// even when the runner is killed).
+pub fn kill_with_parent(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the child between fork and exec and only calls prctl, which is async-signal-safe
+    // and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+            Ok(())
+        });
+    }
+}
+
 /// User + system CPU seconds this process has used so far (`getrusage(RUSAGE_SELF)`).
 pub fn own_cpu_seconds() -> f64 {
     // SAFETY: rusage is plain old data; zeroed is valid, and getrusage only writes through the pointer.

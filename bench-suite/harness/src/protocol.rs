@@ -250,7 +250,8 @@ pub struct SqlTask {
     /// Empty for the task of one query (`sql`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mix: Vec<MixQuery>,
-    /// The Flight SQL server serving the tables (`grpc://127.0.0.1:PORT`), for the `polaroid-flight` variant.
+    /// The server the measured process sends its SQL to: the Flight SQL server serving the tables
+    /// (`grpc://127.0.0.1:PORT`) for `polaroid-flight`, the cluster's scheduler (`df://HOST:PORT`) for `ballista-N`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
     /// `[s3]` at a latency above 0: the measurement's S3 server holding the tables, each the prefix `<table>/` of

@@ -10,6 +10,7 @@
 //! The trait is synchronous on purpose: an async engine owns its runtime and blocks inside its own `execute`, so the
 //! timing code is the same for every engine.
 
+pub mod ballista;
 mod mock;
 mod polaroid;
 mod polaroid_flight;
@@ -204,6 +205,12 @@ pub trait Engine: Send + Sync {
     }
 }
 
+/// The most executors a `ballista-N` variant starts on this host.
+pub const MAX_BALLISTA_EXECUTORS: u8 = 8;
+/// The names of the `ballista-N` variants (`ALL` lists the first two; the others are found by name).
+const BALLISTA_NAMES: [&str; MAX_BALLISTA_EXECUTORS as usize] =
+    ["ballista-1", "ballista-2", "ballista-3", "ballista-4", "ballista-5", "ballista-6", "ballista-7", "ballista-8"];
+
 /// Every engine variant, in the order reports list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineKind {
@@ -247,13 +254,17 @@ pub enum EngineKind {
     /// Apache DataFusion (the `datafusion` package) in process: each table registered from its Parquet files, the
     /// result collected as an Arrow table.
     DataFusion,
+    /// Apache DataFusion Ballista with this many executors (`ballista-1`, `ballista-2`, ... up to
+    /// [`MAX_BALLISTA_EXECUTORS`]): a scheduler and the executors as processes of their own on this host, the measured
+    /// process a Ballista client (`engines::ballista`).
+    Ballista(u8),
     /// Harness test double with scripted behavior.
     Mock(MockBehavior),
 }
 
 impl EngineKind {
     /// Engines a user can name, in report order (mocks last: they test the harness, not Polars).
-    pub const ALL: [EngineKind; 24] = [
+    pub const ALL: [EngineKind; 26] = [
         EngineKind::PolarsEager,
         EngineKind::PolarsThreadPool,
         EngineKind::PolarsLazy,
@@ -273,6 +284,8 @@ impl EngineKind {
         EngineKind::PyPolarsInMemory,
         EngineKind::DuckDb,
         EngineKind::DataFusion,
+        EngineKind::Ballista(1),
+        EngineKind::Ballista(2),
         EngineKind::Mock(MockBehavior::Correct),
         EngineKind::Mock(MockBehavior::WrongAnswer),
         EngineKind::Mock(MockBehavior::MemoryHog),
@@ -302,6 +315,7 @@ impl EngineKind {
             EngineKind::PyPolarsInMemory => "py-polars-in-memory",
             EngineKind::DuckDb => "duckdb",
             EngineKind::DataFusion => "datafusion",
+            EngineKind::Ballista(n) => BALLISTA_NAMES[(n.clamp(1, MAX_BALLISTA_EXECUTORS) - 1) as usize],
             EngineKind::Mock(b) => b.name(),
         }
     }
@@ -339,6 +353,9 @@ impl EngineKind {
             EngineKind::DuckDb => "DuckDB in process: a view over read_parquet per table, the result fetched as an Arrow table; a Python process",
             EngineKind::DataFusion => {
                 "Apache DataFusion in process: register_parquet per table (its file or directory), the result collected as an Arrow table; a Python process"
+            }
+            EngineKind::Ballista(_) => {
+                "Apache DataFusion Ballista: a scheduler and N executors (ballista-N; 1 task slot each unless --ballista-slots) as processes on this host; the measured process a Ballista client, the result collected"
             }
             EngineKind::Mock(b) => b.about(),
         }
@@ -381,12 +398,28 @@ impl EngineKind {
         if self == EngineKind::PyPolarsInMemory {
             knobs.insert("engine".into(), "in-memory".into());
         }
+        if let EngineKind::Ballista(n) = self {
+            match ballista::external_scheduler() {
+                Some(url) => {
+                    knobs.insert("scheduler".into(), url);
+                }
+                None => {
+                    knobs.insert("executors".into(), n.to_string());
+                    knobs.insert("slots".into(), ballista::slots().map_or_else(|_| "?".into(), |s| s.to_string()));
+                }
+            }
+        }
         knobs
     }
 
     /// Whether the variant runs in a Python worker process (`engines::python`) rather than in this binary.
     pub fn is_python(self) -> bool {
         matches!(self, EngineKind::PyPolars | EngineKind::PyPolarsInMemory | EngineKind::DuckDb | EngineKind::DataFusion)
+    }
+
+    /// Whether the variant runs in a `polaroid-ballista` client process against a Ballista cluster.
+    pub fn is_ballista(self) -> bool {
+        matches!(self, EngineKind::Ballista(_))
     }
 
     /// Whether this is a harness test double.
@@ -396,6 +429,9 @@ impl EngineKind {
 
     /// Looks a variant up by name; the error lists the valid names.
     pub fn from_name(name: &str) -> Result<EngineKind> {
+        if let Some(n) = BALLISTA_NAMES.iter().position(|b| *b == name) {
+            return Ok(EngineKind::Ballista(n as u8 + 1));
+        }
         Self::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| Error::UnknownEngine {
             name: name.to_string(),
             valid: Self::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "),
@@ -423,6 +459,7 @@ impl EngineKind {
             EngineKind::PyPolars | EngineKind::PyPolarsInMemory | EngineKind::DuckDb | EngineKind::DataFusion => {
                 Box::new(python::NotHere(self))
             }
+            EngineKind::Ballista(_) => Box::new(ballista::NotHere(self)),
         }
     }
 }
@@ -478,4 +515,19 @@ pub(crate) fn write_parquet(df: &mut DataFrame, out: &std::path::Path) -> Result
     let file = std::fs::File::create(out).map_err(crate::error::io_err("creating", out))?;
     ParquetWriter::new(file).finish(df)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ballista_variants_are_found_by_their_executor_count_up_to_the_limit() {
+        assert_eq!(EngineKind::from_name("ballista-1").unwrap(), EngineKind::Ballista(1));
+        assert_eq!(EngineKind::from_name("ballista-8").unwrap(), EngineKind::Ballista(8));
+        assert_eq!(EngineKind::Ballista(3).name(), "ballista-3");
+        let err = EngineKind::from_name("ballista-9").unwrap_err().to_string();
+        assert!(err.contains("ballista-2"), "{err}");
+        assert!(EngineKind::ALL.iter().filter(|k| k.is_ballista()).count() == 2);
+    }
 }

@@ -84,9 +84,11 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
     let job = crate::protocol::Job::Measure(spec.clone());
     // The variant's knobs that Polars reads from the environment (tuned baselines) are set for this process only.
     let env = crate::engines::EngineKind::from_name(&spec.engine).map(|k| k.env()).unwrap_or_default();
-    // A Python engine's process is the project's interpreter running the Python worker; any other, this binary's.
+    // A Python engine's process is the project's interpreter running the Python worker, a Ballista engine's a
+    // polaroid-ballista client; any other, this binary's.
     let mut cmd = match crate::engines::EngineKind::from_name(&spec.engine) {
         Ok(kind) if kind.is_python() => crate::engines::python::command()?,
+        Ok(kind) if kind.is_ballista() => crate::engines::ballista::command(binary)?,
         _ => {
             let mut cmd = std::process::Command::new(binary);
             cmd.arg(crate::protocol::SUBCOMMAND);

@@ -220,6 +220,11 @@ pub fn plan(options: &RunOptions) -> Result<Plan> {
         }
     }
     crate::engines::python::check(&kinds)?;
+    if kinds.iter().any(|k| k.is_ballista()) {
+        // The client and the cluster run in polaroid-ballista: found (and its settings read) before anything runs.
+        crate::engines::ballista::locate(&crate::protocol::locate(options.measure_binary.as_deref())?)?;
+        crate::engines::ballista::slots()?;
+    }
     Ok(Plan { items, datasets, data_dir })
 }
 

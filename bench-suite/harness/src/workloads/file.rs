@@ -88,7 +88,9 @@ pub struct RunSettings {
     pub memory_cap_bytes: Option<u64>,
 }
 
-/// The engines a workload file may name: the variants that run SQL queries on tables.
+/// The engines a workload file runs unless its `[engines]` says otherwise: the variants that run SQL queries on
+/// tables on this machine. The Ballista variants (`ballista-N`) run SQL too, when named: each of their measurement
+/// processes starts a cluster.
 pub const SQL_ENGINES: [EngineKind; 10] = [
     EngineKind::PolarsLazy,
     EngineKind::PolarsStreaming,
@@ -710,9 +712,10 @@ fn concurrency(at: &Locator<'_>, raw: Spanned<RawConcurrency>, raw_queries: &[Sp
 
 fn engines(at: &Locator<'_>, raw: Option<RawEngines>) -> Result<Vec<EngineKind>> {
     let Some(raw) = raw else { return Ok(SQL_ENGINES.to_vec()) };
-    let valid = SQL_ENGINES.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ");
+    let valid = SQL_ENGINES.iter().map(|e| e.name()).chain(["ballista-1", "ballista-2", "..."]).collect::<Vec<_>>().join(", ");
     let find = |name: &Spanned<String>| -> Result<EngineKind> {
-        SQL_ENGINES.iter().copied().find(|e| e.name() == name.get_ref()).ok_or_else(|| {
+        let ballista = EngineKind::from_name(name.get_ref()).ok().filter(|k| k.is_ballista());
+        SQL_ENGINES.iter().copied().find(|e| e.name() == name.get_ref()).or(ballista).ok_or_else(|| {
             at.error(name.span(), format!("engine '{}' does not run workload files; valid engines: {valid}", name.get_ref()))
         })
     };

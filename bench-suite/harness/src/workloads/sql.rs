@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::data::Dataset;
-use crate::engines::{Engine, EngineKind, Input, Op, Output};
+use crate::engines::{Engine, EngineKind, Input, Op, Output, ballista};
 use crate::flight::FlightProcess;
 use crate::s3::S3Server;
 use crate::error::{Error, Result};
@@ -121,23 +121,35 @@ fn adjust(settings: &mut Settings, overrides: &Overrides<'_>) {
 }
 
 /// The measurement process is told its query. At an `[s3]` latency above 0 the tables are served by an S3 server
-/// started for this process (every engine reads them from it); otherwise `polaroid-flight`'s process gets a Flight
-/// SQL server process serving the local tables, started outside the measured process.
+/// started for this process (every engine reads them from it). `polaroid-flight`'s process gets a Flight SQL server
+/// process serving the local tables, and a Ballista variant's a cluster (a scheduler and its executors), both started
+/// outside the measured process.
 fn companions(setup: &Setup<'_>) -> Result<Companions> {
     let task = setup.task.sql.ok_or_else(|| crate::error::internal(format!("task '{}' carries no SQL", setup.task.name)))?;
+    let mut task = task.clone();
+    let mut running: Vec<Box<dyn crate::companion::Companion>> = Vec::new();
     if let Some(ms) = setup.params.latency_ms.filter(|ms| *ms > 0) {
         // polaroid-flight's server reads local files only: its process refuses (no server is started for it).
         let server = S3Server::serve_tables(&task.tables, std::time::Duration::from_millis(ms), setup.scratch)?;
-        let task = SqlTask { s3: Some(server.access()), ..task.clone() };
-        return Ok(Companions { extra: Extra::Sql(Arc::new(task)), running: vec![Box::new(server)] });
+        task.s3 = Some(server.access());
+        running.push(Box::new(server));
+    } else if setup.engine == EngineKind::PolaroidFlight {
+        let tables = task.tables.iter().map(served_path).collect::<Result<Vec<_>>>()?;
+        let server = FlightProcess::spawn(setup.binary, tables)?;
+        task.server = Some(server.url.clone());
+        running.push(Box::new(server));
     }
-    if setup.engine != EngineKind::PolaroidFlight {
-        return Ok(Companions { extra: Extra::Sql(Arc::new(task.clone())), running: Vec::new() });
+    if let EngineKind::Ballista(executors) = setup.engine {
+        match ballista::external_scheduler() {
+            Some(url) => task.server = Some(url),
+            None => {
+                let cluster = ballista::Cluster::start(&ballista::locate(setup.binary)?, executors as usize, ballista::slots()?)?;
+                task.server = Some(cluster.url.clone());
+                running.push(Box::new(cluster));
+            }
+        }
     }
-    let tables = task.tables.iter().map(served_path).collect::<Result<Vec<_>>>()?;
-    let server = FlightProcess::spawn(setup.binary, tables)?;
-    let task = SqlTask { server: Some(server.url.clone()), ..task.clone() };
-    Ok(Companions { extra: Extra::Sql(Arc::new(task)), running: vec![Box::new(server)] })
+    Ok(Companions { extra: Extra::Sql(Arc::new(task)), running })
 }
 
 /// How the server is given a table (`--table name=path`): its one file, loaded into the engine's cache, or the glob

@@ -7,5 +7,6 @@ mod gate;
 mod library;
 mod measurement;
 mod streaming;
+mod tables;
 mod util;
 mod workload_file;

@@ -1,57 +1,10 @@
 //! Workload files (docs/workload-files.md): the user's Parquet tables and SQL, run like a built-in workload, and every
 //! mistake in a file named by its line with what to write instead.
 
-use std::path::Path;
-
 use polars::prelude::*;
 
+use crate::tables::{GOOD, write_tables};
 use crate::util::{Sandbox, load, stderr};
-
-/// Two small tables a user might have: trades and a symbol -> sector dimension.
-fn write_tables(dir: &Path) {
-    std::fs::create_dir_all(dir.join("trades")).unwrap();
-    for part in 0..2 {
-        let n = 1000;
-        let symbols: Vec<String> = (0..n).map(|i| format!("S{}", (i * 7 + part) % 13)).collect();
-        let prices: Vec<f64> = (0..n).map(|i| 100.0 + ((i * 31 + part * 17) % 97) as f64 / 4.0).collect();
-        let quantities: Vec<i64> = (0..n).map(|i| ((i * 13 + part) % 50 + 1) as i64).collect();
-        let mut df = df!("symbol" => symbols, "price" => prices, "quantity" => quantities).unwrap();
-        let file = std::fs::File::create(dir.join(format!("trades/part-{part}.parquet"))).unwrap();
-        ParquetWriter::new(file).finish(&mut df).unwrap();
-    }
-    let symbols: Vec<String> = (0..13).map(|i| format!("S{i}")).collect();
-    let sectors: Vec<&str> = (0..13).map(|i| if i % 2 == 0 { "tech" } else { "energy" }).collect();
-    let mut df = df!("symbol" => symbols, "sector" => sectors).unwrap();
-    ParquetWriter::new(std::fs::File::create(dir.join("sectors.parquet")).unwrap()).finish(&mut df).unwrap();
-}
-
-const GOOD: &str = r#"
-name = "my-trades"
-about = "a user's own tables and queries"
-
-[tables]
-trades = "trades/*.parquet"
-sectors = { path = "sectors.parquet" }
-
-[[queries]]
-name = "vwap"
-sql = "SELECT symbol, SUM(price * quantity) / SUM(quantity) AS vwap FROM trades GROUP BY symbol"
-expect_rows = 13
-
-[[queries]]
-name = "by-sector"
-sql = """
-WITH t AS (SELECT * FROM trades WHERE quantity >= ${min_qty})
-SELECT s.sector, COUNT(*) AS trades, SUM(t.quantity) AS volume
-FROM t JOIN sectors s ON t.symbol = s.symbol
-GROUP BY s.sector
-"""
-params = { min_qty = [1, 40] }
-
-[run]
-processes = 2
-runs = 2
-"#;
 
 #[test]
 fn a_workload_file_runs_on_every_sql_engine_with_its_answers_checked() {
