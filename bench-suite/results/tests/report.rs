@@ -232,3 +232,24 @@ fn at_a_paced_rate_every_variant_keeps_the_p99_latency_decides() {
     let line = r.markdown.lines().find(|l| l.starts_with(&format!("| {task} | "))  && (l.contains("wins") || l.contains("tie"))).unwrap();
     assert!(line.contains("`polaroid` wins"), "{line}");
 }
+
+/// A variant whose work happens in processes the runner started beside the measured one (a Ballista cluster) has
+/// their memory shown beside the measured process's, from the result file's own figures
+/// (reports/trades-ballista-2026-12-01); a variant without companions has no row.
+#[test]
+fn the_memory_of_companions_is_shown_beside_the_measured_process() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../reports/trades-ballista-2026-12-01/result.json.gz");
+    let run = RunResult::load(std::path::Path::new(path)).unwrap();
+    let r = report::build("ballista", &[("result.json.gz".into(), run.clone())], "polaroid-bench report").unwrap();
+    let values: Vec<f64> = run
+        .measurements
+        .iter()
+        .filter(|m| m.variant == "ballista-2")
+        .flat_map(|m| m.figures["cluster_peak_rss_bytes"].clone())
+        .collect();
+    let lo = polaroid_results::units::bytes(values.iter().copied().fold(f64::INFINITY, f64::min) as u64);
+    let hi = polaroid_results::units::bytes(values.iter().copied().fold(0.0, f64::max) as u64);
+    let row = r.markdown.lines().find(|l| l.starts_with("| ballista-2 | `cluster_peak_rss_bytes`")).expect("a row for ballista-2");
+    assert!(row.contains(&format!("{lo}-{hi}")) && row.ends_with("| 15 |"), "{row}");
+    assert!(!r.markdown.lines().any(|l| l.starts_with("| datafusion | `")), "no companions, no row");
+}

@@ -290,6 +290,7 @@ fn findings(runs: &[(String, RunResult)], all: &[&Measurement], groups: &BTreeMa
         ));
         b.extend(geomeans(&in_workload));
         b.extend(fixed_costs(&in_workload));
+        b.extend(companion_memory(&in_workload));
         b.extend(charts_for(workload, &in_workload, calibration)?);
     }
     Ok(b)
@@ -372,6 +373,59 @@ fn fixed_costs(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
                 .into(),
         ),
         Block::Table(["variant", "empty query", "processes"].map(String::from).to_vec(), rows.into_iter().map(|r| r.1).collect()),
+    ]
+}
+
+/// Memory held outside the measured process by what the runner started beside it (a Flight SQL server, a Ballista
+/// cluster): the companions' `*_peak_rss_bytes` figures per variant, over every process of the workload, beside the
+/// measured process's own peak, so a variant whose work happens elsewhere does not look lean.
+fn companion_memory(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
+    // (variant, figure) -> (the figure's values, the measured processes' peaks)
+    let mut found: Vec<((&str, &str), Vec<f64>, Vec<u64>)> = Vec::new();
+    for (_, group) in in_workload {
+        for m in group.iter() {
+            for (name, values) in &m.figures {
+                if !name.ends_with("_peak_rss_bytes") {
+                    continue;
+                }
+                let own = m.memory.process_peak_rss_bytes.iter().copied().chain(m.memory.peak_rss_bytes);
+                match found.iter_mut().find(|(k, _, _)| *k == (m.variant.as_str(), name.as_str())) {
+                    Some((_, all, peaks)) => {
+                        all.extend(values);
+                        peaks.extend(own);
+                    }
+                    None => found.push(((&m.variant, name), values.clone(), own.collect())),
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let range = |lo: u64, hi: u64| if lo == hi { units::bytes(lo) } else { format!("{}-{}", units::bytes(lo), units::bytes(hi)) };
+    let rows = found
+        .into_iter()
+        .map(|((variant, name), values, peaks)| {
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min) as u64;
+            let hi = values.iter().copied().fold(0.0, f64::max) as u64;
+            let own = match (peaks.iter().min(), peaks.iter().max()) {
+                (Some(a), Some(b)) => range(*a, *b),
+                _ => "-".into(),
+            };
+            vec![variant.to_string(), format!("`{name}`"), range(lo, hi), own, values.len().to_string()]
+        })
+        .collect();
+    vec![
+        Block::Para(
+            "Memory beside the measured process: the peak resident memory of what the runner started for it (a Flight \
+             SQL server, a Ballista cluster: the sum of its processes' peaks), per process, against the measured \
+             process's own peak. The peak RSS column above is the measured process's only."
+                .into(),
+        ),
+        Block::Table(
+            ["variant", "figure", "companions' peak", "measured process's peak", "processes"].map(String::from).to_vec(),
+            rows,
+        ),
     ]
 }
 
