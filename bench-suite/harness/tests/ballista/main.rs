@@ -1,6 +1,6 @@
 //! The Ballista variants (`ballista-N`) through the real binaries: polaroid-bench starting clusters of
-//! polaroid-ballista processes. Built only with the `ballista-tests` feature, by scripts/test-ballista, which builds
-//! polaroid-ballista (a workspace of its own: DataFusion and Ballista) first.
+//! polaroid-ballista processes. Built only with the `ballista-tests` feature, by scripts/test (and
+//! scripts/test-ballista), which builds polaroid-ballista (a workspace of its own: DataFusion and Ballista) first.
 
 use std::path::Path;
 
@@ -12,6 +12,16 @@ mod util;
 
 use tables::{GOOD, write_tables};
 use util::{Sandbox, load, stderr};
+
+/// `polaroid-bench` as [`Sandbox::command`] starts it, with the `polaroid-ballista` binary this test run was given
+/// (`POLAROID_BALLISTA_BIN`: scripts/test builds it in the `quick` profile) instead of the release build beside it.
+fn bench(s: &Sandbox) -> std::process::Command {
+    let mut cmd = s.command();
+    if let Some(bin) = std::env::var_os(polaroid_bench::engines::ballista::BINARY.env_var) {
+        cmd.env(polaroid_bench::engines::ballista::BINARY.env_var, bin);
+    }
+    cmd
+}
 
 /// The Ballista variants run a workload file on real clusters: for each measurement process the runner starts a
 /// scheduler and N executors (`polaroid-ballista` processes) beside the measured client, records the cluster's
@@ -25,7 +35,7 @@ fn ballista_runs_a_workload_file_on_a_cluster_of_its_own_per_measurement_and_sto
     std::fs::write(&file, format!("{GOOD}\n[s3]\nlatency_ms = [0, 5]\n")).unwrap();
     let out = s.path("r.json");
     let engines = "polars-lazy,ballista-1,ballista-2";
-    let o = s.command().args(["run", "--no-calibrate", "--engine", engines, "--processes", "1", "--runs", "1", "--out"]).arg(&out).arg(&file).output().unwrap();
+    let o = bench(&s).args(["run", "--no-calibrate", "--engine", engines, "--processes", "1", "--runs", "1", "--out"]).arg(&out).arg(&file).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let result = load(&out);
     assert_eq!(result.measurements.len(), 18, "{:?}", result.measurements.iter().map(|m| &m.key).collect::<Vec<_>>());
@@ -54,7 +64,7 @@ fn ballista_runs_against_a_scheduler_started_by_hand() {
     write_tables(s.dir.path());
     let file = s.path("my.toml");
     std::fs::write(&file, GOOD).unwrap();
-    let binary = Path::new(crate::util::BIN).parent().unwrap().join("polaroid-ballista");
+    let binary = polaroid_bench::engines::ballista::locate(Path::new(util::BIN)).unwrap();
     let spawn = |args: &[&str]| std::process::Command::new(&binary).args(args).stdout(std::process::Stdio::piped()).spawn().unwrap();
     let mut scheduler = spawn(&["scheduler", "--port", "0"]);
     let mut line = String::new();
@@ -65,7 +75,7 @@ fn ballista_runs_against_a_scheduler_started_by_hand() {
     std::io::BufReader::new(executor.stdout.take().unwrap()).read_line(&mut ready).unwrap();
     assert!(ready.starts_with("POLAROID-BALLISTA-READY "), "{ready}");
     let out = s.path("r.json");
-    let o = s.command().args(["run", "--no-calibrate", "--engine", "ballista-1", "--processes", "1", "--runs", "1", "--ballista-scheduler", &url, "--out"]).arg(&out).arg(&file).output().unwrap();
+    let o = bench(&s).args(["run", "--no-calibrate", "--engine", "ballista-1", "--processes", "1", "--runs", "1", "--ballista-scheduler", &url, "--out"]).arg(&out).arg(&file).output().unwrap();
     let _ = (executor.kill(), scheduler.kill(), executor.wait(), scheduler.wait());
     assert!(o.status.success(), "{}", stderr(&o));
     let result = load(&out);
@@ -78,7 +88,7 @@ fn ballista_runs_against_a_scheduler_started_by_hand() {
 
     // Nothing listens there any more: the measurement records the client's error and the run goes on.
     let out = s.path("gone.json");
-    let o = s.command().args(["run", "--no-calibrate", "--engine", "ballista-1", "--processes", "1", "--runs", "1", "--timeout", "60", "--ballista-scheduler", &url, "--out"]).arg(&out).arg(&file).output().unwrap();
+    let o = bench(&s).args(["run", "--no-calibrate", "--engine", "ballista-1", "--processes", "1", "--runs", "1", "--timeout", "60", "--ballista-scheduler", &url, "--out"]).arg(&out).arg(&file).output().unwrap();
     let result = load(&out);
     assert_eq!(result.measurements.len(), 3, "{}", stderr(&o));
     assert!(result.measurements.iter().all(|m| m.metric.is_none()), "no timings without a cluster");
@@ -118,23 +128,28 @@ fn a_ballista_executor_killed_mid_measurement_is_recorded_and_the_run_goes_on() 
         }
     };
     let out = s.path("r.json");
-    let args = ["run", "--no-calibrate", "--engine", "ballista-2", "--processes", "1", "--runs", "400", "--timeout", "60", "--progress", "none", "--out"];
-    let mut run = s.command().args(args).arg(&out).arg(&file).spawn().unwrap();
+    // Enough runs that the first measurement is still going when its executor is killed, few enough that the
+    // unoptimized build the test command uses (scripts/test-ballista) does each measurement well inside the timeout.
+    let args = ["run", "--no-calibrate", "--engine", "ballista-2", "--processes", "1", "--runs", "30", "--timeout", "120", "--progress", "none", "--out"];
+    let mut run = bench(&s).args(args).arg(&out).arg(&file).spawn().unwrap();
     let executors = wait_for(run.id(), "executor", 2);
     assert_eq!(executors.len(), 2, "{executors:?}");
-    // Into the timed runs (the client is running), then one executor goes.
+    // The client is running queries on the cluster, then one executor goes.
     wait_for(run.id(), "__worker", 1);
-    std::thread::sleep(std::time::Duration::from_secs(2));
-    std::process::Command::new("kill").args(["-9", &executors[0].0.to_string()]).status().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let victim = executors[0].0;
+    assert!(alive(victim) && ballista_children(run.id()).iter().any(|(pid, _)| *pid == victim), "the first measurement's executor still runs when it is killed");
+    std::process::Command::new("kill").args(["-9", &victim.to_string()]).status().unwrap();
     let status = run.wait().unwrap();
     assert!(status.code().is_some(), "the runner ended by itself");
     let result = load(&out);
     assert_eq!(result.measurements.len(), 3, "every measurement is recorded, the one hit and the ones after it");
-    assert!(result.measurements.iter().skip(1).all(|m| m.metric.is_some()), "later measurements get clusters of their own");
+    let later: Vec<_> = result.measurements.iter().skip(1).map(|m| (&m.key, &m.outcome)).collect();
+    assert!(result.measurements.iter().skip(1).all(|m| m.metric.is_some()), "later measurements get clusters of their own: {later:?}");
 
     // The runner killed mid-measurement: its cluster and its client go with it.
     let args = ["run", "--no-calibrate", "--engine", "ballista-1", "--processes", "1", "--runs", "400", "--progress", "none", "--out"];
-    let mut run = s.command().args(args).arg(s.path("killed.json")).arg(&file).spawn().unwrap();
+    let mut run = bench(&s).args(args).arg(s.path("killed.json")).arg(&file).spawn().unwrap();
     let runner = run.id();
     wait_for(runner, "__worker", 1);
     let members = ballista_children(runner);
