@@ -10,6 +10,7 @@ Rust library the CLI uses.
 >>> run                                        # in a notebook: the report with its charts
 >>> run.to_polars()                            # one row per measurement
 >>> polaroid.compare("base.json", "new.json")  # what the CI gate would say
+>>> polaroid.render("VWAP: <!--fig r KEY median--><!--/fig-->", results={"r": run})  # prose bound to the run
 
 The engine also runs as a server (``polaroid-server``, Arrow Flight SQL): :func:`serve` starts one, :func:`connect`
 returns a blocking :class:`Client` (as PEP 249's ``connect`` does) and :func:`connect_async` an :class:`AsyncClient`
@@ -19,7 +20,7 @@ exception polaroid raises is a :class:`PolaroidError` (:mod:`polaroid.exceptions
 
 from polaroid.exceptions import PolaroidError, ServerError
 from polaroid._binary import locate_binary
-from polaroid._results import Chart, Charts, Comparison, History, Run, Workloads, compare, history, load, workloads
+from polaroid._results import Chart, Charts, Comparison, History, Markdown, Run, Workloads, compare, history, load, render, workloads
 from polaroid._run import run, run_async
 from polaroid._client import Client, Table, connect
 from polaroid._async_client import AsyncClient, Err, Ok, connect_async
@@ -44,12 +45,14 @@ __all__ = [
     "Charts",
     "Comparison",
     "History",
+    "Markdown",
     "PolaroidError",
     "Run",
     "Workloads",
     "compare",
     "history",
     "load",
+    "render",
     "locate_binary",
     "run",
     "run_async",

@@ -17,6 +17,7 @@ from typing import Any, Iterator, Sequence
 
 from polaroid import _native
 from polaroid._binary import locate_binary
+from polaroid.exceptions import PolaroidError
 
 @dataclass(frozen=True)
 class Chart:
@@ -439,6 +440,77 @@ def history(directory: str | os.PathLike[str]) -> History:
         If the directory holds no result file.
     """
     return History(*_native.history_of(Path(directory), f"polaroid.history({str(directory)!r})"))
+
+
+class Markdown:
+    """Markdown whose bound figures were filled from result files (:func:`polaroid.render`); a notebook shows it
+    rendered, ``str()`` gives the text.
+
+    Parameters
+    ----------
+    text : str
+        The Markdown.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/markdown": self.text, "text/plain": self.text}
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"<polaroid.Markdown: {len(self.text)} characters>"
+
+
+def render(markdown: str, *, results: dict[str, Run | str | os.PathLike[str]] | None = None,
+           directory: str | os.PathLike[str] = ".") -> Markdown:
+    """Fill the figures a Markdown text binds to result files.
+
+    A figure is written between ``<!--fig NAME KEY STAT-->`` and ``<!--/fig-->``: the statistic ``STAT`` (``median``,
+    ``ci``, ``peak-rss``, ``ratio=KEY``, ``verdict=KEY``, ... ; docs/render.md lists them) of the measurement ``KEY`` in
+    the result file named ``NAME``. Markdown does not show the comments, so the rendered text is its own template.
+    ``polaroid-bench render --check`` later fails where a figure no longer says what its file says.
+
+    Parameters
+    ----------
+    markdown : str
+        The text, e.g. a paragraph about a run made in this notebook.
+    results : dict of str to Run or path, optional
+        Names for result files, as ``<!--results NAME=PATH-->`` lines in the text give them: a :class:`Run` (its
+        file) or a path.
+    directory : str or os.PathLike, default "."
+        What ``<!--results NAME=PATH-->`` paths in the text are relative to.
+
+    Returns
+    -------
+    Markdown
+        The text with its figures, displayed as Markdown in a notebook.
+
+    Raises
+    ------
+    PolaroidError
+        If a binding is malformed, names a file or a measurement that does not exist, or a statistic the
+        measurement does not have; the message gives the line and what to write.
+
+    Examples
+    --------
+    >>> run = polaroid.run(workload="batch-read")
+    >>> polaroid.render("load-all took <!--fig r batch-read/load-all/smoke/polaroid median--><!--/fig-->.",
+    ...                 results={"r": run})
+    """
+    names = ""
+    for name, source in (results or {}).items():
+        path = source.path if isinstance(source, Run) else Path(source)
+        if path is None:
+            raise PolaroidError(f"results[{name!r}] is a Run with no result file; polaroid.run(out=...) writes one")
+        names += f"<!--results {name}={Path(path).resolve()}-->"
+    # The names go after the text, so the lines an error names are the text's own.
+    suffix = f"\n{names}" if names else ""
+    rendered = _native.render_markdown(Path(directory) / "notebook.md", markdown + suffix)
+    return Markdown(rendered[: len(rendered) - len(suffix)] if suffix else rendered)
 
 
 class Workloads:

@@ -12,7 +12,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 use polaroid_results::compare::{self, CompareOptions, Comparison, FailOn, Noise};
-use polaroid_results::{RunResult, catalog, events, history, report, rows, table};
+use polaroid_results::{RunResult, catalog, events, history, render, report, rows, table};
 
 create_exception!(_native, PolaroidError, PyException, "An error polaroid reports: the message says what to fix.");
 
@@ -198,6 +198,20 @@ fn event_line(line: &str) -> PyResult<Option<String>> {
     Ok(event.line())
 }
 
+/// Markdown with its bound figures filled from their result files, whose paths are relative to `path`'s directory
+/// (`path` need not exist: a notebook's paragraph is rendered as if it were there). See `polaroid_results::render`.
+#[pyfunction]
+fn render_markdown(path: PathBuf, text: &str) -> PyResult<String> {
+    render::render(&path, text).map_err(err)
+}
+
+/// The bound figures of a Markdown text that differ from their result files: (line, file, key, stat, written, computed).
+#[pyfunction]
+fn check_markdown(path: PathBuf, text: &str) -> PyResult<Vec<(usize, String, String, String, String, String)>> {
+    let stale = render::check(&path, text).map_err(err)?;
+    Ok(stale.into_iter().map(|s| (s.binding.line, s.binding.file, s.binding.key, s.binding.stat, s.written, s.computed)).collect())
+}
+
 /// The URL in the first line a serving process prints (`polaroid_results::launch::announced`), if it is one.
 #[pyfunction]
 fn announced(line: &str) -> Option<String> {
@@ -249,6 +263,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(event_line, m)?)?;
     m.add_function(wrap_pyfunction!(catalog_text, m)?)?;
     m.add_function(wrap_pyfunction!(announced, m)?)?;
+    m.add_function(wrap_pyfunction!(render_markdown, m)?)?;
+    m.add_function(wrap_pyfunction!(check_markdown, m)?)?;
     m.add_function(wrap_pyfunction!(run_argv, m)?)?;
     m.add_function(wrap_pyfunction!(run_interrupted, m)?)?;
     m.add("INTERRUPTED", polaroid_results::launch::INTERRUPTED)?;

@@ -77,6 +77,27 @@ pub enum Command {
     ///   polaroid-bench history polaroid-results/ --out reports/history/
     #[command(verbatim_doc_comment)]
     History(HistoryArgs),
+    /// Fill, or check, the figures a Markdown document binds to result files.
+    ///
+    /// A document names its result files with <!--results NAME=PATH--> (relative to it) and holds
+    /// each figure it quotes between <!--fig NAME KEY STAT--> and <!--/fig-->. Markdown does not
+    /// show the comments, so a document is its own template. `render` writes every figure from
+    /// its file (in place, or into --out); `render --check` changes nothing and fails where a
+    /// figure no longer says what its file says, and counts the figures typed by hand (a number
+    /// with a unit outside any binding; <!--unbound REASON--> on a line says why its figures are).
+    /// Directories are searched for *.md. The statistics (median, ci, peak-rss, ratio=KEY,
+    /// verdict=KEY, ...) are listed in docs/render.md.
+    ///
+    /// Exit codes: 0 every bound figure agrees with its file (or was written); 1 a figure differs
+    /// (--check); 2 a binding, a document or a result file cannot be read.
+    ///
+    /// Examples:
+    ///   polaroid-bench render reports/my-run/README.md            # fill its figures in place
+    ///   polaroid-bench render TEMPLATE.md --out REPORT.md
+    ///   polaroid-bench render --check README.md docs reports       # what the test command runs
+    ///   polaroid-bench render --check --unbound docs               # and list every hand-typed figure
+    #[command(verbatim_doc_comment)]
+    Render(RenderArgs),
     /// Compare two result files: the CI regression gate.
     ///
     /// Time and peak memory of each measurement are tested with the measurement process as
@@ -178,6 +199,22 @@ pub struct HistoryArgs {
     /// Directory to write index.md, index.html and charts/ into [default: <dir>/history/].
     #[arg(long, short = 'o', env = "POLAROID_HISTORY_OUT")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Markdown documents, or directories to search for *.md.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write the rendered document here instead of over itself (one document only).
+    #[arg(long, short = 'o', conflicts_with = "check")]
+    pub out: Option<PathBuf>,
+    /// Change nothing: fail (exit code 1) where a bound figure differs from its result file.
+    #[arg(long)]
+    pub check: bool,
+    /// With --check: list every figure typed by hand with no <!--unbound REASON-->, not just their count.
+    #[arg(long, requires = "check")]
+    pub unbound: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use polaroid_bench::feed::process::{FeedOptions, feed_main};
 use polaroid_bench::feed::server::{Faults, FeedConfig};
 use polaroid_bench::runner::{self, Cancel, Side};
 use polaroid_bench::{Observer, calibrate, gate, observer};
-use polaroid_results::{RunResult, history, label, launch, report, table, units};
+use polaroid_results::{RunResult, history, label, launch, render, report, table, units};
 
 use crate::cli::{self, ProgressArg};
 
@@ -128,6 +128,50 @@ pub fn history(a: cli::HistoryArgs, command: &str) -> anyhow::Result<ExitCode> {
     history::build(&mut runs, command)?.write_dir(&out)?;
     println!("history of {} runs: {}", runs.len(), out.join("index.html").display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `render`: fill a document's bound figures, or check every document's (exit code 1 where one differs, 2 when a
+/// binding or file cannot be read).
+pub fn render(a: cli::RenderArgs) -> ExitCode {
+    let result = if a.check {
+        render::check_paths(&a.paths).map(|c| {
+            for (path, s) in &c.stale {
+                let b = &s.binding;
+                println!("{}:{}: `{} {} {}` says {:?}; its result file says {:?}", path.display(), b.line, b.file, b.key, b.stat, s.written, s.computed);
+            }
+            let unexplained: Vec<_> = c.unexplained().collect();
+            if a.unbound {
+                for (path, u) in &unexplained {
+                    println!("{}:{}: {} is typed by hand", path.display(), u.line, u.figure);
+                }
+            }
+            eprintln!(
+                "render: {} document(s), {} bound figure(s), {} differ from their result files; {} figure(s) typed by hand ({} with a reason{})",
+                c.documents,
+                c.bound,
+                c.stale.len(),
+                c.unbound.len(),
+                c.unbound.len() - unexplained.len(),
+                if a.unbound || unexplained.is_empty() { "" } else { "; --unbound lists the others" }
+            );
+            if c.stale.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        })
+    } else if a.out.is_some() && a.paths.len() != 1 {
+        eprintln!("error: --out takes one document; {} given", a.paths.len());
+        return ExitCode::from(2);
+    } else {
+        render::markdown_files(&a.paths).and_then(|docs| {
+            for doc in &docs {
+                let n = render::render_file(doc, a.out.as_deref())?;
+                eprintln!("render: {} ({n} figure(s))", a.out.as_deref().unwrap_or(doc).display());
+            }
+            Ok(ExitCode::SUCCESS)
+        })
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {}", polaroid_results::error::chain(&e));
+        ExitCode::from(2)
+    })
 }
 
 /// Runs two sides interleaved into `dir`: `(binary, file name, injected slowdown)` each.

@@ -44,6 +44,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Noise(a) => commands::noise(a),
         Command::Report(a) => commands::report(a, &command),
         Command::History(a) => commands::history(a, &command),
+        Command::Render(a) => Ok(commands::render(a)),
         Command::Worker => Ok(ExitCode::from(polaroid_bench::worker::main() as u8)),
     }
 }

@@ -57,6 +57,27 @@ pub enum Error {
         /// The backend's error.
         message: String,
     },
+    /// A document to render or check cannot be read or written.
+    #[error("cannot {action} document {}", path.display())]
+    Document {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The document.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A document's binding of a figure to a result file is malformed or names what the file does not hold.
+    #[error("{}:{line}: {message}", path.display())]
+    Binding {
+        /// The document.
+        path: PathBuf,
+        /// Its line (1-based).
+        line: usize,
+        /// What is wrong and what to write.
+        message: String,
+    },
     /// A binary is nowhere `binary::Binary::locate` looked.
     #[error("cannot find the {name} binary; looked at: {tried}. {how_to_get}, or set ${env_var}")]
     BinaryNotFound {

@@ -25,6 +25,7 @@ pub mod events;
 pub mod history;
 pub mod launch;
 pub mod model;
+pub mod render;
 pub mod report;
 pub mod rows;
 pub mod stats;

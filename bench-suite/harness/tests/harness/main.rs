@@ -6,6 +6,7 @@ mod datagen;
 mod gate;
 mod library;
 mod measurement;
+mod render;
 mod streaming;
 mod tables;
 mod util;
