@@ -47,6 +47,7 @@ pub const STATS: &[(&str, &str)] = &[
     ("p50 / p95 / p99 / p999", "per-request latency percentiles, for workloads that issue requests"),
     ("figure=NAME", "a figure the measurement recorded, the median over its processes (`*_bytes` as bytes, `*_s` as time)"),
     ("figure-range=NAME", "the smallest and largest value of such a figure over its processes (`1.32-1.63 GiB`)"),
+    ("cpu-per-tick", "streaming: CPU time of the consuming process per tick over the timed sessions (`764 ns`)"),
     ("knob=NAME", "an engine setting the measurement recorded"),
     ("outcome", "how it ended (`ok`, `error`, `timeout`, `oom`, `unsupported`)"),
     ("ratio=KEY", "how many times worse KEY is than this measurement, with the interval of the gate's process-level test (`2.69x [2.39, 3.03]`)"),
@@ -364,6 +365,11 @@ impl Doc {
                 let values = m.figures.get(name).filter(|v| !v.is_empty()).ok_or_else(|| self.error(b, format!("the measurement recorded no figure `{name}`")))?;
                 let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
                 range_text(&figure_text(name, lo), &figure_text(name, hi))
+            }
+            ("cpu-per-tick", None) => {
+                let stream = m.stream.as_ref().ok_or_else(|| self.error(b, "the measurement is not a streaming one (no feed figures)".into()))?;
+                let cpu = stream.consumer_cpu_s.ok_or_else(|| self.error(b, "the measurement recorded no CPU time of its process".into()))?;
+                units::seconds(cpu / (stream.ticks_per_session as f64 * metric()?.summary.n as f64))
             }
             ("knob", Some(name)) => m.knobs.get(name).cloned().ok_or_else(|| self.error(b, format!("the measurement recorded no knob `{name}`")))?,
             ("outcome", None) => m.outcome.label().to_string(),
