@@ -53,6 +53,8 @@ pub const STATS: &[(&str, &str)] = &[
     ("ratio=KEY", "how many times worse KEY is than this measurement, with the interval of the gate's process-level test (`2.69x [2.39, 3.03]`)"),
     ("verdict=KEY", "this measurement against KEY by the gate's rule, as one test: `better`, `worse`, `tie` or `untested` (one process)"),
     ("standing", "its task's verdict as the report's standings give it (``` `duckdb` wins ```, ``tie: `a`, `b` ``)"),
+    ("geomean / geomean-ci", "the geometric mean of its variant's medians over the tasks of its workload that every variant finished, as the report's table gives it (with the interval)"),
+    ("geomean-tasks", "how many tasks those geometric means are over"),
     ("commit", "the commit the run's binary was built from (7 characters)"),
 ];
 
@@ -321,6 +323,24 @@ impl Doc {
         })
     }
 
+    /// The geometric means of a workload's variants, as the report's table gives them.
+    fn geomeans(&self, b: &Binding, result: &RunResult, workload: &str) -> Result<crate::report::Geomeans> {
+        let mut keys: Vec<String> = Vec::new();
+        let mut groups: Vec<Vec<&Measurement>> = Vec::new();
+        for m in result.measurements.iter().filter(|m| m.workload == workload) {
+            let key = m.task_key();
+            match keys.iter().position(|k| *k == key) {
+                Some(i) => groups[i].push(m),
+                None => {
+                    keys.push(key);
+                    groups.push(vec![m]);
+                }
+            }
+        }
+        let in_workload: Vec<(&String, &Vec<&Measurement>)> = keys.iter().zip(&groups).collect();
+        crate::report::geomean_rows(&in_workload).ok_or_else(|| self.error(b, format!("workload {workload} has fewer than two tasks every variant finished")))
+    }
+
     /// The figure a binding holds, as the result file says it now.
     fn compute(&self, b: &Binding) -> Result<String> {
         let (_, result) = self.files.get(&b.file).expect("scan checked that every binding names a declared file");
@@ -402,6 +422,12 @@ impl Doc {
                 let st = table::standing(&group, DEFAULT_NOISE_FLOOR).ok_or_else(|| self.error(b, "no variant of its task finished".into()))?;
                 if st.leader_wins() { format!("`{}` wins", st.leader) } else { format!("tie: {}", st.tied.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")) }
             }
+            ("geomean", None) | ("geomean-ci", None) => {
+                let g = self.geomeans(b, result, &m.workload)?;
+                let (_, gm, lo, hi) = g.rows.iter().find(|r| r.0 == m.variant).ok_or_else(|| self.error(b, format!("`{}` has no geometric mean in {}", m.variant, m.workload)))?;
+                if stat == "geomean" { units::seconds(*gm) } else { format!("{} [{}, {}]", units::seconds(*gm), units::seconds(*lo), units::seconds(*hi)) }
+            }
+            ("geomean-tasks", None) => self.geomeans(b, result, &m.workload)?.tasks.to_string(),
             ("commit", None) => result.provenance.git_commit.as_deref().map(|c| c.chars().take(7).collect()).ok_or_else(|| self.error(b, "the run recorded no commit".into()))?,
             _ => {
                 let names: Vec<&str> = STATS.iter().map(|(s, _)| *s).collect();

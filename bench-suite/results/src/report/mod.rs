@@ -299,6 +299,36 @@ fn findings(runs: &[(String, RunResult)], all: &[&Measurement], groups: &BTreeMa
 /// A workload of several timed tasks (a workload file's queries): each variant's geometric mean of its medians over
 /// the tasks every competing variant finished, the summary PDS-H reports give, with its bootstrap interval.
 fn geomeans(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
+    let Some(g) = geomean_rows(in_workload) else { return Vec::new() };
+    let note = if g.left_out > 0 { format!(" ({} task(s) left out: a variant did not finish them)", g.left_out) } else { String::new() };
+    vec![
+        Block::Para(format!(
+            "Geometric mean of each variant's median over the {} tasks every variant finished{note}, as PDS-H summarizes \
+             a run; its 95% interval resamples processes and runs in every task. Overlapping intervals are no ranking: \
+             the standings below say per task who is ahead beyond the noise.",
+            g.tasks
+        )),
+        Block::Table(
+            ["variant", "geometric mean", "95% CI"].map(String::from).to_vec(),
+            g.rows.iter().map(|(v, gm, lo, hi)| vec![v.clone(), units::seconds(*gm), format!("[{}, {}]", units::seconds(*lo), units::seconds(*hi))]).collect(),
+        ),
+    ]
+}
+
+/// Geometric means of a workload's variants (see [`geomean_rows`]).
+pub(crate) struct Geomeans {
+    /// Tasks every competing variant finished: the ones the means are over.
+    pub tasks: usize,
+    /// Tasks left out because a variant did not finish them.
+    pub left_out: usize,
+    /// Per variant, fastest first: name, geometric mean of its medians (seconds), and the 95% interval.
+    pub rows: Vec<(String, f64, f64, f64)>,
+}
+
+/// Each competing variant's geometric mean of its medians over the tasks of a workload (its measurements grouped by
+/// task) that every competing variant finished, with a bootstrap interval; `None` below two such tasks or two
+/// variants. The report's table and `render`'s `geomean` statistic.
+pub(crate) fn geomean_rows(in_workload: &[(&String, &Vec<&Measurement>)]) -> Option<Geomeans> {
     let timed = |m: &Measurement| m.counts() && m.metric.as_ref().is_some_and(|x| !x.higher_is_better && x.unit == "s");
     let mut variants: Vec<&str> = Vec::new();
     for (_, group) in in_workload {
@@ -314,30 +344,20 @@ fn geomeans(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
         .filter(|g| variants.iter().all(|v| g.iter().any(|m| m.variant == *v && timed(m))))
         .collect();
     if common.len() < 2 || variants.len() < 2 {
-        return Vec::new();
+        return None;
     }
-    let mut rows: Vec<(f64, Vec<String>)> = Vec::new();
+    let mut rows = Vec::new();
     for v in &variants {
         let samples: Vec<&[Vec<f64>]> = common
             .iter()
             .filter_map(|g| g.iter().find(|m| m.variant == *v).and_then(|m| m.metric.as_ref()).map(|x| x.samples.as_slice()))
             .collect();
         if let Some((gm, (lo, hi))) = crate::stats::geomean_ci(&samples, 0.95) {
-            rows.push((gm, vec![v.to_string(), units::seconds(gm), format!("[{}, {}]", units::seconds(lo), units::seconds(hi))]));
+            rows.push((v.to_string(), gm, lo, hi));
         }
     }
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let left_out = in_workload.len() - common.len();
-    let note = if left_out > 0 { format!(" ({left_out} task(s) left out: a variant did not finish them)") } else { String::new() };
-    vec![
-        Block::Para(format!(
-            "Geometric mean of each variant's median over the {} tasks every variant finished{note}, as PDS-H summarizes \
-             a run; its 95% interval resamples processes and runs in every task. Overlapping intervals are no ranking: \
-             the standings below say per task who is ahead beyond the noise.",
-            common.len()
-        )),
-        Block::Table(["variant", "geometric mean", "95% CI"].map(String::from).to_vec(), rows.into_iter().map(|r| r.1).collect()),
-    ]
+    rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+    Some(Geomeans { tasks: common.len(), left_out: in_workload.len() - common.len(), rows })
 }
 
 /// A workload file's engines' fixed cost per query: the median over every process of the time of an empty query
