@@ -55,7 +55,8 @@ pub const STATS: &[(&str, &str)] = &[
     ("standing", "its task's verdict as the report's standings give it (``` `duckdb` wins ```, ``tie: `a`, `b` ``)"),
     ("geomean / geomean-ci", "the geometric mean of its variant's medians over the tasks of its workload that every variant finished, as the report's table gives it (with the interval)"),
     ("geomean-tasks", "how many tasks those geometric means are over"),
-    ("commit", "the commit the run's binary was built from (7 characters)"),
+    ("commit", "the commit the run's binary was built from (7 characters, and `-dirty` when the tree had changes)"),
+    ("binary", "the binary a `compare-run` or `noise` side ran"),
 ];
 
 /// A bound figure in a document.
@@ -428,7 +429,12 @@ impl Doc {
                 if stat == "geomean" { units::seconds(*gm) } else { format!("{} [{}, {}]", units::seconds(*gm), units::seconds(*lo), units::seconds(*hi)) }
             }
             ("geomean-tasks", None) => self.geomeans(b, result, &m.workload)?.tasks.to_string(),
-            ("commit", None) => result.provenance.git_commit.as_deref().map(|c| c.chars().take(7).collect()).ok_or_else(|| self.error(b, "the run recorded no commit".into()))?,
+            ("commit", None) => {
+                let commit = result.provenance.git_commit.as_deref().ok_or_else(|| self.error(b, "the run recorded no commit".into()))?;
+                let short: String = commit.chars().take(7).collect();
+                if commit.ends_with("-dirty") { format!("{short}-dirty") } else { short }
+            }
+            ("binary", None) => result.provenance.interleaved.as_ref().map(|i| i.binary.clone()).ok_or_else(|| self.error(b, "the run was not made by compare-run or noise (no binary recorded)".into()))?,
             _ => {
                 let names: Vec<&str> = STATS.iter().map(|(s, _)| *s).collect();
                 return Err(self.error(b, format!("unknown statistic `{}` (one of: {})", b.stat, names.join(", "))));
