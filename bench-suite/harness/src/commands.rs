@@ -146,8 +146,9 @@ pub fn render(a: cli::RenderArgs) -> ExitCode {
                 }
             }
             eprintln!(
-                "render: {} document(s), {} bound figure(s), {} differ from their result files; {} figure(s) typed by hand ({} with a reason{})",
+                "render: {} document(s) ({} written by a program), {} bound figure(s), {} differ from their result files; {} figure(s) typed by hand ({} with a reason{})",
                 c.documents,
+                c.generated,
                 c.bound,
                 c.stale.len(),
                 c.unbound.len(),
