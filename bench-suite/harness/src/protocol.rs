@@ -51,11 +51,25 @@ pub enum Job {
 /// as lines, and what followed the prefix; a worker that exits or stays silent for `timeout` is killed, and the error
 /// names `what`.
 pub fn start_announced(binary: &Path, job: &Job, what: &str, prefix: &str, timeout: std::time::Duration) -> Result<(Child, std::sync::mpsc::Receiver<String>, String)> {
-    use std::io::{BufRead, BufReader};
     let mut child = start(binary, job, |cmd| {
         cmd.stderr(Stdio::inherit());
     }, |_| Ok(()))
     .map_err(|e| Error::Companion { what: format!("cannot start the {what} process"), source: Some(Box::new(e)) })?;
+    match announcement(&mut child, prefix, timeout) {
+        Some((lines, value)) => Ok((child, lines, value)),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(Error::Companion { what: format!("the {what} process exited or did not start listening (its error is above)"), source: None })
+        }
+    }
+}
+
+/// Reads a child's piped stdout (on a thread of its own) until a line starts with `prefix`: returns the rest of its
+/// stdout as lines and what followed the prefix, or `None` when the child closed its stdout or printed nothing for
+/// `timeout` (the caller kills it and says which process it was).
+pub fn announcement(child: &mut Child, prefix: &str, timeout: std::time::Duration) -> Option<(std::sync::mpsc::Receiver<String>, String)> {
+    use std::io::{BufRead, BufReader};
     let stdout = child.stdout.take().expect("stdout was piped");
     let (tx, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -66,18 +80,10 @@ pub fn start_announced(binary: &Path, job: &Job, what: &str, prefix: &str, timeo
         }
     });
     loop {
-        match lines.recv_timeout(timeout) {
-            Ok(line) => {
-                if let Some(value) = line.strip_prefix(prefix) {
-                    let value = value.trim().to_string();
-                    return Ok((child, lines, value));
-                }
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::Companion { what: format!("the {what} process exited or did not start listening (its error is above)"), source: None });
-            }
+        let line = lines.recv_timeout(timeout).ok()?;
+        if let Some(value) = line.strip_prefix(prefix) {
+            let value = value.trim().to_string();
+            return Some((lines, value));
         }
     }
 }

@@ -86,37 +86,22 @@ impl Member {
     /// Starts `binary args`, with its stderr inherited and killed when its parent (this runner) dies, and waits for a
     /// stdout line starting with `prefix`; returns what followed it.
     fn start(binary: &Path, args: &[String], role: &'static str, prefix: &str) -> Result<(Member, String)> {
-        use std::io::{BufRead, BufReader};
         let mut cmd = Command::new(binary);
         cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
         crate::probe::kill_with_parent(&mut cmd);
-        let mut child = cmd
+        let child = cmd
             .spawn()
             .map_err(|e| Error::Companion { what: format!("cannot start the Ballista {role} ({})", binary.display()), source: Some(Box::new(e)) })?;
-        let stdout = child.stdout.take().expect("stdout was piped");
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
         let mut member = Member { role, child };
-        loop {
-            match lines.recv_timeout(START_TIMEOUT) {
-                Ok(line) => {
-                    if let Some(value) = line.strip_prefix(prefix) {
-                        return Ok((member, value.trim().to_string()));
-                    }
-                }
-                Err(_) => {
-                    member.kill();
-                    return Err(Error::Companion {
-                        what: format!("the Ballista {role} exited or did not start within {} s (its error is above)", START_TIMEOUT.as_secs()),
-                        source: None,
-                    });
-                }
+        match crate::protocol::announcement(&mut member.child, prefix, START_TIMEOUT) {
+            // Nothing more is read from its stdout: the processes print only that line there (their logs go to stderr).
+            Some((_, value)) => Ok((member, value)),
+            None => {
+                member.kill();
+                Err(Error::Companion {
+                    what: format!("the Ballista {role} exited or did not start within {} s (its error is above)", START_TIMEOUT.as_secs()),
+                    source: None,
+                })
             }
         }
     }
