@@ -14,6 +14,9 @@
 //! - `<!--fig NAME KEY STAT-->FIGURE<!--/fig-->` holds the statistic `STAT` of the measurement whose key is `KEY`
 //!   in that file (`polaroid-bench report` prints the keys), or whose key alone ends with `KEY`
 //!   (`[clients=50]/polaroid`). [`STATS`] lists the statistics.
+//! - `<!--text NAME=PATH-->` names any text file (a `time -v` output, a profiler's report): `<!--fig NAME PATTERN
+//!   match-->` holds the first match of the regular expression `PATTERN` in it (its first group, if it has one; write
+//!   spaces as `\s`).
 //! - `<!--unbound REASON-->` on a line says why the figures on it are typed by hand (a machine's size, a figure from
 //!   a tool that writes no result file); [`unbound`] lists them with the reason instead of as unexplained.
 
@@ -28,6 +31,7 @@ use crate::table::{self, metric_text};
 use crate::units;
 
 const RESULTS_OPEN: &str = "<!--results ";
+const TEXT_OPEN: &str = "<!--text ";
 const FIG_OPEN: &str = "<!--fig ";
 const FIG_CLOSE: &str = "<!--/fig-->";
 const UNBOUND_OPEN: &str = "<!--unbound";
@@ -55,6 +59,7 @@ pub const STATS: &[(&str, &str)] = &[
     ("standing", "its task's verdict as the report's standings give it (``` `duckdb` wins ```, ``tie: `a`, `b` ``)"),
     ("geomean / geomean-ci", "the geometric mean of its variant's medians over the tasks of its workload that every variant finished, as the report's table gives it (with the interval)"),
     ("geomean-tasks", "how many tasks those geometric means are over"),
+    ("match", "with a `<!--text NAME=PATH-->` file: the first match of the pattern KEY (its first group)"),
     ("commit", "the commit the run's binary was built from (7 characters, and `-dirty` when the tree had changes)"),
     ("binary", "the binary a `compare-run` or `noise` side ran"),
 ];
@@ -296,19 +301,29 @@ struct Doc {
     path: PathBuf,
     bindings: Vec<Binding>,
     files: BTreeMap<String, (PathBuf, RunResult)>,
+    /// Text files a figure is read from by a pattern (a `time -v` output, a profiler's report).
+    texts: BTreeMap<String, (PathBuf, String)>,
 }
 
 impl Doc {
     fn parse(path: &Path, text: &str) -> Result<Doc> {
         let (names, bindings) = scan(path, text)?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        let mut files = BTreeMap::new();
-        for (name, (line, file)) in names {
+        let (mut files, mut texts) = (BTreeMap::new(), BTreeMap::new());
+        for (name, (line, file, kind)) in names {
             let full = dir.join(&file);
-            let result = RunResult::load(&full).map_err(|e| binding_error(path, line, format!("result file `{name}` ({}): {e}", full.display())))?;
-            files.insert(name, (full, result));
+            match kind {
+                Kind::Results => {
+                    let result = RunResult::load(&full).map_err(|e| binding_error(path, line, format!("result file `{name}` ({}): {e}", full.display())))?;
+                    files.insert(name, (full, result));
+                }
+                Kind::Text => {
+                    let content = std::fs::read_to_string(&full).map_err(|e| binding_error(path, line, format!("text file `{name}` ({}): {e}", full.display())))?;
+                    texts.insert(name, (full, content));
+                }
+            }
         }
-        Ok(Doc { path: path.to_path_buf(), bindings, files })
+        Ok(Doc { path: path.to_path_buf(), bindings, files, texts })
     }
 
     fn error(&self, b: &Binding, message: String) -> Error {
@@ -337,6 +352,16 @@ impl Doc {
         })
     }
 
+    /// A text file's figure: the first match of the binding's pattern (its first group, if it has one).
+    fn matched(&self, b: &Binding, content: &str) -> Result<String> {
+        if b.stat != "match" {
+            return Err(self.error(b, format!("a text file's figure is `<!--fig {} PATTERN match-->`, not `{}`", b.file, b.stat)));
+        }
+        let pattern = regex::Regex::new(&b.key).map_err(|e| self.error(b, format!("not a regular expression: {e}")))?;
+        let found = pattern.captures(content).ok_or_else(|| self.error(b, format!("the pattern matches nothing in {}", self.texts[&b.file].0.display())))?;
+        Ok(found.get(1).or_else(|| found.get(0)).map_or(String::new(), |m| m.as_str().to_string()))
+    }
+
     /// The geometric means of a workload's variants, as the report's table gives them.
     fn geomeans(&self, b: &Binding, result: &RunResult, workload: &str) -> Result<crate::report::Geomeans> {
         let mut keys: Vec<String> = Vec::new();
@@ -357,6 +382,9 @@ impl Doc {
 
     /// The figure a binding holds, as the result file says it now.
     fn compute(&self, b: &Binding) -> Result<String> {
+        if let Some((_, content)) = self.texts.get(&b.file) {
+            return self.matched(b, content);
+        }
         let (_, result) = self.files.get(&b.file).expect("scan checked that every binding names a declared file");
         let m = self.measurement(b, result, &b.key)?;
         let metric = || m.metric.as_ref().ok_or_else(|| self.error(b, format!("the measurement has no timings (outcome `{}`)", m.outcome.label())));
@@ -456,17 +484,29 @@ impl Doc {
     }
 }
 
-/// The result files a document names (name -> line, path) and its bindings, checked for form only.
-type Names = BTreeMap<String, (usize, String)>;
+/// What a document names a file for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// `<!--results NAME=PATH-->`: a result document.
+    Results,
+    /// `<!--text NAME=PATH-->`: any text, figures read by a pattern.
+    Text,
+}
+
+/// The files a document names (name -> line, path, kind) and its bindings, checked for form only.
+type Names = BTreeMap<String, (usize, String, Kind)>;
 
 fn scan(path: &Path, text: &str) -> Result<(Names, Vec<Binding>)> {
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;
     let mut names = Names::new();
-    for (at, _) in text.match_indices(RESULTS_OPEN) {
-        let body = comment_body(text, at + RESULTS_OPEN.len()).ok_or_else(|| binding_error(path, line_of(at), "`<!--results` is not closed by `-->`".into()))?;
-        let (name, file) = body.trim().split_once('=').ok_or_else(|| binding_error(path, line_of(at), format!("`<!--results {}-->` must read `<!--results NAME=PATH-->`", body.trim())))?;
-        if names.insert(name.trim().to_string(), (line_of(at), file.trim().to_string())).is_some() {
-            return Err(binding_error(path, line_of(at), format!("the result file name `{}` is given twice", name.trim())));
+    for (open, kind) in [(RESULTS_OPEN, Kind::Results), (TEXT_OPEN, Kind::Text)] {
+        let tag = open.trim();
+        for (at, _) in text.match_indices(open) {
+            let body = comment_body(text, at + open.len()).ok_or_else(|| binding_error(path, line_of(at), format!("`{tag}` is not closed by `-->`")))?;
+            let (name, file) = body.trim().split_once('=').ok_or_else(|| binding_error(path, line_of(at), format!("`{tag} {}-->` must read `{tag} NAME=PATH-->`", body.trim())))?;
+            if names.insert(name.trim().to_string(), (line_of(at), file.trim().to_string(), kind)).is_some() {
+                return Err(binding_error(path, line_of(at), format!("the file name `{}` is given twice", name.trim())));
+            }
         }
     }
     let mut bindings = Vec::new();
@@ -486,7 +526,7 @@ fn scan(path: &Path, text: &str) -> Result<(Names, Vec<Binding>)> {
         };
         if !names.contains_key(file) {
             let known: Vec<&str> = names.keys().map(String::as_str).collect();
-            return Err(binding_error(path, line, format!("no result file is named `{file}` (add `<!--results {file}=PATH-->`; named: {})", if known.is_empty() { "none".into() } else { known.join(", ") })));
+            return Err(binding_error(path, line, format!("no result file is named `{file}` (add `<!--results {file}=PATH-->`, or `<!--text {file}=PATH-->` for a text file; named: {})", if known.is_empty() { "none".into() } else { known.join(", ") })));
         }
         bindings.push(Binding { line, file: file.into(), key: key.into(), stat: stat.into(), span: start..end });
         from = end + FIG_CLOSE.len();
@@ -601,6 +641,22 @@ mod tests {
         assert!(e.contains("README.md:2") && e.contains(b1), "{e}");
         let e = check(&doc, &rendered.replace(&format!("{b2} processes"), &format!("{b2} speed"))).unwrap_err().to_string();
         assert!(e.contains("unknown statistic `speed`") && e.contains("median-ci"), "{e}");
+    }
+
+    /// A figure from a text file that is not a result (here `time -v`'s output), by a pattern; a pattern that
+    /// matches nothing, or another statistic, is an error.
+    #[test]
+    fn a_figure_is_read_from_a_text_file_by_a_pattern() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("time.txt"), "\tElapsed (wall clock) time (h:mm:ss or m:ss): 24:09.38\n").unwrap();
+        let doc = dir.path().join("README.md");
+        let text = r"<!--text t=time.txt-->
+It took <!--fig t wall\sclock\).*:\s(\S+) match-->?<!--/fig-->.";
+        assert_eq!(render(&doc, text).unwrap(), text.replace(">?<", ">24:09.38<"));
+        let e = render(&doc, &text.replace("match-->", "median-->")).unwrap_err().to_string();
+        assert!(e.contains("PATTERN match"), "{e}");
+        let e = render(&doc, &text.replace("wall", "cpu")).unwrap_err().to_string();
+        assert!(e.contains("matches nothing"), "{e}");
     }
 
     #[test]
