@@ -52,6 +52,8 @@ pub const STATS: &[(&str, &str)] = &[
     ("figure=NAME", "a figure the measurement recorded, the median over its processes (`*_bytes` as bytes, `*_s` as time)"),
     ("figure-range=NAME", "the smallest and largest value of such a figure over its processes (`1.32-1.63 GiB`)"),
     ("cpu-per-tick", "streaming: CPU time of the consuming process per tick over the timed sessions (`764 ns`)"),
+    ("cap", "the memory cap its processes ran under"),
+    ("dataset-rows / dataset-file-bytes / dataset-memory-bytes", "its dataset's rows (`120 M`), Parquet bytes, and size decoded in memory"),
     ("knob=NAME", "an engine setting the measurement recorded"),
     ("outcome", "how it ended (`ok`, `error`, `timeout`, `oom`, `unsupported`)"),
     ("ratio=KEY", "how many times worse KEY is than this measurement, with the interval of the gate's process-level test (`2.69x [2.39, 3.03]`)"),
@@ -433,6 +435,15 @@ impl Doc {
                 let cpu = stream.consumer_cpu_s.ok_or_else(|| self.error(b, "the measurement recorded no CPU time of its process".into()))?;
                 units::seconds(cpu / (stream.ticks_per_session as f64 * metric()?.summary.n as f64))
             }
+            ("cap", None) => m.memory.cap_bytes.map(units::bytes).ok_or_else(|| self.error(b, "the measurement ran without a memory cap".into()))?,
+            ("dataset-rows", None) | ("dataset-file-bytes", None) | ("dataset-memory-bytes", None) => {
+                let d = result.provenance.datasets.iter().find(|d| d.name == m.dataset).ok_or_else(|| self.error(b, format!("the run does not describe dataset `{}`", m.dataset)))?;
+                match stat {
+                    "dataset-rows" => count_text(d.rows as f64),
+                    "dataset-file-bytes" => units::bytes(d.file_bytes),
+                    _ => units::bytes(d.in_memory_bytes),
+                }
+            }
             ("knob", Some(name)) => m.knobs.get(name).cloned().ok_or_else(|| self.error(b, format!("the measurement recorded no knob `{name}`")))?,
             ("outcome", None) => m.outcome.label().to_string(),
             ("ratio", Some(other)) | ("verdict", Some(other)) => {
@@ -547,12 +558,20 @@ fn interval(metric: &crate::model::Metric) -> String {
     format!("[{}, {}]", metric_text(metric, metric.summary.ci_low), metric_text(metric, metric.summary.ci_high))
 }
 
-/// `1.32 GiB` and `1.63 GiB` as `1.32-1.63 GiB`; different units as `512 MiB-1.20 GiB`.
+/// `1.32 GiB` and `1.63 GiB` as `1.32-1.63 GiB`; different units as `512 MiB-1.20 GiB`; one value once.
 fn range_text(lo: &str, hi: &str) -> String {
+    if lo == hi {
+        return lo.to_string();
+    }
     match (lo.split_once(' '), hi.split_once(' ')) {
         (Some((a, ua)), Some((b, ub))) if ua == ub => format!("{a}-{b} {ub}"),
         _ => format!("{lo}-{hi}"),
     }
+}
+
+/// A count with an SI prefix past a thousand (`120 M`, `4.50 k`), exact below.
+fn count_text(n: f64) -> String {
+    if n >= 1e3 { units::rate(n, "").trim_end().to_string() } else { format!("{n:.0}") }
 }
 
 fn figure_text(name: &str, value: f64) -> String {
@@ -663,5 +682,7 @@ It took <!--fig t wall\sclock\).*:\s(\S+) match-->?<!--/fig-->.";
     fn ranges_share_their_unit() {
         assert_eq!(range_text("1.32 GiB", "1.63 GiB"), "1.32-1.63 GiB");
         assert_eq!(range_text("512 MiB", "1.20 GiB"), "512 MiB-1.20 GiB");
+        assert_eq!(range_text("2", "2"), "2");
+        assert_eq!((count_text(120e6), count_text(4500.0), count_text(30.0)), (String::from("120 M"), String::from("4.50 k"), String::from("30")));
     }
 }
