@@ -61,6 +61,7 @@ pub const STATS: &[(&str, &str)] = &[
     ("standing", "its task's verdict as the report's standings give it (``` `duckdb` wins ```, ``tie: `a`, `b` ``)"),
     ("geomean / geomean-ci", "the geometric mean of its variant's medians over the tasks of its workload that every variant finished, as the report's table gives it (with the interval)"),
     ("geomean-tasks", "how many tasks those geometric means are over"),
+    ("fixed-cost", "its variant's fixed cost per query over its workload (an empty query's time, the median over every process), as the report's table gives it"),
     ("match", "with a `<!--text NAME=PATH-->` file: the first match of the pattern KEY (its first group)"),
     ("commit", "the commit the run's binary was built from (7 characters, and `-dirty` when the tree had changes)"),
     ("binary", "the binary a `compare-run` or `noise` side ran"),
@@ -366,18 +367,7 @@ impl Doc {
 
     /// The geometric means of a workload's variants, as the report's table gives them.
     fn geomeans(&self, b: &Binding, result: &RunResult, workload: &str) -> Result<crate::report::Geomeans> {
-        let mut keys: Vec<String> = Vec::new();
-        let mut groups: Vec<Vec<&Measurement>> = Vec::new();
-        for m in result.measurements.iter().filter(|m| m.workload == workload) {
-            let key = m.task_key();
-            match keys.iter().position(|k| *k == key) {
-                Some(i) => groups[i].push(m),
-                None => {
-                    keys.push(key);
-                    groups.push(vec![m]);
-                }
-            }
-        }
+        let (keys, groups) = by_task(result, workload);
         let in_workload: Vec<(&String, &Vec<&Measurement>)> = keys.iter().zip(&groups).collect();
         crate::report::geomean_rows(&in_workload).ok_or_else(|| self.error(b, format!("workload {workload} has fewer than two tasks every variant finished")))
     }
@@ -481,6 +471,13 @@ impl Doc {
                 if stat == "geomean" { units::seconds(*gm) } else { format!("{} [{}, {}]", units::seconds(*gm), units::seconds(*lo), units::seconds(*hi)) }
             }
             ("geomean-tasks", None) => self.geomeans(b, result, &m.workload)?.tasks.to_string(),
+            ("fixed-cost", None) => {
+                let (keys, groups) = by_task(result, &m.workload);
+                let in_workload: Vec<(&String, &Vec<&Measurement>)> = keys.iter().zip(&groups).collect();
+                let rows = crate::report::fixed_cost_rows(&in_workload);
+                let (_, median, _) = rows.iter().find(|r| r.0 == m.variant).ok_or_else(|| self.error(b, format!("`{}` recorded no fixed cost per query in {}", m.variant, m.workload)))?;
+                units::seconds(*median)
+            }
             ("commit", None) => {
                 let commit = result.provenance.git_commit.as_deref().ok_or_else(|| self.error(b, "the run recorded no commit".into()))?;
                 let short: String = commit.chars().take(7).collect();
@@ -543,6 +540,23 @@ fn scan(path: &Path, text: &str) -> Result<(Names, Vec<Binding>)> {
         from = end + FIG_CLOSE.len();
     }
     Ok((names, bindings))
+}
+
+/// A workload's measurements grouped by task, in the order of the file: the task keys and each task's measurements.
+fn by_task<'a>(result: &'a RunResult, workload: &str) -> (Vec<String>, Vec<Vec<&'a Measurement>>) {
+    let mut keys: Vec<String> = Vec::new();
+    let mut groups: Vec<Vec<&Measurement>> = Vec::new();
+    for m in result.measurements.iter().filter(|m| m.workload == workload) {
+        let key = m.task_key();
+        match keys.iter().position(|k| *k == key) {
+            Some(i) => groups[i].push(m),
+            None => {
+                keys.push(key);
+                groups.push(vec![m]);
+            }
+        }
+    }
+    (keys, groups)
 }
 
 /// What follows `from` up to the next `-->`.

@@ -363,6 +363,26 @@ pub(crate) fn geomean_rows(in_workload: &[(&String, &Vec<&Measurement>)]) -> Opt
 /// A workload file's engines' fixed cost per query: the median over every process of the time of an empty query
 /// (`SELECT 1`), measured after each query's timed runs ([`crate::model::FIXED_COST_FIGURE`]).
 fn fixed_costs(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
+    let rows = fixed_cost_rows(in_workload);
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let rows: Vec<(f64, Vec<String>)> = rows.into_iter().map(|(v, median, n)| (median, vec![v, units::seconds(median), n.to_string()])).collect();
+    vec![
+        Block::Para(
+            "Fixed cost per query: each engine's time for a query that does no work (`SELECT 1`), the median over its \
+             measurement processes (5 runs each, after the query's timed runs). Every sample above includes it: \
+             planning, dispatch, a Python call, a server round trip."
+                .into(),
+        ),
+        Block::Table(["variant", "empty query", "processes"].map(String::from).to_vec(), rows.into_iter().map(|r| r.1).collect()),
+    ]
+}
+
+/// Each variant's fixed cost per query over a workload ([`crate::model::FIXED_COST_FIGURE`] of every process of
+/// every task): name, median (seconds) and how many processes, cheapest first. The report's table and `render`'s
+/// `fixed-cost` statistic.
+pub(crate) fn fixed_cost_rows(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<(String, f64, usize)> {
     let mut by_variant: Vec<(&str, Vec<f64>)> = Vec::new();
     for (_, group) in in_workload {
         for m in group.iter() {
@@ -373,27 +393,15 @@ fn fixed_costs(in_workload: &[(&String, &Vec<&Measurement>)]) -> Vec<Block> {
             }
         }
     }
-    if by_variant.is_empty() {
-        return Vec::new();
-    }
-    let mut rows: Vec<(f64, Vec<String>)> = by_variant
+    let mut rows: Vec<(String, f64, usize)> = by_variant
         .into_iter()
         .map(|(v, mut values)| {
             values.sort_by(f64::total_cmp);
-            let median = values[values.len() / 2];
-            (median, vec![v.to_string(), units::seconds(median), values.len().to_string()])
+            (v.to_string(), values[values.len() / 2], values.len())
         })
         .collect();
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    vec![
-        Block::Para(
-            "Fixed cost per query: each engine's time for a query that does no work (`SELECT 1`), the median over its \
-             measurement processes (5 runs each, after the query's timed runs). Every sample above includes it: \
-             planning, dispatch, a Python call, a server round trip."
-                .into(),
-        ),
-        Block::Table(["variant", "empty query", "processes"].map(String::from).to_vec(), rows.into_iter().map(|r| r.1).collect()),
-    ]
+    rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+    rows
 }
 
 /// Memory held outside the measured process by what the runner started beside it (a Flight SQL server, a Ballista
