@@ -25,6 +25,7 @@ pub mod events;
 pub mod history;
 pub mod launch;
 pub mod model;
+#[cfg(feature = "render")]
 pub mod render;
 pub mod report;
 pub mod rows;
