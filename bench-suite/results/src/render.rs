@@ -44,6 +44,9 @@ pub const STATS: &[(&str, &str)] = &[
     ("median-ci", "both (`716 ms [675 ms, 728 ms]`)"),
     ("min", "the smallest timed run"),
     ("max", "the largest timed run"),
+    ("process-medians", "each process's median, in process order"),
+    ("process-peaks", "each process's peak resident memory, in order"),
+    ("figure-values=NAME", "each process's value of a recorded figure, in order"),
     ("processes", "measurement processes"),
     ("runs", "timed runs over all processes"),
     ("peak-rss", "the largest peak resident memory of its processes (`1.63 GiB`)"),
@@ -394,6 +397,15 @@ impl Doc {
             ("median-ci", None) => format!("{} {}", metric_text(metric()?, metric()?.summary.median), interval(metric()?)),
             ("min", None) => metric_text(metric()?, metric()?.summary.min),
             ("max", None) => metric_text(metric()?, metric()?.summary.max),
+            ("process-medians", None) => {
+                let medians = stats::process_medians(&metric()?.samples).ok_or_else(|| self.error(b, "a process has no timed run".into()))?;
+                medians.iter().map(|v| metric_text(metric().expect("checked above"), *v)).collect::<Vec<_>>().join(", ")
+            }
+            ("process-peaks", None) => peaks()?.into_iter().map(units::bytes).collect::<Vec<_>>().join(", "),
+            ("figure-values", Some(name)) => {
+                let values = m.figures.get(name).filter(|v| !v.is_empty()).ok_or_else(|| self.error(b, format!("the measurement recorded no figure `{name}`")))?;
+                values.iter().map(|v| figure_text(name, *v)).collect::<Vec<_>>().join(", ")
+            }
             ("processes", None) => metric()?.summary.processes.to_string(),
             ("runs", None) => metric()?.summary.n.to_string(),
             ("peak-rss", None) => units::bytes(peaks()?.into_iter().max().unwrap_or(0)),
