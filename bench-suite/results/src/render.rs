@@ -398,8 +398,9 @@ impl Doc {
             ("min", None) => metric_text(metric()?, metric()?.summary.min),
             ("max", None) => metric_text(metric()?, metric()?.summary.max),
             ("process-medians", None) => {
-                let medians = stats::process_medians(&metric()?.samples).ok_or_else(|| self.error(b, "a process has no timed run".into()))?;
-                medians.iter().map(|v| metric_text(metric().expect("checked above"), *v)).collect::<Vec<_>>().join(", ")
+                let mt = metric()?;
+                let medians = stats::process_medians(&mt.samples).ok_or_else(|| self.error(b, "a process has no timed run".into()))?;
+                medians.iter().map(|v| metric_text(mt, *v)).collect::<Vec<_>>().join(", ")
             }
             ("process-peaks", None) => peaks()?.into_iter().map(units::bytes).collect::<Vec<_>>().join(", "),
             ("figure-values", Some(name)) => {
