@@ -65,6 +65,7 @@ pub const STATS: &[(&str, &str)] = &[
     ("geomean / geomean-ci", "the geometric mean of its variant's medians over the tasks of its workload that every variant finished, as the report's table gives it (with the interval)"),
     ("geomean-tasks", "how many tasks those geometric means are over"),
     ("fixed-cost", "its variant's fixed cost per query over its workload (an empty query's time, the median over every process), as the report's table gives it"),
+    ("calibration-memcpy / calibration-decode", "the run's calibration: memory copy on one thread, Parquet decode on all cores"),
     ("match", "with a `<!--text NAME=PATH-->` file: the first match of the pattern KEY (its first group)"),
     ("commit", "the commit the run's binary was built from (7 characters, and `-dirty` when the tree had changes)"),
     ("binary", "the binary a `compare-run` or `noise` side ran"),
@@ -490,6 +491,10 @@ impl Doc {
                 let rows = crate::report::fixed_cost_rows(&in_workload);
                 let (_, median, _) = rows.iter().find(|r| r.0 == m.variant).ok_or_else(|| self.error(b, format!("`{}` recorded no fixed cost per query in {}", m.variant, m.workload)))?;
                 units::seconds(*median)
+            }
+            ("calibration-memcpy", None) | ("calibration-decode", None) => {
+                let c = result.calibration.as_ref().ok_or_else(|| self.error(b, "the run was made without calibration".into()))?;
+                units::rate(if stat == "calibration-memcpy" { c.memcpy_bytes_per_s } else { c.decode_all_cores_bytes_per_s }, "B/s")
             }
             ("commit", None) => {
                 let commit = result.provenance.git_commit.as_deref().ok_or_else(|| self.error(b, "the run recorded no commit".into()))?;
