@@ -620,7 +620,9 @@ fn figure_text(name: &str, value: f64) -> String {
 
 /// Whether two keys are of one task (the same workload and task: their first two parts).
 fn shares_task(a: &str, b: &str) -> bool {
-    let task = |k: &str| k.splitn(3, '/').take(2).collect::<Vec<_>>();
+    fn task(k: &str) -> Vec<&str> {
+        k.splitn(3, '/').take(2).collect()
+    }
     task(a) == task(b)
 }
 
