@@ -524,10 +524,13 @@ type Names = BTreeMap<String, (usize, String, Kind)>;
 
 fn scan(path: &Path, text: &str) -> Result<(Names, Vec<Binding>)> {
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    // Binding syntax inside code (a fenced block, an inline span) is an example of it, as docs/render.md shows it.
+    let code = code_ranges(text);
+    let in_code = |at: usize| code.iter().any(|r| r.contains(&at));
     let mut names = Names::new();
     for (open, kind) in [(RESULTS_OPEN, Kind::Results), (TEXT_OPEN, Kind::Text)] {
         let tag = open.trim();
-        for (at, _) in text.match_indices(open) {
+        for (at, _) in text.match_indices(open).filter(|(at, _)| !in_code(*at)) {
             let body = comment_body(text, at + open.len()).ok_or_else(|| binding_error(path, line_of(at), format!("`{tag}` is not closed by `-->`")))?;
             let (name, file) = body.trim().split_once('=').ok_or_else(|| binding_error(path, line_of(at), format!("`{tag} {}-->` must read `{tag} NAME=PATH-->`", body.trim())))?;
             if names.insert(name.trim().to_string(), (line_of(at), file.trim().to_string(), kind)).is_some() {
@@ -539,6 +542,10 @@ fn scan(path: &Path, text: &str) -> Result<(Names, Vec<Binding>)> {
     let mut from = 0;
     while let Some(found) = text[from..].find(FIG_OPEN) {
         let at = from + found;
+        if in_code(at) {
+            from = at + FIG_OPEN.len();
+            continue;
+        }
         let line = line_of(at);
         let body = comment_body(text, at + FIG_OPEN.len()).ok_or_else(|| binding_error(path, line, "`<!--fig` is not closed by `-->`".into()))?;
         let start = at + FIG_OPEN.len() + body.len() + COMMENT_CLOSE.len();
@@ -575,6 +582,41 @@ fn by_task<'a>(result: &'a RunResult, workload: &str) -> (Vec<String>, Vec<Vec<&
         }
     }
     (keys, groups)
+}
+
+/// Byte ranges of `text` that are code: fenced blocks (between lines starting with three backticks) and inline spans
+/// (a run of backticks up to the same run on its line).
+fn code_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut at = 0;
+    let mut fence: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        if line.trim_start().starts_with("```") {
+            match fence.take() {
+                Some(open) => ranges.push(open..at),
+                None => fence = Some(start),
+            }
+            continue;
+        }
+        if fence.is_some() {
+            continue;
+        }
+        let mut rest = 0;
+        while let Some(found) = line[rest..].find('`') {
+            let open = rest + found;
+            let run = line[open..].bytes().take_while(|b| *b == b'`').count();
+            let Some(close) = line[open + run..].find(&line[open..open + run]) else { break };
+            let end = open + run + close + run;
+            ranges.push(start + open..start + end);
+            rest = end;
+        }
+    }
+    if let Some(open) = fence {
+        ranges.push(open..text.len());
+    }
+    ranges
 }
 
 /// What follows `from` up to the next `-->`.
@@ -710,6 +752,16 @@ It took <!--fig t wall\sclock\).*:\s(\S+) match-->?<!--/fig-->.";
         assert!(e.contains("PATTERN match"), "{e}");
         let e = render(&doc, &text.replace("wall", "cpu")).unwrap_err().to_string();
         assert!(e.contains("matches nothing"), "{e}");
+    }
+
+    /// Binding syntax in code is an example (docs/render.md's), not a binding.
+    #[test]
+    fn bindings_in_code_are_examples() {
+        let text = "Write `<!--results NAME=PATH-->` and `` <!--fig NAME KEY STAT-->x<!--/fig--> ``:\n```markdown\n<!--results r=x.json-->\nA <!--fig r k median-->1<!--/fig-->\n```\n";
+        assert_eq!(bindings(Path::new("doc.md"), text).unwrap(), Vec::new());
+        let real = format!("{text}<!--results r=x.json-->\nB <!--fig r k median-->2<!--/fig-->\n");
+        let found = bindings(Path::new("doc.md"), &real).unwrap();
+        assert_eq!((found.len(), found[0].line), (1, 7), "{found:?}");
     }
 
     #[test]
