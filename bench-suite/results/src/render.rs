@@ -69,6 +69,7 @@ pub const STATS: &[(&str, &str)] = &[
     ("match", "with a `<!--text NAME=PATH-->` file: the first match of the pattern KEY (its first group)"),
     ("commit", "the commit the run's binary was built from (7 characters, and `-dirty` when the tree had changes)"),
     ("binary", "the binary a `compare-run` or `noise` side ran"),
+    ("wall", "the run's wall time, from its start to the last rewrite of its file (`13 min 17 s`; for a `compare-run` side, the interleaved pair)"),
 ];
 
 /// A bound figure in a document.
@@ -500,6 +501,11 @@ impl Doc {
                 let commit = result.provenance.git_commit.as_deref().ok_or_else(|| self.error(b, "the run recorded no commit".into()))?;
                 let short: String = commit.chars().take(7).collect();
                 if commit.ends_with("-dirty") { format!("{short}-dirty") } else { short }
+            }
+            ("wall", None) => {
+                let at = |s: &str| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|e| self.error(b, format!("the run's time `{s}` is not RFC 3339: {e}")));
+                let s = (at(&result.provenance.updated_at)? - at(&result.provenance.started_at)?).as_seconds_f64();
+                if s >= 60.0 { format!("{} min {} s", s.round() as u64 / 60, s.round() as u64 % 60) } else { units::seconds(s) }
             }
             ("binary", None) => result.provenance.interleaved.as_ref().map(|i| i.binary.clone()).ok_or_else(|| self.error(b, "the run was not made by compare-run or noise (no binary recorded)".into()))?,
             _ => {
