@@ -719,11 +719,11 @@ mod tests {
             "<!--results r=r.json.gz-->\nVWAP: <!--fig r {df} median--><!--/fig--> on DataFusion, <!--fig r {b2} median-ci--><!--/fig--> on two \
              executors (<!--fig r {df} ratio={b2}--><!--/fig-->), <!--fig r {df} verdict={b1}--><!--/fig--> than one; the cluster's peak \
              <!--fig r {b2} figure=cluster_peak_rss_bytes--><!--/fig-->, <!--fig r {b2} processes--><!--/fig--> processes; \
-             <!--fig r {b2} standing--><!--/fig-->.\n"
+             <!--fig r {b2} standing--><!--/fig-->; the run took <!--fig r {b2} wall--><!--/fig-->.\n"
         );
         std::fs::write(&doc, &template).unwrap();
-        assert_eq!(check(&doc, &template).unwrap().len(), 7, "an empty template differs everywhere");
-        assert_eq!(render_file(&doc, None).unwrap(), 7);
+        assert_eq!(check(&doc, &template).unwrap().len(), 8, "an empty template differs everywhere");
+        assert_eq!(render_file(&doc, None).unwrap(), 8);
         let rendered = std::fs::read_to_string(&doc).unwrap();
         assert!(check(&doc, &rendered).unwrap().is_empty(), "{rendered}");
         let result = RunResult::load(&results).unwrap();
@@ -731,6 +731,8 @@ mod tests {
         assert!(rendered.contains(&format!("VWAP: <!--fig r {df} median-->{median}<!--/fig-->")), "{rendered}");
         assert!(["better", "worse", "tie"].iter().any(|w| rendered.contains(&format!("={b1}-->{w}<!--/fig-->"))), "{rendered}");
         assert!(rendered.contains("processes-->3<!--/fig-->") && rendered.contains("x ["), "{rendered}");
+        let wall = regex::Regex::new(r"wall-->(\d+) min (\d+) s<").unwrap();
+        assert!(wall.captures(&rendered).is_some_and(|c| c[2].parse::<u32>().unwrap() < 60), "the run's wall time in minutes and seconds: {rendered}");
         assert!(unbound(&rendered).is_empty(), "{:?}", unbound(&rendered));
 
         let edited = rendered.replacen(&format!("-->{median}<"), "-->1 ms<", 1);
