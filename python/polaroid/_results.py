@@ -145,7 +145,7 @@ class Run:
             "median": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "processes": pl.UInt32,
             "p50_ns": pl.UInt64, "p99_ns": pl.UInt64, "peak_rss_bytes": pl.UInt64, "memory_cap_bytes": pl.UInt64,
             "vs_best": pl.Float64,
-            "verdict": pl.String, "of_limit": pl.Float64,
+            "verdict": pl.String, "of_limit": pl.Float64, "instructions": pl.Float64,
         }
         return pl.DataFrame(self.rows(), schema=schema)
 

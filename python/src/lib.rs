@@ -168,7 +168,7 @@ fn compare_runs(base: &NativeRun, new: &NativeRun, noise_floor: f64, fail_on: &s
         return Err(err(format!("noise_floor={noise_floor} must be a fraction in [0, 1), e.g. 0.05 for 5%")));
     }
     let noise = noise.map(|p| Noise::load(&p)).transpose().map_err(err)?;
-    let options = CompareOptions { noise_floor, fail_on, noise };
+    let options = CompareOptions { noise_floor, fail_on, noise, ..CompareOptions::default() };
     let comparison = compare::compare(base.result(), new.result(), &base.runs[0].0, &new.runs[0].0, options).map_err(err)?;
     Ok(NativeComparison { comparison })
 }

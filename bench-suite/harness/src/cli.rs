@@ -238,6 +238,10 @@ pub struct GateArgs {
     /// Per-measurement floors learned by `polaroid-bench noise` (its noise.json).
     #[arg(long, env = "POLAROID_NOISE")]
     pub noise: Option<PathBuf>,
+    /// Relative change of instructions per timed run beyond which it counts (where --noise has no floor; runs made
+    /// with --instructions).
+    #[arg(long, default_value_t = polaroid_results::compare::DEFAULT_INSTRUCTIONS_FLOOR, env = "POLAROID_INSTRUCTIONS_FLOOR")]
+    pub instructions_floor: f64,
     /// What fails the gate.
     #[arg(long, value_enum, default_value = "time", env = "POLAROID_FAIL_ON")]
     pub fail_on: FailOnArg,
@@ -425,6 +429,12 @@ pub struct SelectArgs {
     /// Drop the page cache before every measurement process (root only; verified with fincore, refused if unverified).
     #[arg(long, env = "POLAROID_COLD")]
     pub cold: bool,
+    /// Also count each measurement's instructions: its job runs once more under Valgrind's Cachegrind (with and
+    /// without its timed runs; the difference is the timed work's), a metric that is deterministic where time is
+    /// not. Needs the `valgrind` package; closed loops, paced feeds, S3 latency and work done in other processes
+    /// (Python, Ballista, the Flight server) are skipped and say why.
+    #[arg(long, env = "POLAROID_INSTRUCTIONS")]
+    pub instructions: bool,
     /// How to show progress: a bar on stderr, or one JSON event per line on stdout for programs (docs/progress.md).
     #[arg(long, value_enum, default_value = "bar", env = "POLAROID_PROGRESS")]
     pub progress: ProgressArg,
@@ -500,6 +510,7 @@ impl SelectArgs {
             latency_ms: self.latency_ms.clone(),
             calibrate: !self.no_calibrate,
             cold: self.cold,
+            instructions: self.instructions,
             cancel,
             // This binary makes its own measurement processes; the command line is the run's provenance.
             measure_binary: std::env::current_exe().ok(),
@@ -520,7 +531,10 @@ impl GateArgs {
             FailOnArg::None => FailOn::None,
         };
         let noise = self.noise.as_deref().map(Noise::load).transpose()?;
-        Ok(CompareOptions { noise_floor: self.noise_floor, fail_on, noise })
+        if !(self.instructions_floor.is_finite() && (0.0..1.0).contains(&self.instructions_floor)) {
+            anyhow::bail!("--instructions-floor must be a fraction in [0, 1), e.g. 0.005 for 0.5%; got {}", self.instructions_floor);
+        }
+        Ok(CompareOptions { noise_floor: self.noise_floor, fail_on, noise, instructions_floor: self.instructions_floor })
     }
 
     /// The output format.

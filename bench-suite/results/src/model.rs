@@ -329,6 +329,52 @@ pub struct Measurement {
     /// variables (`POLARS_MAX_CONCURRENT_SCANS`) and API choices (`engine`). Empty for variants on defaults.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub knobs: BTreeMap<String, String>,
+    /// Instructions executed by the timed work, counted under a simulator (`run --instructions`); absent when
+    /// they were not asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<Instructions>,
+}
+
+/// The instructions a measurement's timed work executed, counted by running its job under Valgrind's Cachegrind
+/// (`--cache-sim=no`) twice, with its timed runs and with none: deterministic where time is not, so a change of a
+/// fraction of a percent is visible (see docs/ci.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Instructions {
+    /// Counted.
+    Counted {
+        /// Instructions per timed run: (`with_runs` - `without_runs`) / `runs`.
+        per_run: f64,
+        /// Timed runs of the counted process.
+        runs: usize,
+        /// Instructions of the whole process with its timed runs (set-up, warm-up and runs).
+        with_runs: u64,
+        /// Instructions of the whole process without them (set-up and warm-up).
+        without_runs: u64,
+        /// The instrument and how it was run (`valgrind-3.19.0 cachegrind --cache-sim=no`).
+        tool: String,
+    },
+    /// Not counted, and why (a closed loop, a process the harness does not run, a latency).
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// The count was attempted and failed (the job failed or timed out under the simulator); the measurement's
+    /// timings stand.
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Instructions {
+    /// Instructions per timed run, when counted.
+    pub fn per_run(&self) -> Option<f64> {
+        match self {
+            Instructions::Counted { per_run, .. } => Some(*per_run),
+            Instructions::Skipped { .. } | Instructions::Failed { .. } => None,
+        }
+    }
 }
 
 /// What a streaming measurement saw of the feed, over its timed sessions. The metric's samples are the achieved

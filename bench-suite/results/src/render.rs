@@ -651,7 +651,7 @@ fn range_text(lo: &str, hi: &str) -> String {
 
 /// A count with an SI prefix past a thousand (`120 M`, `4.50 k`), exact below.
 fn count_text(n: f64) -> String {
-    if n >= 1e3 { units::rate(n, "").trim_end().to_string() } else { format!("{n:.0}") }
+    units::count(n)
 }
 
 fn figure_text(name: &str, value: f64) -> String {

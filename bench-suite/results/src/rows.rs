@@ -58,6 +58,8 @@ pub struct Row {
     pub verdict: Option<String>,
     /// Input throughput as a fraction of the calibrated all-core decode limit.
     pub of_limit: Option<f64>,
+    /// Instructions per timed run, when the run counted them (`run --instructions`).
+    pub instructions: Option<f64>,
 }
 
 /// The rows of a run, in measurement order.
@@ -108,6 +110,7 @@ pub fn rows(result: &RunResult) -> Vec<Row> {
             vs_best: ratio_to_best(m, best_median(&competitors)),
             verdict,
             of_limit: fraction_of_limit(m, limit),
+            instructions: m.instructions.as_ref().and_then(crate::Instructions::per_run),
         });
     }
     out

@@ -69,3 +69,8 @@ mod tests {
         assert_eq!(rate(1_250_000.0, "rows/s"), "1.25 Mrows/s");
     }
 }
+
+/// A count with an SI prefix past a thousand (`120 M`, `4.50 k`), exact below.
+pub fn count(n: f64) -> String {
+    if n >= 1e3 { rate(n, "").trim_end().to_string() } else { format!("{n:.0}") }
+}

@@ -213,3 +213,44 @@ fn a_version_1_document_is_upgraded_to_one_process() {
     let e = RunResult::from_json(br#"{"schema_version": 99}"#).unwrap_err().to_string();
     assert!(e.contains("schema_version 99"), "{e}");
 }
+
+/// Instructions per timed run (`run --instructions`) are their own family: counted once per side, judged against a
+/// floor instead of a test; a rise beyond it fails the gate as a time regression does, and `noise` learns the floor
+/// from an A/A pair's difference.
+#[test]
+fn instructions_beyond_their_floor_are_a_regression_that_fails_the_gate() {
+    use polaroid_results::Instructions;
+    let counted = |per_run: f64| Instructions::Counted { per_run, runs: 2, with_runs: 0, without_runs: 0, tool: "test".into() };
+    let mut base = fixture();
+    with_five_processes(&mut base);
+    let key = base.measurements.iter().find(|m| m.counts()).unwrap().key.clone();
+    let other = base.measurements.iter().filter(|m| m.counts()).nth(1).unwrap().key.clone();
+    for m in &mut base.measurements {
+        m.instructions = Some(if m.key == key || m.key == other { counted(1.0e9) } else { Instructions::Skipped { reason: "a closed loop".into() } });
+    }
+    let mut new = base.clone();
+    let set = |r: &mut RunResult, k: &str, v: f64| r.measurements.iter_mut().find(|m| m.key == k).unwrap().instructions = Some(counted(v));
+    set(&mut new, &key, 1.02e9); // 2% more instructions, times unchanged
+    set(&mut new, &other, 1.003e9); // inside the default 0.5% floor
+    let c = compare(&base, &new, "b", "n", CompareOptions::default()).unwrap();
+    let row = |k: &str| c.rows.iter().find(|r| r.key == k).unwrap().clone();
+    let i = row(&key).instructions.unwrap();
+    assert_eq!((i.verdict, (i.change - 0.02).abs() < 1e-12), (Verdict::Regressed, true), "{i:?}");
+    assert_eq!(row(&key).verdict, Verdict::Regressed);
+    assert_eq!(row(&other).instructions.unwrap().verdict, Verdict::Unchanged);
+    assert!(c.rows.iter().filter(|r| r.key != key && r.key != other).all(|r| r.instructions.is_none()), "skipped ones are not compared");
+    assert_eq!((c.fails(), c.exit_code()), (true, 1));
+    assert!(c.gate_line().contains("1 instructions regression(s)"), "{}", c.gate_line());
+    let md = markdown(&c);
+    assert!(md.contains("| instructions | base → new | change (floor) |") && md.contains("+2.00% (±0.50%)"), "{md}");
+    assert!(!compare(&base, &new, "b", "n", CompareOptions { fail_on: FailOn::Memory, ..Default::default() }).unwrap().fails());
+
+    // An A/A pair whose counts differ by 0.05% learns a floor of four times that: 0.2%; 0.3% is then a regression.
+    let mut aa = base.clone();
+    set(&mut aa, &other, 1.0005e9);
+    let noise = polaroid_results::compare::Noise::learn(&base, &aa, "test");
+    let floor = noise.keys[&other].instructions_floor.unwrap();
+    assert!((floor - 0.002).abs() < 1e-9, "{floor}");
+    let c = compare(&base, &new, "b", "n", CompareOptions { noise: Some(noise), ..Default::default() }).unwrap();
+    assert_eq!(c.rows.iter().find(|r| r.key == other).unwrap().instructions.unwrap().verdict, Verdict::Regressed);
+}

@@ -15,6 +15,7 @@
 
 pub mod cap;
 pub mod child;
+pub mod instructions;
 
 use std::io::Read;
 use std::path::Path;

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use polaroid_results::{
-    AnswerCheck, CacheMode, Interleaving, Latency, Measurement, MemoryUsage, Metric, Outcome, RunResult, SCHEMA_VERSION, StreamStats,
+    AnswerCheck, CacheMode, Instructions, Interleaving, Latency, Measurement, MemoryUsage, Metric, Outcome, RunResult, SCHEMA_VERSION,
+    StreamStats,
 };
 use polaroid_results::stats::Summary;
 
@@ -22,7 +23,7 @@ use crate::data::{self, Dataset, Provisioned};
 use crate::error::{Error, Result, io_err};
 use crate::measure::cap::CapEnforcer;
 use crate::engines::Output;
-use crate::measure::{ChildEnd, ChildRun, run_child};
+use crate::measure::{ChildEnd, ChildRun, instructions, run_child};
 use crate::observer::{Event, FinishedSummary, Observer};
 use crate::provenance;
 use crate::workloads::{self, ChildSpec};
@@ -103,6 +104,8 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         }
     }
     let enforcer = CapEnforcer::detect();
+    // Checked before anything is measured: a missing Valgrind is an error that names the package.
+    let tool = if options.instructions { Some(instructions::tool()?) } else { None };
     let mut states = open_sides(options, &plan, sides, interleave_id, &datasets, &enforcer)?;
 
     options.cancel.check()?;
@@ -148,8 +151,14 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
             }
         }
         for i in todo {
+            let (mut m, answer_files) = merge(std::mem::take(&mut parts[i]));
+            if let Some(tool) = &tool
+                && matches!(m.outcome, Outcome::Ok)
+            {
+                let busy = sides[i].inject_slowdown.as_ref().filter(|(v, _)| v == item.engine.name()).map_or(0.0, |(_, f)| *f);
+                m.instructions = Some(count_instructions(&measuring, item, dataset, &sides[i].binary, busy, tool)?);
+            }
             let state = &mut states[i];
-            let (m, answer_files) = merge(std::mem::take(&mut parts[i]));
             state.result.measurements.push(m);
             let expected = item.task.sql.and_then(|t| t.expect_answer.as_deref());
             check_answer(state.result.measurements.len() - 1, answer_files, expected, state);
@@ -369,32 +378,7 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
     let started_at = provenance::now();
     let scratch = ctx.scratch_root.join(format!("m{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
-    let setup = workloads::Setup {
-        task: item.task,
-        engine: item.engine,
-        params: &item.params,
-        settings: &item.settings,
-        dataset,
-        seed: ctx.options.seed,
-        binary,
-        scratch: &scratch,
-    };
-    let workloads::Companions { extra, running } = (item.workload.companions)(&setup)?;
-    let cap = ctx.enforcer.cap(item.settings.memory_cap_bytes)?;
-    let spec = ChildSpec {
-        workload: item.workload.name.into(),
-        task: item.task.name.into(),
-        engine: item.engine.name().into(),
-        files: dataset.files.clone(),
-        dataset_rows: dataset.info.rows,
-        params: item.params.clone(),
-        settings: item.settings.clone(),
-        scratch_dir: scratch.clone(),
-        rlimit_bytes: cap.rlimit_bytes(),
-        seed: ctx.options.seed,
-        extra,
-        busy_fraction,
-    };
+    let (spec, running, cap) = child_spec(ctx, item, dataset, binary, busy_fraction, &scratch)?;
     let timeout = Duration::from_secs_f64(item.settings.timeout_s);
     let mut run = run_child(binary, &item.key, &spec, &cap, timeout, &ctx.options.cancel);
     // A file the task wrote is read back here, outside the measured process and its cap.
@@ -424,6 +408,61 @@ fn measure_one(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &
     let finished = matches!(&run, Ok(r) if matches!(r.end, ChildEnd::Report(_)));
     let companions = CompanionFigures::merge(running.into_iter().map(|c| c.stop(finished)));
     Ok(Measured { measurement: measurement(item, ctx.options, dataset, started_at, cap.cap_bytes, run?, companions), answer_files })
+}
+
+/// The job of one measurement process of `item` run by `binary`, with its companions started and its cap.
+fn child_spec(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &Path, busy_fraction: f64, scratch: &Path) -> Result<(ChildSpec, Vec<Box<dyn crate::companion::Companion>>, crate::measure::cap::CapGuard)> {
+    let setup = workloads::Setup {
+        task: item.task,
+        engine: item.engine,
+        params: &item.params,
+        settings: &item.settings,
+        dataset,
+        seed: ctx.options.seed,
+        binary,
+        scratch,
+    };
+    let workloads::Companions { extra, running } = (item.workload.companions)(&setup)?;
+    let cap = ctx.enforcer.cap(item.settings.memory_cap_bytes)?;
+    let spec = ChildSpec {
+        workload: item.workload.name.into(),
+        task: item.task.name.into(),
+        engine: item.engine.name().into(),
+        files: dataset.files.clone(),
+        dataset_rows: dataset.info.rows,
+        params: item.params.clone(),
+        settings: item.settings.clone(),
+        scratch_dir: scratch.to_path_buf(),
+        rlimit_bytes: cap.rlimit_bytes(),
+        seed: ctx.options.seed,
+        extra,
+        busy_fraction,
+    };
+    Ok((spec, running, cap))
+}
+
+/// The instructions of `item`'s timed work as `binary` runs it (`run --instructions`), or why they were not counted;
+/// a count that fails is recorded as such, and the measurement kept.
+fn count_instructions(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &Path, busy_fraction: f64, tool: &str) -> Result<Instructions> {
+    let scratch = ctx.scratch_root.join(format!("i{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
+    let (spec, running, _cap) = child_spec(ctx, item, dataset, binary, busy_fraction, &scratch)?;
+    let counted = match instructions::skip_reason(item.workload, item.engine, &spec) {
+        Some(reason) => Ok(Instructions::Skipped { reason }),
+        None => {
+            message(ctx.observer, format!("{}: counting instructions under Valgrind", item.key));
+            // The simulator runs the work 20-60 times slower than the hardware.
+            let timeout = Duration::from_secs_f64(item.settings.timeout_s * 60.0);
+            instructions::count(binary, &item.key, &spec, tool, timeout, &ctx.options.cancel)
+        }
+    };
+    let _ = CompanionFigures::merge(running.into_iter().map(|c| c.stop(true)));
+    let _ = std::fs::remove_dir_all(&scratch);
+    match counted {
+        Err(Error::Cancelled) => Err(Error::Cancelled),
+        Err(e) => Ok(Instructions::Failed { message: polaroid_results::error::chain(&e) }),
+        ok => ok,
+    }
 }
 
 /// The measurement one finished process makes: its outcome, its samples and what its companions measured.
@@ -456,6 +495,7 @@ fn measurement(item: &Planned, options: &RunOptions, dataset: &Dataset, started_
         stream: None,
         figures: BTreeMap::new(),
         knobs: item.engine.knobs(),
+        instructions: None,
     };
     match run.end {
         ChildEnd::Report(report) => match Summary::of(std::slice::from_ref(&report.samples)) {

@@ -56,6 +56,10 @@ pub struct RunOptions {
     pub calibrate: bool,
     /// Drop the page cache before every measurement (needs root; verified with fincore).
     pub cold: bool,
+    /// Count the instructions of each measurement's timed work under Valgrind, in processes of their own after its
+    /// timed ones (see `measure::instructions`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instructions: bool,
     /// Binary to run measurements with (`None`: found by `worker::locate`).
     #[serde(skip)]
     pub measure_binary: Option<PathBuf>,
@@ -92,6 +96,7 @@ impl RunOptions {
             latency_ms: None,
             calibrate: true,
             cold: false,
+            instructions: false,
             measure_binary: None,
             inject_slowdown: None,
             cancel: Cancel::default(),

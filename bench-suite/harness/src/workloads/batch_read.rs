@@ -48,6 +48,7 @@ pub static WORKLOAD: Workload = Workload {
     companions,
     adjust,
     note: no_note,
+    no_instructions: None,
 };
 
 fn recipe(size: Size, seed: u64) -> Recipe {

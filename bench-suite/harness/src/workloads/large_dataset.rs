@@ -34,6 +34,7 @@ pub static WORKLOAD: Workload = Workload {
     companions: no_companions,
     adjust,
     note,
+    no_instructions: None,
 };
 
 fn recipe(size: Size, seed: u64) -> Recipe {

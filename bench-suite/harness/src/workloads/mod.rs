@@ -90,6 +90,9 @@ pub struct Workload {
     pub adjust: fn(&mut Settings, &Overrides<'_>),
     /// Parent side: a line to say once the datasets are ready (large-dataset: its decoded size against the cap).
     pub note: fn(&Dataset, &Settings) -> Option<String>,
+    /// Why `run --instructions` cannot count this workload's work (`None`: its tasks are timed iterations, whose
+    /// instructions are counted; see `measure::instructions`).
+    pub no_instructions: Option<&'static str>,
 }
 
 /// What the parent knows when it starts the companions of one measurement process ([`Workload::companions`]).

@@ -63,6 +63,7 @@ pub fn workload(file: &FileWorkload) -> &'static Workload {
         companions,
         adjust,
         note: no_note,
+        no_instructions: None,
     }))
 }
 
@@ -95,6 +96,7 @@ pub fn concurrent_workload(file: &FileWorkload) -> Option<&'static Workload> {
         companions,
         adjust: adjust_mix,
         note: no_note,
+        no_instructions: Some(super::concurrent_query::CLOSED_LOOP),
     })))
 }
 

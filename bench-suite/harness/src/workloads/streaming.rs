@@ -55,6 +55,7 @@ pub static WORKLOAD: Workload = Workload {
     companions,
     adjust: keep_settings,
     note: no_note,
+    no_instructions: Some("a paced feed: the work done depends on the clock"),
 };
 
 fn recipe(size: Size, seed: u64) -> Recipe {

@@ -1,7 +1,7 @@
 //! The comparison as Markdown for a pull-request comment: the gate's line, how significance was decided, then
 //! time and memory verdicts in their own columns.
 
-use super::{ALPHA, Change, Comparison, Row, Verdict};
+use super::{ALPHA, Change, Comparison, InstructionChange, Row, Verdict};
 use crate::units;
 
 /// The comparison as Markdown, ready to paste as a pull-request comment.
@@ -11,8 +11,10 @@ pub fn markdown(c: &Comparison) -> String {
         s.push_str(&format!("> ⚠️ {w}\n\n"));
     }
     let (changed, quiet) = tables(c);
+    let header = header(c);
     let table = |rows: &[Vec<String>]| -> String {
-        let mut t = format!("| {} |\n| --- | --- | ---: | --- | --- | ---: | --- |\n", HEADER.join(" | "));
+        let align: Vec<&str> = header.iter().map(|h| if h == "base → new" { "---:" } else { "---" }).collect();
+        let mut t = format!("| {} |\n| {} |\n", header.join(" | "), align.join(" | "));
         for r in rows {
             t.push('|');
             for cell in r {
@@ -34,6 +36,19 @@ pub fn markdown(c: &Comparison) -> String {
 }
 
 pub(crate) const HEADER: [&str; 7] = ["measurement", "time", "base → new", "change [95% CI]", "memory", "base → new", "change [95% CI]"];
+
+/// The instruction columns, shown when a run counted instructions (`run --instructions`).
+const INSTRUCTION_HEADER: [&str; 3] = ["instructions", "base → new", "change (floor)"];
+
+/// The table's columns: [`HEADER`], and the instruction columns when some row has them.
+pub(crate) fn header(c: &Comparison) -> Vec<String> {
+    let with = has_instructions(c);
+    HEADER.iter().chain(INSTRUCTION_HEADER.iter().filter(|_| with)).map(|h| h.to_string()).collect()
+}
+
+fn has_instructions(c: &Comparison) -> bool {
+    c.rows.iter().any(|r| r.instructions.is_some())
+}
 
 pub(crate) fn gate(c: &Comparison) -> String {
     if c.fails() { format!("❌ {}", c.gate_line()) } else { "✅ no significant regression".to_string() }
@@ -79,14 +94,30 @@ pub(crate) fn tables(c: &Comparison) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
             }
         }
     };
-    let line = |r: &Row| -> Vec<String> {
-        if r.time.is_none() && r.memory.is_none() {
-            let outcomes = format!("{} → {}", r.outcomes.0, r.outcomes.1);
-            return vec![format!("`{}`", r.key), r.verdict.label().into(), outcomes, r.note.clone(), String::new(), String::new(), String::new()];
+    let with_instructions = has_instructions(c);
+    let instruction_cells = |i: &Option<InstructionChange>| -> Vec<String> {
+        match i {
+            None => vec!["-".into(), "-".into(), "-".into()],
+            Some(i) => vec![
+                i.verdict.label().into(),
+                format!("{} → {}", units::count(i.base), units::count(i.new)),
+                format!("{:+.2}% (±{:.2}%)", i.change * 100.0, i.floor * 100.0),
+            ],
         }
-        let [tv, tb, tc] = cells(&r.time, false);
-        let [mv, mb, mc] = cells(&r.memory, true);
-        vec![format!("`{}`", r.key), tv, tb, tc, mv, mb, mc]
+    };
+    let line = |r: &Row| -> Vec<String> {
+        let mut cells_of_row = if r.time.is_none() && r.memory.is_none() && r.instructions.is_none() {
+            let outcomes = format!("{} → {}", r.outcomes.0, r.outcomes.1);
+            vec![format!("`{}`", r.key), r.verdict.label().into(), outcomes, r.note.clone(), String::new(), String::new(), String::new()]
+        } else {
+            let [tv, tb, tc] = cells(&r.time, false);
+            let [mv, mb, mc] = cells(&r.memory, true);
+            vec![format!("`{}`", r.key), tv, tb, tc, mv, mb, mc]
+        };
+        if with_instructions {
+            cells_of_row.extend(instruction_cells(&r.instructions));
+        }
+        cells_of_row
     };
     let quiet = |r: &&Row| matches!(r.verdict, Verdict::Unchanged | Verdict::Untested);
     let mut changed: Vec<&Row> = c.rows.iter().filter(|r| !quiet(r)).collect();

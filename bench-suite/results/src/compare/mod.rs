@@ -49,6 +49,17 @@ pub struct CompareOptions {
     /// Per-measurement floors learned from an A/A run (`polaroid-bench noise`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise: Option<Noise>,
+    /// Relative change of instructions per timed run beyond which it is a regression or an improvement, for
+    /// measurements the noise model does not cover (instructions are counted once per side: no test, a floor).
+    #[serde(default = "default_instructions_floor")]
+    pub instructions_floor: f64,
+}
+
+/// The instruction floor of `compare`, unless told otherwise or learned by `noise`.
+pub const DEFAULT_INSTRUCTIONS_FLOOR: f64 = 0.005;
+
+fn default_instructions_floor() -> f64 {
+    DEFAULT_INSTRUCTIONS_FLOOR
 }
 
 /// The noise floor of `compare` and of the report's wins and ties, unless told otherwise.
@@ -56,7 +67,7 @@ pub const DEFAULT_NOISE_FLOOR: f64 = 0.05;
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions { noise_floor: DEFAULT_NOISE_FLOOR, fail_on: FailOn::Time, noise: None }
+        CompareOptions { noise_floor: DEFAULT_NOISE_FLOOR, fail_on: FailOn::Time, noise: None, instructions_floor: DEFAULT_INSTRUCTIONS_FLOOR }
     }
 }
 
@@ -116,6 +127,39 @@ pub struct Change {
     pub verdict: Verdict,
 }
 
+/// The comparison of one measurement's instructions per timed run (`run --instructions`): a count, deterministic to
+/// a small fraction of a percent, so one process per side and a floor instead of a test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct InstructionChange {
+    /// Instructions per timed run, base.
+    pub base: f64,
+    /// Instructions per timed run, new.
+    pub new: f64,
+    /// new / base - 1: positive is more instructions (worse).
+    pub change: f64,
+    /// The floor applied: learned by `noise` for this measurement, else `--instructions-floor`.
+    pub floor: f64,
+    /// `regressed` beyond +floor, `improved` beyond -floor, else `unchanged`.
+    pub verdict: Verdict,
+}
+
+impl InstructionChange {
+    /// Judges `new` against `base` with `floor`.
+    pub fn new(base: f64, new: f64, floor: f64) -> InstructionChange {
+        let change = new / base - 1.0;
+        let verdict = if !change.is_finite() {
+            Verdict::Untested
+        } else if change > floor {
+            Verdict::Regressed
+        } else if change < -floor {
+            Verdict::Improved
+        } else {
+            Verdict::Unchanged
+        };
+        InstructionChange { base, new, change, floor, verdict }
+    }
+}
+
 /// One measurement key in the comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
@@ -130,6 +174,9 @@ pub struct Row {
     pub time: Option<Change>,
     /// Peak-memory comparison, when both runs have peaks.
     pub memory: Option<Change>,
+    /// Instructions per timed run, when both runs counted them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<InstructionChange>,
     /// Why, in words.
     pub note: String,
 }
@@ -168,6 +215,9 @@ pub struct Failures {
     pub memory: usize,
     /// Measurements that finished in the base and not in the new run.
     pub stopped: usize,
+    /// Measurements whose instructions per timed run rose beyond their floor.
+    #[serde(default)]
+    pub instructions: usize,
 }
 
 impl Comparison {
@@ -183,6 +233,7 @@ impl Comparison {
             time: self.rows.iter().filter(|r| regressed(&r.time)).count(),
             memory: self.rows.iter().filter(|r| regressed(&r.memory)).count(),
             stopped: self.rows.iter().filter(|r| r.stopped_finishing()).count(),
+            instructions: self.rows.iter().filter(|r| r.instructions.is_some_and(|i| i.verdict == Verdict::Regressed)).count(),
         }
     }
 
@@ -191,7 +242,7 @@ impl Comparison {
         let all = self.regressions();
         match self.options.fail_on {
             FailOn::Time => Failures { memory: 0, ..all },
-            FailOn::Memory => Failures { time: 0, ..all },
+            FailOn::Memory => Failures { time: 0, instructions: 0, ..all },
             FailOn::Any => all,
             FailOn::None => Failures::default(),
         }
@@ -202,11 +253,11 @@ impl Comparison {
         self.failures() != Failures::default()
     }
 
-    /// Exit code of `polaroid-bench compare`: 0 passes, 1 a time regression or a measurement that stopped
-    /// finishing, 3 a memory regression only (2 is kept for comparisons that cannot be made).
+    /// Exit code of `polaroid-bench compare`: 0 passes, 1 a time or instructions regression or a measurement that
+    /// stopped finishing, 3 a memory regression only (2 is kept for comparisons that cannot be made).
     pub fn exit_code(&self) -> u8 {
         let f = self.failures();
-        if f.time + f.stopped > 0 {
+        if f.time + f.stopped + f.instructions > 0 {
             1
         } else if f.memory > 0 {
             3
@@ -224,6 +275,9 @@ impl Comparison {
         let mut parts = Vec::new();
         if f.time > 0 {
             parts.push(format!("{} time regression(s)", f.time));
+        }
+        if f.instructions > 0 {
+            parts.push(format!("{} instructions regression(s)", f.instructions));
         }
         if f.memory > 0 {
             parts.push(format!("{} memory regression(s)", f.memory));
@@ -259,10 +313,24 @@ pub struct KeyNoise {
     pub time_floor: Option<f64>,
     /// Floor for memory, likewise.
     pub memory_floor: Option<f64>,
+    /// |new / base - 1| of instructions per timed run between the two A/A runs, when both counted them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_change: Option<f64>,
+    /// Floor for instructions: [`INSTRUCTIONS_FLOOR_MULTIPLE`] times that difference, at least
+    /// [`MIN_INSTRUCTIONS_FLOOR`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_floor: Option<f64>,
 }
 
 /// Smallest floor a noise model may set.
 pub const MIN_LEARNED_FLOOR: f64 = 0.01;
+
+/// Smallest instruction floor a noise model may set.
+pub const MIN_INSTRUCTIONS_FLOOR: f64 = 0.001;
+
+/// The instruction floor as a multiple of one A/A difference: with counting noise of standard deviation s, one
+/// A/A difference |d| is about 0.8 s on average, so four of them is about three standard deviations.
+pub const INSTRUCTIONS_FLOOR_MULTIPLE: f64 = 4.0;
 
 impl Noise {
     /// Learns noise from two runs of the same build (ideally interleaved): per key, the spread of ln per-process
@@ -279,6 +347,8 @@ impl Noise {
             let processes = time(ma).len().min(time(mb).len());
             let (ts, ms) = (pooled_spread(&time(ma), &time(mb)), pooled_spread(&memory(ma), &memory(mb)));
             let floor = |s: Option<f64>| s.map(|s| s.max(MIN_LEARNED_FLOOR));
+            let per_run = |m: &Measurement| m.instructions.as_ref().and_then(crate::model::Instructions::per_run);
+            let instructions_change = per_run(ma).zip(per_run(mb)).map(|(a, b)| (b / a - 1.0).abs()).filter(|d| d.is_finite());
             keys.insert(
                 ma.key.clone(),
                 KeyNoise {
@@ -287,6 +357,8 @@ impl Noise {
                     memory_spread: ms,
                     time_floor: floor(ts),
                     memory_floor: floor(ms),
+                    instructions_change,
+                    instructions_floor: instructions_change.map(|d| (d * INSTRUCTIONS_FLOOR_MULTIPLE).max(MIN_INSTRUCTIONS_FLOOR)),
                 },
             );
         }
@@ -310,12 +382,25 @@ impl Noise {
     /// processes detects in a comparison of `tests` tests, and the memory floor.
     pub fn table(&self, tests: usize) -> String {
         let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
-        let mut s = format!("{:<72} {:>8} {:>8} {:>10} {:>12}\n", "measurement", "spread", "floor", "detectable", "memory floor");
+        let pct3 = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.3}%", v * 100.0));
+        let instructions = self.keys.values().any(|k| k.instructions_change.is_some());
+        let mut s = format!("{:<72} {:>8} {:>8} {:>10} {:>12}", "measurement", "spread", "floor", "detectable", "memory floor");
+        if instructions {
+            s.push_str(&format!(" {:>14} {:>14}", "instr. change", "instr. floor"));
+        }
+        s.push('\n');
         for (key, k) in &self.keys {
             let detectable = k.time_spread.and_then(|x| Noise::detectable(x, k.processes, tests));
-            s.push_str(&format!("{key:<72} {:>8} {:>8} {:>10} {:>12}\n", pct(k.time_spread), pct(k.time_floor), pct(detectable), pct(k.memory_floor)));
+            s.push_str(&format!("{key:<72} {:>8} {:>8} {:>10} {:>12}", pct(k.time_spread), pct(k.time_floor), pct(detectable), pct(k.memory_floor)));
+            if instructions {
+                s.push_str(&format!(" {:>14} {:>14}", pct3(k.instructions_change), pct3(k.instructions_floor)));
+            }
+            s.push('\n');
         }
         s.push_str("spread: between processes of one build; detectable: the slowdown a compare-run with these processes catches 4 times in 5\n");
+        if instructions {
+            s.push_str("instr. change: instructions per timed run, one side against the other; instr. floor: four times that, at least 0.1%\n");
+        }
         s
     }
 
@@ -389,6 +474,7 @@ pub fn compare(base: &RunResult, new: &RunResult, base_label: &str, new_label: &
                 outcomes: (b.outcome.label().into(), "-".into()),
                 time: None,
                 memory: None,
+                instructions: None,
                 note: "not in the new run".into(),
             }),
         }
@@ -400,6 +486,7 @@ pub fn compare(base: &RunResult, new: &RunResult, base_label: &str, new_label: &
             outcomes: ("-".into(), n.outcome.label().into()),
             time: None,
             memory: None,
+            instructions: None,
             note: "not in the base run".into(),
         });
     }
@@ -423,7 +510,7 @@ pub fn compare(base: &RunResult, new: &RunResult, base_label: &str, new_label: &
                 };
             }
         }
-        if row.time.is_some() || row.memory.is_some() {
+        if row.time.is_some() || row.memory.is_some() || row.instructions.is_some() {
             row.verdict = overall(row);
             row.note = note(row);
         }
@@ -438,7 +525,8 @@ pub fn compare(base: &RunResult, new: &RunResult, base_label: &str, new_label: &
 }
 
 fn overall(row: &Row) -> Verdict {
-    let verdicts: Vec<Verdict> = [&row.time, &row.memory].into_iter().flatten().map(|c| c.verdict).collect();
+    let verdicts: Vec<Verdict> =
+        [&row.time, &row.memory].into_iter().flatten().map(|c| c.verdict).chain(row.instructions.map(|i| i.verdict)).collect();
     if verdicts.contains(&Verdict::Regressed) {
         Verdict::Regressed
     } else if verdicts.contains(&Verdict::Improved) {
@@ -468,12 +556,15 @@ fn note(row: &Row) -> String {
             _ => notes.push(format!("{what} x{:.3} untested (fewer than two processes on a side)", c.slowdown)),
         }
     }
+    if let Some(i) = &row.instructions {
+        notes.push(format!("instructions {:+.3}% floor {:.2}% {}", i.change * 100.0, i.floor * 100.0, i.verdict.label()));
+    }
     notes.join("; ")
 }
 
 fn compare_one(b: &Measurement, n: &Measurement, options: &CompareOptions, paired: bool) -> Row {
     let outcomes = (outcome_label(b), outcome_label(n));
-    let mut row = Row { key: b.key.clone(), verdict: Verdict::Unchanged, outcomes, time: None, memory: None, note: String::new() };
+    let mut row = Row { key: b.key.clone(), verdict: Verdict::Unchanged, outcomes, time: None, memory: None, instructions: None, note: String::new() };
     match (b.counts(), n.counts()) {
         (true, false) => {
             row.verdict = Verdict::Regressed;
@@ -501,6 +592,11 @@ fn compare_one(b: &Measurement, n: &Measurement, options: &CompareOptions, paire
         let as_processes = |p: &[u64]| p.iter().map(|&x| vec![x as f64]).collect::<Vec<_>>();
         let floor = learned.and_then(|k| k.memory_floor).unwrap_or(options.noise_floor);
         row.memory = Some(change(&as_processes(&bp), &as_processes(&np), false, "bytes", floor, paired));
+    }
+    let per_run = |m: &Measurement| m.instructions.as_ref().and_then(crate::model::Instructions::per_run);
+    if let (Some(bi), Some(ni)) = (per_run(b), per_run(n)) {
+        let floor = learned.and_then(|k| k.instructions_floor).unwrap_or(options.instructions_floor);
+        row.instructions = Some(InstructionChange::new(bi, ni, floor));
     }
     row
 }

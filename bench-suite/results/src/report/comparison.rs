@@ -3,7 +3,7 @@
 
 use super::Block;
 use crate::compare::Comparison;
-use crate::compare::markdown::{HEADER, gate, summary, tables};
+use crate::compare::markdown::{gate, header, summary, tables};
 use crate::error::Result;
 
 /// The comparison as report blocks (for the HTML fragment a notebook shows): the same words and tables as
@@ -13,7 +13,7 @@ pub fn comparison_blocks(c: &Comparison) -> Result<Vec<Block>> {
     if !c.warnings.is_empty() {
         b.push(Block::List(c.warnings.iter().map(|w| format!("⚠️ {w}")).collect()));
     }
-    let header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
+    let header = header(c);
     let (changed, quiet) = tables(c);
     if changed.is_empty() {
         b.push(Block::Para("No measurement changed significantly.".into()));
