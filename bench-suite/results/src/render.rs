@@ -67,6 +67,7 @@ pub const STATS: &[(&str, &str)] = &[
     ("fixed-cost", "its variant's fixed cost per query over its workload (an empty query's time, the median over every process), as the report's table gives it"),
     ("calibration-memcpy / calibration-decode", "the run's calibration: memory copy on one thread, Parquet decode on all cores"),
     ("match", "with a `<!--text NAME=PATH-->` file: the first match of the pattern KEY (its first group)"),
+    ("match-bytes", "the same match, a count of bytes, written in binary units (`1.65 MiB`)"),
     ("commit", "the commit the run's binary was built from (7 characters, and `-dirty` when the tree had changes)"),
     ("binary", "the binary a `compare-run` or `noise` side ran"),
     ("wall", "the run's wall time, from its start to the last rewrite of its file (`13 min 17 s`; for a `compare-run` side, the interleaved pair)"),
@@ -362,12 +363,17 @@ impl Doc {
 
     /// A text file's figure: the first match of the binding's pattern (its first group, if it has one).
     fn matched(&self, b: &Binding, content: &str) -> Result<String> {
-        if b.stat != "match" {
-            return Err(self.error(b, format!("a text file's figure is `<!--fig {} PATTERN match-->`, not `{}`", b.file, b.stat)));
+        if b.stat != "match" && b.stat != "match-bytes" {
+            return Err(self.error(b, format!("a text file's figure is `<!--fig {} PATTERN match-->` (or `match-bytes`), not `{}`", b.file, b.stat)));
         }
         let pattern = regex::Regex::new(&b.key).map_err(|e| self.error(b, format!("not a regular expression: {e}")))?;
         let found = pattern.captures(content).ok_or_else(|| self.error(b, format!("the pattern matches nothing in {}", self.texts[&b.file].0.display())))?;
-        Ok(found.get(1).or_else(|| found.get(0)).map_or(String::new(), |m| m.as_str().to_string()))
+        let text = found.get(1).or_else(|| found.get(0)).map_or(String::new(), |m| m.as_str().to_string());
+        if b.stat == "match-bytes" {
+            let bytes: u64 = text.replace(',', "").parse().map_err(|_| self.error(b, format!("`{text}` is not a count of bytes (match-bytes)")))?;
+            return Ok(units::bytes(bytes));
+        }
+        Ok(text)
     }
 
     /// The geometric means of a workload's variants, as the report's table gives them.
@@ -756,6 +762,9 @@ mod tests {
         let text = r"<!--text t=time.txt-->
 It took <!--fig t wall\sclock\).*:\s(\S+) match-->?<!--/fig-->.";
         assert_eq!(render(&doc, text).unwrap(), text.replace(">?<", ">24:09.38<"));
+        std::fs::write(dir.path().join("sizes.txt"), "wheel: 1725825 polaroid.whl\n").unwrap();
+        let sizes = "<!--text s=sizes.txt-->\n<!--fig s wheel:\\s(\\d+) match-bytes-->?<!--/fig-->";
+        assert_eq!(render(&doc, sizes).unwrap(), sizes.replace(">?<", ">1.65 MiB<"));
         let e = render(&doc, &text.replace("match-->", "median-->")).unwrap_err().to_string();
         assert!(e.contains("PATTERN match"), "{e}");
         let e = render(&doc, &text.replace("wall", "cpu")).unwrap_err().to_string();
