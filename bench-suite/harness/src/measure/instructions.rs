@@ -4,8 +4,8 @@
 //! several percent on a shared machine).
 //!
 //! **How the timed work is isolated: by subtraction.** The measurement's job runs twice under the simulator, in
-//! processes of their own: once as measured (set-up, warm-up, the timed runs) and once with no timed run (set-up and
-//! warm-up only); the difference over the runs is the instructions of one timed run. Not Valgrind's client requests
+//! processes of their own (at once): once with one timed run (set-up, warm-up, the run) and once with none (set-up
+//! and warm-up only); the difference is the instructions of one timed run. Not Valgrind's client requests
 //! around the timed loop: Cachegrind's start/stop requests need Valgrind 3.22 (Debian 12 ships 3.19), and Callgrind's
 //! collection toggle is per thread, while the work runs on Polars' and Tokio's threads; and the binary would need the
 //! requests compiled in. What the subtraction costs: a second process under the simulator, and the set-up's own
@@ -63,26 +63,35 @@ pub fn skip_reason(workload: &Workload, engine: EngineKind, spec: &ChildSpec) ->
     None
 }
 
-/// Counts the instructions of one timed run of `spec`'s job as `binary` runs it: the job with its runs and without,
-/// each in a process of its own under the simulator (no memory cap: Valgrind reserves address space of its own).
+/// Timed runs of the counting process: one is enough for a count (the simulator's slowdown makes every run costly).
+const COUNTED_RUNS: usize = 1;
+
+/// Counts the instructions of one timed run of `spec`'s job as `binary` runs it: the job with [`COUNTED_RUNS`] timed
+/// runs and without, each in a process of its own under the simulator, both at once (the simulator runs a process's
+/// threads one at a time, so two processes use the two cores of a small machine); no memory cap (Valgrind reserves
+/// address space of its own).
 pub fn count(binary: &Path, key: &str, spec: &ChildSpec, tool: &str, timeout: Duration, cancel: &crate::cancel::Cancel) -> Result<Instructions> {
-    let runs = spec.settings.runs;
-    if runs == 0 {
-        return Err(Error::Child { key: key.into(), message: "no timed run to count instructions of".into() });
-    }
-    let mut spec = spec.clone();
-    spec.rlimit_bytes = None;
-    let with_runs = one(binary, key, &spec, timeout, cancel)?;
-    spec.settings.runs = 0;
-    let without_runs = one(binary, key, &spec, timeout, cancel)?;
-    let per_run = (with_runs as f64 - without_runs as f64) / runs as f64;
-    Ok(Instructions::Counted { per_run, runs, with_runs, without_runs, tool: tool.to_string() })
+    let mut with = spec.clone();
+    with.rlimit_bytes = None;
+    with.settings.runs = COUNTED_RUNS;
+    with.scratch_dir = spec.scratch_dir.join("with");
+    let mut without = with.clone();
+    without.settings.runs = 0;
+    without.scratch_dir = spec.scratch_dir.join("without");
+    let (with_runs, without_runs) = std::thread::scope(|s| {
+        let other = s.spawn(|| one(binary, key, &without, timeout, cancel));
+        let mine = one(binary, key, &with, timeout, cancel);
+        (mine, other.join().unwrap_or_else(|_| Err(Error::Child { key: key.into(), message: "the counting thread panicked".into() })))
+    });
+    let (with_runs, without_runs) = (with_runs?, without_runs?);
+    let per_run = (with_runs as f64 - without_runs as f64) / COUNTED_RUNS as f64;
+    Ok(Instructions::Counted { per_run, runs: COUNTED_RUNS, with_runs, without_runs, tool: tool.to_string() })
 }
 
 /// One process of the job under Cachegrind: the instructions it executed, from its output file's `summary:` line.
 fn one(binary: &Path, key: &str, spec: &ChildSpec, timeout: Duration, cancel: &crate::cancel::Cancel) -> Result<u64> {
     let child_err = |message: String| Error::Child { key: key.to_string(), message: format!("counting instructions: {message}") };
-    let out_file = spec.scratch_dir.join(format!("cachegrind-{}.out", std::process::id()));
+    let out_file = spec.scratch_dir.join("cachegrind.out");
     std::fs::create_dir_all(&spec.scratch_dir).map_err(crate::error::io_err("creating scratch directory", &spec.scratch_dir))?;
     let mut cmd = Command::new(VALGRIND);
     cmd.args(["--tool=cachegrind", "--cache-sim=no"]).arg(format!("--cachegrind-out-file={}", out_file.display()));

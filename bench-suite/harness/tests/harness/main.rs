@@ -4,6 +4,7 @@
 mod bad_input;
 mod datagen;
 mod gate;
+mod instructions;
 mod library;
 mod measurement;
 mod render;
