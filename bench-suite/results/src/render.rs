@@ -68,6 +68,7 @@ pub const STATS: &[(&str, &str)] = &[
     ("calibration-memcpy / calibration-decode", "the run's calibration: memory copy on one thread, Parquet decode on all cores"),
     ("match", "with a `<!--text NAME=PATH-->` file: the first match of the pattern KEY (its first group)"),
     ("match-bytes", "the same match, a count of bytes, written in binary units (`1.65 MiB`)"),
+    ("instructions", "instructions per timed run, counted by `run --instructions` (`5,059,986,958`), or why not"),
     ("commit", "the commit the run's binary was built from (7 characters, and `-dirty` when the tree had changes)"),
     ("binary", "the binary a `compare-run` or `noise` side ran"),
     ("wall", "the run's wall time, from its start to the last rewrite of its file (`13 min 17 s`; for a `compare-run` side, the interleaved pair)"),
@@ -503,6 +504,12 @@ impl Doc {
                 let c = result.calibration.as_ref().ok_or_else(|| self.error(b, "the run was made without calibration".into()))?;
                 units::rate(if stat == "calibration-memcpy" { c.memcpy_bytes_per_s } else { c.decode_all_cores_bytes_per_s }, "B/s")
             }
+            ("instructions", None) => match &m.instructions {
+                Some(crate::Instructions::Counted { per_run, .. }) => thousands(per_run.round() as i64),
+                Some(crate::Instructions::Skipped { reason }) => format!("not counted: {reason}"),
+                Some(crate::Instructions::Failed { message }) => format!("not counted: {message}"),
+                None => return Err(self.error(b, "the run did not count instructions (run --instructions)".into())),
+            },
             ("commit", None) => {
                 let commit = result.provenance.git_commit.as_deref().ok_or_else(|| self.error(b, "the run recorded no commit".into()))?;
                 let short: String = commit.chars().take(7).collect();
@@ -655,6 +662,19 @@ fn range_text(lo: &str, hi: &str) -> String {
     }
 }
 
+/// An integer with thousands separators (`5,059,986,958`).
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// A count with an SI prefix past a thousand (`120 M`, `4.50 k`), exact below.
 fn count_text(n: f64) -> String {
     units::count(n)
@@ -786,6 +806,7 @@ It took <!--fig t wall\sclock\).*:\s(\S+) match-->?<!--/fig-->.";
         assert_eq!(range_text("1.32 GiB", "1.63 GiB"), "1.32-1.63 GiB");
         assert_eq!(range_text("512 MiB", "1.20 GiB"), "512 MiB-1.20 GiB");
         assert_eq!(range_text("2", "2"), "2");
+        assert_eq!((thousands(5_059_986_958), thousands(999), thousands(-1_000)), (String::from("5,059,986,958"), String::from("999"), String::from("-1,000")));
         assert_eq!((count_text(120e6), count_text(4500.0), count_text(30.0)), (String::from("120 M"), String::from("4.50 k"), String::from("30")));
     }
 }
