@@ -625,6 +625,16 @@ fn code_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
         let mut rest = 0;
         while let Some(found) = line[rest..].find('`') {
             let open = rest + found;
+            // A backtick inside a comment (a binding's pattern) opens no code span: skip the comment.
+            if let Some(comment) = line[rest..open].find("<!--").map(|c| rest + c) {
+                match line[comment..].find(COMMENT_CLOSE) {
+                    Some(close) => {
+                        rest = comment + close + COMMENT_CLOSE.len();
+                        continue;
+                    }
+                    None => break,
+                }
+            }
             let run = line[open..].bytes().take_while(|b| *b == b'`').count();
             let Some(close) = line[open + run..].find(&line[open..open + run]) else { break };
             let end = open + run + close + run;
@@ -797,6 +807,9 @@ It took <!--fig t wall\sclock\).*:\s(\S+) match-->?<!--/fig-->.";
         let text = "Write `<!--results NAME=PATH-->` and `` <!--fig NAME KEY STAT-->x<!--/fig--> ``:\n```markdown\n<!--results r=x.json-->\nA <!--fig r k median-->1<!--/fig-->\n```\n";
         assert_eq!(bindings(Path::new("doc.md"), text).unwrap(), Vec::new());
         let real = format!("{text}<!--results r=x.json-->\nB <!--fig r k median-->2<!--/fig-->\n");
+        // A pattern holding a backtick is not a code span: both bindings of the line are found.
+        let ticks = "<!--text t=x.txt-->\n| <!--fig t a`\\s(\\w+) match-->x<!--/fig--> | <!--fig t b`\\s(\\w+) match-->y<!--/fig--> |\n";
+        assert_eq!(bindings(Path::new("doc.md"), ticks).unwrap().len(), 2);
         let found = bindings(Path::new("doc.md"), &real).unwrap();
         assert_eq!((found.len(), found[0].line), (1, 7), "{found:?}");
     }
