@@ -87,6 +87,8 @@ struct Measured {
 
 fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, observer: &dyn Observer) -> Result<Vec<RunResult>> {
     let plan = plan(options)?;
+    // Checked before any file is written or data generated: a missing Valgrind is an error that names the package.
+    let tool = if options.instructions { Some(instructions::tool()?) } else { None };
     for side in sides {
         check_writable(&side.out)?;
     }
@@ -104,8 +106,6 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         }
     }
     let enforcer = CapEnforcer::detect();
-    // Checked before anything is measured: a missing Valgrind is an error that names the package.
-    let tool = if options.instructions { Some(instructions::tool()?) } else { None };
     let mut states = open_sides(options, &plan, sides, interleave_id, &datasets, &enforcer)?;
 
     options.cancel.check()?;

@@ -41,5 +41,5 @@ fn without_valgrind_the_error_names_the_package() {
     let o = cmd.output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("install the `valgrind` package"), "{}", stderr(&o));
-    assert!(!out.exists() || load(&out).measurements.is_empty(), "nothing is measured before the error");
+    assert!(!out.exists(), "the error comes before the result file is written");
 }
