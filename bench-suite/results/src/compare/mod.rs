@@ -391,7 +391,12 @@ impl Noise {
         s.push('\n');
         for (key, k) in &self.keys {
             let detectable = k.time_spread.and_then(|x| Noise::detectable(x, k.processes, tests));
-            s.push_str(&format!("{key:<72} {:>8} {:>8} {:>10} {:>12}", pct(k.time_spread), pct(k.time_floor), pct(detectable), pct(k.memory_floor)));
+            // Past 10x the number says only that these processes cannot see a change of any useful size.
+            let detectable = match detectable {
+                Some(d) if d > 10.0 => ">1000%".to_string(),
+                d => pct(d),
+            };
+            s.push_str(&format!("{key:<72} {:>8} {:>8} {:>10} {:>12}", pct(k.time_spread), pct(k.time_floor), detectable, pct(k.memory_floor)));
             if instructions {
                 s.push_str(&format!(" {:>14} {:>14}", pct3(k.instructions_change), pct3(k.instructions_floor)));
             }
