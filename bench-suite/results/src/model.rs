@@ -367,6 +367,13 @@ pub enum Instructions {
     },
 }
 
+impl Measurement {
+    /// Instructions per timed run, when the run counted them.
+    pub fn instructions_per_run(&self) -> Option<f64> {
+        self.instructions.as_ref().and_then(Instructions::per_run)
+    }
+}
+
 impl Instructions {
     /// Instructions per timed run, when counted.
     pub fn per_run(&self) -> Option<f64> {

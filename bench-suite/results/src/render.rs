@@ -451,7 +451,7 @@ impl Doc {
             ("dataset-rows", None) | ("dataset-file-bytes", None) | ("dataset-memory-bytes", None) => {
                 let d = result.provenance.datasets.iter().find(|d| d.name == m.dataset).ok_or_else(|| self.error(b, format!("the run does not describe dataset `{}`", m.dataset)))?;
                 match stat {
-                    "dataset-rows" => count_text(d.rows as f64),
+                    "dataset-rows" => units::count(d.rows as f64),
                     "dataset-file-bytes" => units::bytes(d.file_bytes),
                     _ => units::bytes(d.in_memory_bytes),
                 }
@@ -685,11 +685,6 @@ fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// A count with an SI prefix past a thousand (`120 M`, `4.50 k`), exact below.
-fn count_text(n: f64) -> String {
-    units::count(n)
-}
-
 fn figure_text(name: &str, value: f64) -> String {
     if name.ends_with("_bytes") {
         units::bytes(value.max(0.0).round() as u64)
@@ -820,6 +815,6 @@ It took <!--fig t wall\sclock\).*:\s(\S+) match-->?<!--/fig-->.";
         assert_eq!(range_text("512 MiB", "1.20 GiB"), "512 MiB-1.20 GiB");
         assert_eq!(range_text("2", "2"), "2");
         assert_eq!((thousands(5_059_986_958), thousands(999), thousands(-1_000)), (String::from("5,059,986,958"), String::from("999"), String::from("-1,000")));
-        assert_eq!((count_text(120e6), count_text(4500.0), count_text(30.0)), (String::from("120 M"), String::from("4.50 k"), String::from("30")));
+        assert_eq!((units::count(120e6), units::count(4500.0), units::count(30.0)), (String::from("120 M"), String::from("4.50 k"), String::from("30")));
     }
 }

@@ -110,7 +110,7 @@ pub fn rows(result: &RunResult) -> Vec<Row> {
             vs_best: ratio_to_best(m, best_median(&competitors)),
             verdict,
             of_limit: fraction_of_limit(m, limit),
-            instructions: m.instructions.as_ref().and_then(crate::Instructions::per_run),
+            instructions: m.instructions_per_run(),
         });
     }
     out

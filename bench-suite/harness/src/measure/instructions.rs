@@ -1,7 +1,6 @@
 //! Instructions executed by a measurement's timed work (`run --instructions`): a second metric beside time, counted
-//! by Valgrind's Cachegrind with its cache simulation off, which is deterministic where time is not (two processes of
-//! one default-size job count the same instructions to a few thousandths of a percent, where their times differ by
-//! several percent on a shared machine).
+//! by Valgrind's Cachegrind with its cache simulation off, which is deterministic where time is not (the A/A pairs
+//! of reports/instructions-2026-12-01 count within a tenth of a percent where their times differ by far more).
 //!
 //! **How the timed work is isolated: by subtraction.** The measurement's job runs twice under the simulator, in
 //! processes of their own (at once): once with one timed run (set-up, warm-up, the run) and once with none (set-up
@@ -15,7 +14,6 @@
 //! client's instructions and not the engine's, and work paced by a clock (closed loops, a feed, an S3 server's
 //! latency) is not a fixed amount of work. Those measurements say why they were skipped.
 
-use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -24,8 +22,8 @@ use polaroid_results::Instructions;
 
 use crate::engines::EngineKind;
 use crate::error::{Error, Result};
-use crate::measure::{FAILURE_PREFIX, REPORT_PREFIX};
-use crate::workloads::{ChildSpec, Workload};
+use crate::measure::{FAILURE_PREFIX, REPORT_PREFIX, drain};
+use crate::workloads::{ChildSpec, Params, Workload};
 
 /// The simulator's program.
 const VALGRIND: &str = "valgrind";
@@ -43,8 +41,9 @@ pub fn tool() -> Result<String> {
     Ok(format!("{version} cachegrind --cache-sim=no"))
 }
 
-/// Why a measurement's instructions cannot be counted (`None`: they can).
-pub fn skip_reason(workload: &Workload, engine: EngineKind, spec: &ChildSpec) -> Option<String> {
+/// Why a measurement's instructions cannot be counted (`None`: they can), decided from what it is before anything is
+/// started for it.
+pub fn skip_reason(workload: &Workload, engine: EngineKind, params: &Params) -> Option<String> {
     if let Some(reason) = workload.no_instructions {
         return Some(reason.to_string());
     }
@@ -54,14 +53,11 @@ pub fn skip_reason(workload: &Workload, engine: EngineKind, spec: &ChildSpec) ->
     if engine.is_ballista() {
         return Some("the work runs in a Ballista cluster's processes, not in the measured client".into());
     }
-    if spec.settings.run_duration_s > 0.0 {
-        return Some(crate::workloads::concurrent_query::CLOSED_LOOP.into());
-    }
-    if spec.params.latency_ms.unwrap_or(0) > 0 || matches!(&spec.extra, crate::workloads::Extra::Sql(t) if t.s3.is_some()) {
-        return Some("reads through the S3 server with a latency: the work waits on the clock".into());
-    }
-    if matches!(&spec.extra, crate::workloads::Extra::Sql(t) if t.server.is_some()) {
+    if engine == EngineKind::PolaroidFlight {
         return Some("the work runs in the Flight server's process, not in the measured client".into());
+    }
+    if params.latency_ms.unwrap_or(0) > 0 {
+        return Some("reads through the S3 server with a latency: the work waits on the clock".into());
     }
     None
 }
@@ -138,14 +134,6 @@ fn one(binary: &Path, key: &str, spec: &ChildSpec, timeout: Duration, cancel: &c
 /// The instruction count of a Cachegrind output file (`events: Ir` ... `summary: 123`).
 fn summary(text: &str) -> Option<u64> {
     text.lines().find_map(|l| l.strip_prefix("summary:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
-}
-
-fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = r.read_to_string(&mut s);
-        s
-    })
 }
 
 #[cfg(test)]

@@ -173,7 +173,7 @@ pub fn run_child(binary: &Path, key: &str, spec: &ChildSpec, cap: &CapGuard, tim
     Ok(ChildRun { end, peak_rss_bytes, cgroup_peak_bytes: cap.peak_bytes(), timeline: thin(timeline), wall })
 }
 
-fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String> {
+pub(crate) fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         let _ = r.read_to_end(&mut bytes);

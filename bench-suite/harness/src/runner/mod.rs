@@ -44,6 +44,13 @@ pub struct Side {
     pub inject_slowdown: Option<(String, f64)>,
 }
 
+impl Side {
+    /// The injected slowdown of `item` on this side (0: none).
+    fn busy_fraction(&self, item: &Planned) -> f64 {
+        self.inject_slowdown.as_ref().filter(|(v, _)| v == item.engine.name()).map_or(0.0, |(_, f)| *f)
+    }
+}
+
 /// Runs the plan for `options`, writing the result file after every measurement. Returns the final document.
 pub fn run(options: &RunOptions, observer: &dyn Observer) -> Result<RunResult> {
     let binary = crate::worker::locate(options.measure_binary.as_deref())?;
@@ -146,8 +153,7 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
                 if options.cold {
                     calibrate::drop_page_cache(&dataset.files)?;
                 }
-                let busy = sides[i].inject_slowdown.as_ref().filter(|(v, _)| v == item.engine.name()).map_or(0.0, |(_, f)| *f);
-                parts[i].push(measure_one(&measuring, item, dataset, &sides[i].binary, busy)?);
+                parts[i].push(measure_one(&measuring, item, dataset, &sides[i].binary, sides[i].busy_fraction(item))?);
             }
         }
         for i in todo {
@@ -155,8 +161,7 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
             if let Some(tool) = &tool
                 && matches!(m.outcome, Outcome::Ok)
             {
-                let busy = sides[i].inject_slowdown.as_ref().filter(|(v, _)| v == item.engine.name()).map_or(0.0, |(_, f)| *f);
-                m.instructions = Some(count_instructions(&measuring, item, dataset, &sides[i].binary, busy, tool)?);
+                m.instructions = Some(count_instructions(&measuring, item, dataset, &sides[i].binary, sides[i].busy_fraction(item), tool)?);
             }
             let state = &mut states[i];
             state.result.measurements.push(m);
@@ -444,18 +449,16 @@ fn child_spec(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &P
 /// The instructions of `item`'s timed work as `binary` runs it (`run --instructions`), or why they were not counted;
 /// a count that fails is recorded as such, and the measurement kept.
 fn count_instructions(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, binary: &Path, busy_fraction: f64, tool: &str) -> Result<Instructions> {
+    if let Some(reason) = instructions::skip_reason(item.workload, item.engine, &item.params) {
+        return Ok(Instructions::Skipped { reason });
+    }
+    message(ctx.observer, format!("{}: counting instructions under Valgrind", item.key));
     let scratch = ctx.scratch_root.join(format!("i{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(io_err("creating scratch directory", &scratch))?;
     let (spec, running, _cap) = child_spec(ctx, item, dataset, binary, busy_fraction, &scratch)?;
-    let counted = match instructions::skip_reason(item.workload, item.engine, &spec) {
-        Some(reason) => Ok(Instructions::Skipped { reason }),
-        None => {
-            message(ctx.observer, format!("{}: counting instructions under Valgrind", item.key));
-            // The simulator runs the work 20-60 times slower than the hardware.
-            let timeout = Duration::from_secs_f64(item.settings.timeout_s * 60.0);
-            instructions::count(binary, &item.key, &spec, tool, timeout, &ctx.options.cancel)
-        }
-    };
+    // The simulator runs the work many times slower than the hardware: a generous multiple of the timeout.
+    let timeout = Duration::from_secs_f64(item.settings.timeout_s * 60.0);
+    let counted = instructions::count(binary, &item.key, &spec, tool, timeout, &ctx.options.cancel);
     let _ = CompanionFigures::merge(running.into_iter().map(|c| c.stop(true)));
     let _ = std::fs::remove_dir_all(&scratch);
     match counted {

@@ -347,8 +347,7 @@ impl Noise {
             let processes = time(ma).len().min(time(mb).len());
             let (ts, ms) = (pooled_spread(&time(ma), &time(mb)), pooled_spread(&memory(ma), &memory(mb)));
             let floor = |s: Option<f64>| s.map(|s| s.max(MIN_LEARNED_FLOOR));
-            let per_run = |m: &Measurement| m.instructions.as_ref().and_then(crate::model::Instructions::per_run);
-            let instructions_change = per_run(ma).zip(per_run(mb)).map(|(a, b)| (b / a - 1.0).abs()).filter(|d| d.is_finite());
+            let instructions_change = ma.instructions_per_run().zip(mb.instructions_per_run()).map(|(a, b)| (b / a - 1.0).abs()).filter(|d| d.is_finite());
             keys.insert(
                 ma.key.clone(),
                 KeyNoise {
@@ -598,8 +597,7 @@ fn compare_one(b: &Measurement, n: &Measurement, options: &CompareOptions, paire
         let floor = learned.and_then(|k| k.memory_floor).unwrap_or(options.noise_floor);
         row.memory = Some(change(&as_processes(&bp), &as_processes(&np), false, "bytes", floor, paired));
     }
-    let per_run = |m: &Measurement| m.instructions.as_ref().and_then(crate::model::Instructions::per_run);
-    if let (Some(bi), Some(ni)) = (per_run(b), per_run(n)) {
+    if let (Some(bi), Some(ni)) = (b.instructions_per_run(), n.instructions_per_run()) {
         let floor = learned.and_then(|k| k.instructions_floor).unwrap_or(options.instructions_floor);
         row.instructions = Some(InstructionChange::new(bi, ni, floor));
     }
