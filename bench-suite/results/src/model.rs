@@ -183,6 +183,10 @@ pub struct Interleaving {
     /// Hidden test option: the variant slowed down on purpose in this run and by what fraction of its time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injected_slowdown: Option<(String, f64)>,
+    /// The sequential design of `compare-run --budget` (processes added to undecided measurements), so `compare`
+    /// judges the files as the run did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<crate::compare::sequential::Design>,
 }
 
 /// Page-cache state during measurements.

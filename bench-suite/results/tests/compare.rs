@@ -196,7 +196,7 @@ fn interleaved_runs_are_paired() {
     let mut base = fixture();
     with_five_processes(&mut base);
     let mut new = base.clone();
-    let side = |s: &str| polaroid_results::Interleaving { id: "job-1".into(), side: s.into(), binary: "polaroid-bench".into(), injected_slowdown: None };
+    let side = |s: &str| polaroid_results::Interleaving { id: "job-1".into(), side: s.into(), binary: "polaroid-bench".into(), injected_slowdown: None, sequential: None };
     base.provenance.interleaved = Some(side("base"));
     new.provenance.interleaved = Some(side("new"));
     assert!(compare(&base, &new, "b", "n", CompareOptions::default()).unwrap().paired);
@@ -253,4 +253,72 @@ fn instructions_beyond_their_floor_are_a_regression_that_fails_the_gate() {
     assert!((floor - 0.002).abs() < 1e-9, "{floor}");
     let c = compare(&base, &new, "b", "n", CompareOptions { noise: Some(noise), ..Default::default() }).unwrap();
     assert_eq!(c.rows.iter().find(|r| r.key == other).unwrap().instructions.unwrap().verdict, Verdict::Regressed);
+}
+
+#[test]
+fn a_sequential_comparison_holds_each_test_to_its_looks_boundary_and_names_the_undecided() {
+    use polaroid_results::compare::sequential::Design;
+    let mut base = fixture();
+    with_five_processes(&mut base);
+    let mut new = base.clone();
+    let slower = scale(&mut new, "batch-read/load-all/smoke[latency_ms=0]/polars-eager", 1.25);
+    // One measurement whose processes disagree: neither a change nor its absence is shown.
+    let noisy = new.measurements.iter().position(|m| m.metric.is_some() && m.key != slower).unwrap();
+    let noisy_key = new.measurements[noisy].key.clone();
+    let around = |factors: [f64; 5]| factors.iter().map(|f| vec![f * 0.5]).collect::<Vec<_>>();
+    base.measurements[noisy].metric.as_mut().unwrap().samples = around([1.0, 1.1, 0.9, 1.05, 0.95]);
+    new.measurements[noisy].metric.as_mut().unwrap().samples = around([1.2, 0.95, 1.0, 1.15, 0.9]);
+    let design = Design { budget_s: 900.0, initial: 3, max: 10 };
+    let side = |s: &str| polaroid_results::Interleaving { id: "job-1".into(), side: s.into(), binary: "polaroid-bench".into(), injected_slowdown: None, sequential: Some(design) };
+    base.provenance.interleaved = Some(side("base"));
+    new.provenance.interleaved = Some(side("new"));
+
+    let c = compare(&base, &new, "b", "n", CompareOptions::default()).unwrap();
+    assert_eq!(c.sequential, Some(design));
+    let row = |k: &str| c.rows.iter().find(|r| r.key == k).unwrap();
+    let time = row(&slower).time.clone().unwrap();
+    let look = time.look.unwrap();
+    assert_eq!((look.processes, look.max), (5, 10));
+    assert!((look.level - design.nominal_level(5, 0.05 / c.tests as f64)).abs() < 1e-15);
+    assert!(look.level < 0.05 / c.tests as f64, "a look before the last is stricter than the fixed split: {look:?}");
+    assert!((time.adjusted_p.unwrap() - (time.test.unwrap().p_value * 0.05 / look.level).min(1.0)).abs() < 1e-12);
+    assert_eq!((time.verdict, look.decided), (Verdict::Regressed, true));
+    let noisy_time = row(&noisy_key).time.clone().unwrap();
+    assert_eq!(noisy_time.verdict, Verdict::Unchanged);
+    assert!(!noisy_time.look.unwrap().decided, "its interval reaches past the floor: {:?}", noisy_time.test);
+    let undecided = c.undecided();
+    assert_eq!(undecided.len(), 1, "{undecided:?}");
+    assert_eq!(undecided[0].0, noisy_key);
+    assert!((undecided[0].1 - (noisy_time.test.unwrap().ci_high - 1.0)).abs() < 1e-12 && undecided[0].1 > 0.05);
+    // Every other measurement is decided: unchanged with an interval inside the floor.
+    assert!(c.rows.iter().filter_map(|r| r.time.as_ref()).filter(|t| t.look.is_some_and(|l| l.decided)).count() >= 2);
+    let md = markdown(&c);
+    assert!(md.contains("Lan-DeMets O'Brien-Fleming boundary") && md.contains("Undecided when the budget ended (1)"), "{md}");
+    assert!(md.contains(&format!("`{noisy_key}` could still be up to +")), "{md}");
+    assert!(md.contains("| undecided |"), "{md}");
+
+    // Not interleaved (a design without pairing is not the run that made it): the fixed rule, no looks.
+    new.provenance.interleaved = Some(polaroid_results::Interleaving { id: "job-2".into(), ..side("new") });
+    let fixed = compare(&base, &new, "b", "n", CompareOptions::default()).unwrap();
+    assert!(fixed.sequential.is_none() && fixed.undecided().is_empty());
+    assert!(fixed.rows.iter().filter_map(|r| r.time.as_ref()).all(|t| t.look.is_none()));
+}
+
+#[test]
+fn a_thresholds_file_sets_a_floor_per_measurement_over_the_learned_one() {
+    use polaroid_results::compare::thresholds::{Threshold, Thresholds};
+    let mut base = fixture();
+    with_five_processes(&mut base);
+    let mut new = base.clone();
+    let slower = scale(&mut new, "batch-read/load-all/smoke[latency_ms=0]/polars-eager", 1.25);
+    let set = |time| Thresholds { thresholds: vec![Threshold { measurements: "batch-read/load-all/*".into(), time: Some(time), memory: None, instructions: None }] };
+    let verdict = |thresholds| {
+        let c = compare(&base, &new, "b", "n", CompareOptions { thresholds, ..Default::default() }).unwrap();
+        let time = c.rows.iter().find(|r| r.key == slower).unwrap().time.clone().unwrap();
+        (time.verdict, time.floor, markdown(&c))
+    };
+    let (v, floor, md) = verdict(set(0.30));
+    assert_eq!((v, floor), (Verdict::Unchanged, 0.30), "25% is inside a 30% threshold");
+    assert!(md.contains("the floors a thresholds file sets (1 pattern(s)"), "{md}");
+    assert_eq!(verdict(set(0.10)).0, Verdict::Regressed);
 }

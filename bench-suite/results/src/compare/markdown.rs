@@ -60,9 +60,35 @@ pub(crate) fn summary(c: &Comparison) -> String {
         Some(n) => format!("per-measurement noise floors learned from {} ({:.0}% where it has none)", n.source, c.options.noise_floor * 100.0),
         None => format!("a {:.0}% noise floor", c.options.noise_floor * 100.0),
     };
+    let floor = match c.options.thresholds.thresholds.len() {
+        0 => floor,
+        n => format!("{floor}, or the floors a thresholds file sets ({n} pattern(s), first match)"),
+    };
+    let rule = match &c.sequential {
+        Some(d) => format!(
+            "Sequential (`--budget {}`: {} to {} processes a side, added to undecided measurements): significant = p below its look's Lan-DeMets O'Brien-Fleming boundary at {ALPHA}/{} per test (time and memory)",
+            d.budget(),
+            d.initial,
+            d.max,
+            c.tests
+        ),
+        None => format!("Significant = Holm-adjusted p < {ALPHA} over this comparison's {} tests (time and memory)", c.tests),
+    };
+    let undecided = c.undecided();
+    let undecided = if c.sequential.is_none() {
+        String::new()
+    } else if undecided.is_empty() {
+        " Every measurement was decided.".to_string()
+    } else {
+        format!(
+            " Undecided when the budget ended ({}): {}.",
+            undecided.len(),
+            undecided.iter().map(|(key, missed)| format!("`{key}` could still be up to {:+.1}% slower", missed * 100.0)).collect::<Vec<_>>().join(", ")
+        )
+    };
     format!(
         "`{}` → `{}`: {} regressed, {} improved, {} unchanged, {} untested, {} new, {} missing. \
-         Significant = Holm-adjusted p < {ALPHA} over this comparison's {} tests (time and memory), a 95% interval that excludes no change, and a change beyond {floor}. \
+         {rule}, a 95% interval that excludes no change, and a change beyond {floor}.{undecided} \
          Each test compares per-process medians on a log scale ({}); change = geometric-mean ratio, positive is worse for times, throughputs and memory alike. Gate: `{}`.",
         c.base,
         c.new,
@@ -72,7 +98,6 @@ pub(crate) fn summary(c: &Comparison) -> String {
         c.count(Verdict::Untested),
         c.count(Verdict::New),
         c.count(Verdict::Missing),
-        c.tests,
         if c.paired { "paired t-test: the runs were interleaved" } else { "Welch t-test: the runs were not interleaved" },
         serde_json::to_value(c.options.fail_on).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
     )
@@ -90,7 +115,8 @@ pub(crate) fn tables(c: &Comparison) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
                     Some(t) => format!("{} [{}, {}]", pct(c.slowdown), pct(t.ci_low), pct(t.ci_high)),
                     None => format!("{} (untested)", pct(c.slowdown)),
                 };
-                [c.verdict.label().into(), format!("{} → {}", fmt(c.base_median), fmt(c.new_median)), change]
+                let verdict = if c.look.is_some_and(|l| !l.decided) { "undecided" } else { c.verdict.label() };
+                [verdict.into(), format!("{} → {}", fmt(c.base_median), fmt(c.new_median)), change]
             }
         }
     };

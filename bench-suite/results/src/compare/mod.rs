@@ -21,6 +21,8 @@ use crate::stats::{self, ALPHA, Judgement, ProcessTest, median_of_sorted};
 use crate::units;
 
 pub(crate) mod markdown;
+pub mod sequential;
+pub mod thresholds;
 pub use markdown::markdown;
 
 /// What fails the gate.
@@ -53,6 +55,9 @@ pub struct CompareOptions {
     /// measurements the noise model does not cover (instructions are counted once per side: no test, a floor).
     #[serde(default = "default_instructions_floor")]
     pub instructions_floor: f64,
+    /// Floors set by hand per measurement pattern (`--thresholds`): they win over `noise` and the global floors.
+    #[serde(default, skip_serializing_if = "thresholds::Thresholds::is_empty")]
+    pub thresholds: thresholds::Thresholds,
 }
 
 /// The instruction floor of `compare`, unless told otherwise or learned by `noise`.
@@ -67,7 +72,13 @@ pub const DEFAULT_NOISE_FLOOR: f64 = 0.05;
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions { noise_floor: DEFAULT_NOISE_FLOOR, fail_on: FailOn::Time, noise: None, instructions_floor: DEFAULT_INSTRUCTIONS_FLOOR }
+        CompareOptions {
+            noise_floor: DEFAULT_NOISE_FLOOR,
+            fail_on: FailOn::Time,
+            noise: None,
+            instructions_floor: DEFAULT_INSTRUCTIONS_FLOOR,
+            thresholds: thresholds::Thresholds::default(),
+        }
     }
 }
 
@@ -125,6 +136,24 @@ pub struct Change {
     pub floor: f64,
     /// Verdict.
     pub verdict: Verdict,
+    /// The look of a sequential comparison (`compare-run --budget`) the test was judged at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look: Option<Look>,
+}
+
+/// Where a test of a sequential comparison stands ([`sequential`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Look {
+    /// Processes per side at this look.
+    pub processes: usize,
+    /// Processes per side the budget allowed at most.
+    pub max: usize,
+    /// The nominal two-sided level of this look's boundary: the test's p-value is held to it (the adjusted p-value
+    /// is `p * ALPHA / level`).
+    pub level: f64,
+    /// Whether the test is decided: changed by the rule, or its 95% interval inside the floor. An undecided test's
+    /// interval bounds the change it could still have missed.
+    pub decided: bool,
 }
 
 /// The comparison of one measurement's instructions per timed run (`run --instructions`): a count, deterministic to
@@ -198,8 +227,11 @@ pub struct Comparison {
     pub new: String,
     /// Whether processes were paired (both runs from one interleaved job).
     pub paired: bool,
-    /// Number of tests in the family the Holm adjustment covered.
+    /// Number of tests in the family the Holm adjustment (or, sequentially, Bonferroni's split) covered.
     pub tests: usize,
+    /// The design of a sequential comparison (`compare-run --budget`), from the result files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<sequential::Design>,
     /// Warnings (e.g. different hardware, untestable measurements).
     pub warnings: Vec<String>,
     /// One row per measurement key, in the base run's order then new keys.
@@ -264,6 +296,19 @@ impl Comparison {
         } else {
             0
         }
+    }
+
+    /// In a sequential comparison, the measurements whose time is still undecided, each with the largest slowdown
+    /// its 95% interval allows (0.08 = 8%): the change the comparison could have missed.
+    pub fn undecided(&self) -> Vec<(String, f64)> {
+        self.rows
+            .iter()
+            .filter_map(|r| {
+                let t = r.time.as_ref()?;
+                let test = t.test?;
+                t.look.filter(|l| !l.decided).map(|_| (r.key.clone(), test.ci_high - 1.0))
+            })
+            .collect()
     }
 
     /// One line naming what failed the gate, or that it passed.
@@ -501,17 +546,33 @@ pub fn compare(base: &RunResult, new: &RunResult, base_label: &str, new_label: &
         .flat_map(|r| [&r.time, &r.memory])
         .filter_map(|c| c.as_ref().and_then(|c| c.test.map(|t| t.p_value)))
         .collect();
+    // Sequentially (the runs carry a design and were interleaved), each test is held to its look's boundary at an
+    // equal share of ALPHA; otherwise Holm's step-down over the family.
+    let design = bp.interleaved.as_ref().and_then(|i| i.sequential).filter(|_| paired);
     let mut adjusted = stats::holm(&p_values).into_iter();
     for row in &mut rows {
         for change in [&mut row.time, &mut row.memory].into_iter().flatten() {
             if let Some(t) = change.test {
-                let p = adjusted.next().expect("one adjusted p-value per test");
+                let holm = adjusted.next().expect("one adjusted p-value per test");
+                let p = match design {
+                    Some(d) => {
+                        let processes = t.processes.0.min(t.processes.1);
+                        let level = d.nominal_level(processes, ALPHA / p_values.len() as f64);
+                        change.look = Some(Look { processes, max: d.max, level, decided: false });
+                        (t.p_value * ALPHA / level).min(1.0)
+                    }
+                    None => holm,
+                };
                 change.adjusted_p = Some(p);
                 change.verdict = match stats::judge(p, change.slowdown, (t.ci_low, t.ci_high), change.floor) {
                     Judgement::Worse => Verdict::Regressed,
                     Judgement::Better => Verdict::Improved,
                     Judgement::Same => Verdict::Unchanged,
                 };
+                if let Some(look) = &mut change.look {
+                    let inside = t.ci_low >= 1.0 - change.floor && t.ci_high <= 1.0 + change.floor;
+                    look.decided = change.verdict != Verdict::Unchanged || inside;
+                }
             }
         }
         if row.time.is_some() || row.memory.is_some() || row.instructions.is_some() {
@@ -525,7 +586,7 @@ pub fn compare(base: &RunResult, new: &RunResult, base_label: &str, new_label: &
             "{untested} measurement(s) have fewer than two processes on a side and were not tested: one process cannot tell a change from that process's luck; re-run with --processes 2 or more"
         ));
     }
-    Ok(Comparison { options, base: base_label.into(), new: new_label.into(), paired, tests: p_values.len(), warnings, rows })
+    Ok(Comparison { options, base: base_label.into(), new: new_label.into(), paired, tests: p_values.len(), sequential: design, warnings, rows })
 }
 
 fn overall(row: &Row) -> Verdict {
@@ -587,18 +648,19 @@ fn compare_one(b: &Measurement, n: &Measurement, options: &CompareOptions, paire
         (true, true) => {}
     }
     let learned = options.noise.as_ref().and_then(|n| n.keys.get(&b.key));
+    let set = options.thresholds.for_key(&b.key);
     if let (Some(bm), Some(nm)) = (&b.metric, &n.metric) {
-        let floor = learned.and_then(|k| k.time_floor).unwrap_or(options.noise_floor);
+        let floor = set.and_then(|t| t.time).or(learned.and_then(|k| k.time_floor)).unwrap_or(options.noise_floor);
         row.time = Some(change(&bm.samples, &nm.samples, bm.higher_is_better, &bm.unit, floor, paired));
     }
     let (bp, np) = (b.process_peaks(), n.process_peaks());
     if !bp.is_empty() && !np.is_empty() {
         let as_processes = |p: &[u64]| p.iter().map(|&x| vec![x as f64]).collect::<Vec<_>>();
-        let floor = learned.and_then(|k| k.memory_floor).unwrap_or(options.noise_floor);
+        let floor = set.and_then(|t| t.memory).or(learned.and_then(|k| k.memory_floor)).unwrap_or(options.noise_floor);
         row.memory = Some(change(&as_processes(&bp), &as_processes(&np), false, "bytes", floor, paired));
     }
     if let (Some(bi), Some(ni)) = (b.instructions_per_run(), n.instructions_per_run()) {
-        let floor = learned.and_then(|k| k.instructions_floor).unwrap_or(options.instructions_floor);
+        let floor = set.and_then(|t| t.instructions).or(learned.and_then(|k| k.instructions_floor)).unwrap_or(options.instructions_floor);
         row.instructions = Some(InstructionChange::new(bi, ni, floor));
     }
     row
@@ -636,6 +698,7 @@ pub fn change(base: &[Vec<f64>], new: &[Vec<f64>], higher_is_better: bool, unit:
         adjusted_p: None,
         floor,
         verdict: if test.is_some() { Verdict::Unchanged } else { Verdict::Untested },
+        look: None,
     }
 }
 
