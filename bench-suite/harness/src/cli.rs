@@ -118,12 +118,16 @@ pub enum Command {
     /// Measure two builds interleaved and compare them: the CI gate in one job.
     ///
     /// For every measurement, processes of the two binaries alternate (base, new, new,
-    /// base, ...), so drift of the machine hits both alike. Writes base.json, new.json
+    /// base, ...), so drift of the machine hits both alike. By default the design is
+    /// sequential: 3 processes a side, then pairs added to the measurements still
+    /// undecided until each is decided or --budget (15m) is spent; compare.md names those
+    /// left undecided and the slowdown each could still hide. Writes base.json, new.json
     /// and compare.md into --out-dir and exits like `compare`. See docs/ci.md.
     ///
     /// Examples:
     ///   polaroid-bench compare-run --base ../base/polaroid-bench --workload batch-read
-    ///   polaroid-bench compare-run --base OLD --new NEW --processes 10 --out-dir cmp
+    ///   polaroid-bench compare-run --base OLD --new NEW --budget 30m --out-dir cmp
+    ///   polaroid-bench compare-run --base OLD --new NEW --budget 0 --processes 10
     #[command(name = "compare-run", verbatim_doc_comment)]
     CompareRun(CompareRunArgs),
     /// Learn this machine's noise: an interleaved A/A run of one binary, per measurement.
@@ -242,6 +246,11 @@ pub struct GateArgs {
     /// with --instructions).
     #[arg(long, default_value_t = polaroid_results::compare::DEFAULT_INSTRUCTIONS_FLOOR, env = "POLAROID_INSTRUCTIONS_FLOOR")]
     pub instructions_floor: f64,
+    /// Floors set by hand per measurement: a TOML file of [[threshold]] tables, each a glob
+    /// `measurements = "batch-read/load-all/*"` and any of `time`, `memory`, `instructions` ("10%" or 0.1); the
+    /// first match wins over --noise and the global floors (docs/ci.md).
+    #[arg(long, env = "POLAROID_THRESHOLDS")]
+    pub thresholds: Option<PathBuf>,
     /// What fails the gate.
     #[arg(long, value_enum, default_value = "time", env = "POLAROID_FAIL_ON")]
     pub fail_on: FailOnArg,
@@ -261,9 +270,14 @@ pub struct CompareRunArgs {
     /// Directory for base.json, new.json and compare.md [default: polaroid-results/compare-<UTC time>/].
     #[arg(long, env = "POLAROID_OUT_DIR")]
     pub out_dir: Option<PathBuf>,
-    /// Continue an interrupted compare-run in --out-dir.
+    /// Continue an interrupted compare-run in --out-dir (a fixed design only: with --budget 0).
     #[arg(long, requires = "out_dir")]
     pub resume: bool,
+    /// Measuring time for the sequential design: after the first processes (--processes, default 3 a side), pairs
+    /// of processes are added to the measurements still undecided until each is decided or the budget is spent
+    /// (e.g. 15m, 90s, 1h). 0: a fixed design, --processes (or each workload's own) and no more.
+    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration, env = "POLAROID_BUDGET")]
+    pub budget: std::time::Duration,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -534,7 +548,17 @@ impl GateArgs {
         if !(self.instructions_floor.is_finite() && (0.0..1.0).contains(&self.instructions_floor)) {
             anyhow::bail!("--instructions-floor must be a fraction in [0, 1), e.g. 0.005 for 0.5%; got {}", self.instructions_floor);
         }
-        Ok(CompareOptions { noise_floor: self.noise_floor, fail_on, noise, instructions_floor: self.instructions_floor })
+        let thresholds = match &self.thresholds {
+            None => Default::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read --thresholds {}: {e}", path.display()))?;
+                let t: polaroid_results::compare::thresholds::Thresholds =
+                    toml::from_str(&text).map_err(|e| anyhow::anyhow!("--thresholds {}: {e}", path.display()))?;
+                t.validate(&path.display().to_string()).map_err(anyhow::Error::msg)?;
+                t
+            }
+        };
+        Ok(CompareOptions { noise_floor: self.noise_floor, fail_on, noise, instructions_floor: self.instructions_floor, thresholds })
     }
 
     /// The output format.

@@ -91,8 +91,14 @@ pub fn compare_run(a: cli::CompareRunArgs) -> anyhow::Result<ExitCode> {
     for (flag, bin) in [("--base", &a.base), ("--new", &new)] {
         anyhow::ensure!(bin.is_file(), "{flag} {} is not a file; give the path of a built polaroid-bench binary", bin.display());
     }
+    let budget = (!a.budget.is_zero()).then(|| runner::Budget { seconds: a.budget.as_secs_f64(), gate: options.clone() });
+    if budget.is_some() && a.resume {
+        return Ok(refused(anyhow::anyhow!(
+            "--resume continues a fixed design only: give --budget 0 (the sequential design's looks cannot be resumed; start the comparison again)"
+        )));
+    }
     let sides = [(a.base.clone(), "base.json", None), (new, "new.json", a.inject_slowdown.clone())];
-    let (base, new) = interleaved(&a.data, &a.select, &dir, a.resume, sides)?;
+    let (base, new) = interleaved(&a.data, &a.select, &dir, a.resume, budget, sides)?;
     eprintln!("results: {} and {}", dir.join("base.json").display(), dir.join("new.json").display());
     let result = gate::compare_and_write(&base, &new, ("base.json", "new.json"), options, a.gate.format(), Some(&dir.join("compare.md")));
     Ok(verdict(result, a.select.progress == ProgressArg::Jsonl))
@@ -104,7 +110,7 @@ pub fn noise(a: cli::NoiseArgs) -> anyhow::Result<ExitCode> {
         Some(f) => (RunResult::load(&f[0])?, RunResult::load(&f[1])?, format!("{} and {}", f[0].display(), f[1].display())),
         None => {
             let bin = a.binary.clone().map_or_else(std::env::current_exe, Ok)?;
-            let (x, y) = interleaved(&a.data, &a.select, &dir, false, [(bin.clone(), "a.json", None), (bin, "b.json", None)])?;
+            let (x, y) = interleaved(&a.data, &a.select, &dir, false, None, [(bin.clone(), "a.json", None), (bin, "b.json", None)])?;
             (x, y, dir.display().to_string())
         }
     };
@@ -176,9 +182,14 @@ pub fn render(a: cli::RenderArgs) -> ExitCode {
 }
 
 /// Runs two sides interleaved into `dir`: `(binary, file name, injected slowdown)` each.
-fn interleaved(data: &cli::DataArgs, select: &cli::SelectArgs, dir: &Path, resume: bool, sides: [(PathBuf, &str, Option<(String, f64)>); 2]) -> anyhow::Result<(RunResult, RunResult)> {
+/// With a budget, the sequential design (runner/budget.rs), from `--processes` or its default first processes.
+fn interleaved(data: &cli::DataArgs, select: &cli::SelectArgs, dir: &Path, resume: bool, budget: Option<runner::Budget>, sides: [(PathBuf, &str, Option<(String, f64)>); 2]) -> anyhow::Result<(RunResult, RunResult)> {
     std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}; choose another --out-dir", dir.display()))?;
-    let options = select.options(data, dir.to_path_buf(), resume, interrupt());
+    let mut options = select.options(data, dir.to_path_buf(), resume, interrupt());
+    if budget.is_some() {
+        options.processes = Some(options.processes.unwrap_or(runner::budget::DEFAULT_INITIAL));
+    }
+    options.budget = budget;
     let [a, b] = sides.map(|(binary, name, inject_slowdown)| Side { binary, out: dir.join(name), inject_slowdown });
     Ok(observed(select.progress, |o| runner::run_interleaved(&options, a, b, o))?)
 }

@@ -30,7 +30,9 @@ use crate::workloads::{self, ChildSpec};
 
 pub use crate::cancel::Cancel;
 
+pub mod budget;
 mod plan;
+pub use budget::Budget;
 pub use plan::{DatasetPlan, Plan, Planned, RunOptions, default_data_dir, plan, provision};
 
 /// One side of a run: the binary whose processes make the measurements, and the result file they go to.
@@ -87,6 +89,7 @@ struct SideState {
 /// One process's measurement, with the files its answer was left in when it was a SQL answer (one file; one per
 /// query for a concurrent mix): kept in the run's answer directory, so that two digests that differ can be looked at
 /// again with a tolerance.
+#[derive(Clone)]
 struct Measured {
     measurement: Measurement,
     answer_files: Vec<PathBuf>,
@@ -133,6 +136,9 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
     let answers = AnswerDir::create(&scratch_root)?;
     let measuring = Measuring { observer, options, enforcer: &enforcer, scratch_root: &scratch_root, answers: &answers };
 
+    // compare-run --budget: each measurement's processes so far, to add to (budget.rs).
+    let mut kept = BTreeMap::new();
+    let measuring_started = std::time::Instant::now();
     for (index, item) in plan.items.iter().enumerate() {
         if done(&states, &item.key) {
             continue;
@@ -141,20 +147,10 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
         let dataset = &datasets[item.dataset];
         let todo: Vec<usize> = (0..sides.len()).filter(|&i| states[i].result.measurement(&item.key).is_none()).collect();
         let mut parts: Vec<Vec<Measured>> = (0..sides.len()).map(|_| Vec::new()).collect();
-        for p in 0..item.settings.processes.max(1) {
-            // Alternate which side goes first, so neither always runs right after the other.
-            let order: Vec<usize> = if p % 2 == 0 { todo.clone() } else { todo.iter().rev().copied().collect() };
-            for i in order {
-                // A process that did not finish (oom, timeout, error) ends that side's measurement.
-                if parts[i].last().is_some_and(|m| !matches!(m.measurement.outcome, Outcome::Ok)) {
-                    continue;
-                }
-                options.cancel.check()?;
-                if options.cold {
-                    calibrate::drop_page_cache(&dataset.files)?;
-                }
-                parts[i].push(measure_one(&measuring, item, dataset, &sides[i].binary, sides[i].busy_fraction(item))?);
-            }
+        let started = std::time::Instant::now();
+        add_processes(&measuring, item, dataset, sides, &todo, &mut parts, 0..item.settings.processes.max(1))?;
+        if options.budget.is_some() && todo.len() == 2 {
+            kept.insert(index, budget::Kept { parts: parts.clone(), pair_s: started.elapsed().as_secs_f64() / item.settings.processes.max(1) as f64 });
         }
         for i in todo {
             let (mut m, answer_files) = merge(std::mem::take(&mut parts[i]));
@@ -173,12 +169,37 @@ fn run_sides(options: &RunOptions, sides: &[Side], interleave_id: Option<&str>, 
             observer.on(&Event::Finished { index, side, summary: FinishedSummary::of(m) });
         }
     }
+    if let Some(b) = &options.budget
+        && sides.len() == 2
+    {
+        budget::extend(&measuring, b, &plan, &datasets, sides, &mut states, kept, measuring_started)?;
+    }
     observer.on(&Event::RunFinished {
         results: sides.iter().map(|s| s.out.display().to_string()).collect(),
         measurements: states.iter().map(|s| s.result.measurements.len()).sum(),
         failed: states.iter().flat_map(|s| &s.result.measurements).filter(|m| m.failed()).count(),
     });
     Ok(states.into_iter().map(|s| s.result).collect())
+}
+
+/// Runs processes `range` of `item` for the sides `todo`, alternating which side goes first (so neither always runs
+/// right after the other), and appends them to `parts`. A process that did not finish (oom, timeout, error) ends
+/// that side's measurement.
+fn add_processes(ctx: &Measuring<'_>, item: &Planned, dataset: &Dataset, sides: &[Side], todo: &[usize], parts: &mut [Vec<Measured>], range: std::ops::Range<usize>) -> Result<()> {
+    for p in range {
+        let order: Vec<usize> = if p % 2 == 0 { todo.to_vec() } else { todo.iter().rev().copied().collect() };
+        for i in order {
+            if parts[i].last().is_some_and(|m| !matches!(m.measurement.outcome, Outcome::Ok)) {
+                continue;
+            }
+            ctx.options.cancel.check()?;
+            if ctx.options.cold {
+                calibrate::drop_page_cache(&dataset.files)?;
+            }
+            parts[i].push(measure_one(ctx, item, dataset, &sides[i].binary, sides[i].busy_fraction(item))?);
+        }
+    }
+    Ok(())
 }
 
 /// The plan's datasets on disk (generated, or verified by fingerprint), each announced as it is ready.
@@ -236,6 +257,8 @@ fn open_sides(options: &RunOptions, plan: &Plan, sides: &[Side], interleave_id: 
                 side: SIDE_LABELS[i].into(),
                 binary: side.binary.display().to_string(),
                 injected_slowdown: side.inject_slowdown.clone(),
+                // Set by budget.rs once the first processes have shown what a pair costs.
+                sequential: None,
             });
             RunResult { schema_version: SCHEMA_VERSION, provenance, config: config.clone(), calibration: None, measurements: Vec::new() }
         };

@@ -60,6 +60,10 @@ pub struct RunOptions {
     /// timed ones (see `measure::instructions`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub instructions: bool,
+    /// `compare-run --budget`: add processes to the measurements still undecided until each is decided or the
+    /// budget is spent (runner/budget.rs). `None`: every measurement gets its processes and no more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<super::Budget>,
     /// Binary to run measurements with (`None`: found by `worker::locate`).
     #[serde(skip)]
     pub measure_binary: Option<PathBuf>,
@@ -97,6 +101,7 @@ impl RunOptions {
             calibrate: true,
             cold: false,
             instructions: false,
+            budget: None,
             measure_binary: None,
             inject_slowdown: None,
             cancel: Cancel::default(),

@@ -15,7 +15,8 @@ fn compare_run(s: &Sandbox, dir: &std::path::Path, args: &[&str]) -> std::proces
 fn an_interleaved_a_a_run_of_real_variants_passes_the_gate() {
     let s = Sandbox::new();
     let dir = s.path("aa");
-    let o = compare_run(&s, &dir, &["--workload", "batch-read"]);
+    // A fixed design (--budget 0): each workload's own processes.
+    let o = compare_run(&s, &dir, &["--workload", "batch-read", "--budget", "0"]);
     assert_eq!(o.status.code(), Some(0), "an A/A pair must pass: {}", stderr(&o));
     assert!(stderr(&o).contains("gate: no significant regression"), "{}", stderr(&o));
     let (base, new) = (load(&dir.join("base.json")), load(&dir.join("new.json")));
@@ -43,7 +44,7 @@ fn an_interleaved_a_a_run_of_real_variants_passes_the_gate() {
 fn an_injected_slowdown_fails_the_gate_and_names_the_kind() {
     let s = Sandbox::new();
     let dir = s.path("slow");
-    let args = ["--workload", "batch-read", "--engine", "mock", "--processes", "6", "--runs", "3", "--inject-slowdown", "mock=0.5"];
+    let args = ["--workload", "batch-read", "--engine", "mock", "--budget", "0", "--processes", "6", "--runs", "3", "--inject-slowdown", "mock=0.5"];
     let o = compare_run(&s, &dir, &args);
     assert_eq!(o.status.code(), Some(1), "a time regression exits 1: {}", stderr(&o));
     assert!(stderr(&o).contains("gate: significant regression: ") && stderr(&o).contains("time regression(s)"), "{}", stderr(&o));
@@ -59,6 +60,63 @@ fn an_injected_slowdown_fails_the_gate_and_names_the_kind() {
         assert_ne!(row.memory.as_ref().unwrap().verdict, Verdict::Regressed, "{}: busy work is not memory", row.key);
     }
     assert!(c.count(Verdict::Regressed) >= 1);
+}
+
+#[test]
+fn a_budget_adds_pairs_to_undecided_measurements_and_records_its_design() {
+    let s = Sandbox::new();
+    let dir = s.path("budget");
+    // A floor of 0: no interval lies inside it, so a measurement is decided only by a change the boundary confirms;
+    // the others get pairs of processes until the budget (or its most processes) is reached.
+    let args = ["--workload", "batch-read", "--engine", "mock", "--runs", "3", "--budget", "20s", "--noise-floor", "0", "--fail-on", "none"];
+    let o = compare_run(&s, &dir, &args);
+    assert_eq!(o.status.code(), Some(0), "--fail-on none: {}", stderr(&o));
+    assert!(stderr(&o).contains("budget 20s:"), "{}", stderr(&o));
+    let (base, new) = (load(&dir.join("base.json")), load(&dir.join("new.json")));
+    let design = base.provenance.interleaved.clone().unwrap().sequential.expect("the design is recorded");
+    assert_eq!(new.provenance.interleaved.clone().unwrap().sequential, Some(design), "in both files");
+    assert_eq!((design.initial, design.budget_s), (3, 20.0));
+    assert!(design.max >= design.initial, "{design:?}");
+    let mut most = 0;
+    for (b, n) in base.measurements.iter().zip(&new.measurements) {
+        let (pb, pn) = (b.metric.as_ref().unwrap().samples.len(), n.metric.as_ref().unwrap().samples.len());
+        assert_eq!(pb, pn, "{}: both sides get each pair", b.key);
+        assert!((3..=design.max).contains(&pb), "{}: {pb} processes, design {design:?}", b.key);
+        most = most.max(pb);
+    }
+    if design.max > 3 {
+        assert!(most > 3, "the budget allowed more processes and none were added: {}", stderr(&o));
+    }
+    let md = std::fs::read_to_string(dir.join("compare.md")).unwrap();
+    assert!(md.contains("Sequential (`--budget 20s`: 3 to"), "{md}");
+    assert!(md.contains("Undecided when the budget ended") || md.contains("Every measurement was decided"), "{md}");
+    // A sequential design cannot be resumed.
+    let o = compare_run(&s, &dir, &["--workload", "batch-read", "--engine", "mock", "--resume"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--resume continues a fixed design only: give --budget 0"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_thresholds_file_is_read_and_a_bad_one_is_refused_naming_the_fix() {
+    let s = Sandbox::new();
+    let dir = s.path("t");
+    let o = compare_run(&s, &dir, &["--workload", "batch-read", "--engine", "mock", "--budget", "0", "--processes", "2", "--runs", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (base, new) = (dir.join("base.json"), dir.join("new.json"));
+    std::fs::write(s.path("ok.toml"), "[[threshold]]\nmeasurements = \"batch-read/*\"\ntime = \"30%\"\n").unwrap();
+    let o = s.command().arg("compare").arg(&base).arg(&new).arg("--thresholds").arg(s.path("ok.toml")).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("the floors a thresholds file sets (1 pattern(s)"), "{}", String::from_utf8_lossy(&o.stdout));
+    for (text, says) in [
+        ("[[threshold]]\nmeasurements = \"*\"\ntime = \"ten\"\n", "a percentage"),
+        ("[[threshold]]\nmeasurements = \"*\"\n", "sets no floor"),
+        ("[[threshold]]\nmeasurement = \"*\"\ntime = 0.1\n", "unknown field"),
+    ] {
+        std::fs::write(s.path("bad.toml"), text).unwrap();
+        let o = s.command().arg("compare").arg(&base).arg(&new).arg("--thresholds").arg(s.path("bad.toml")).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains(says), "{text}: {}", stderr(&o));
+    }
 }
 
 #[test]
