@@ -549,6 +549,7 @@ pub fn compare(base: &RunResult, new: &RunResult, base_label: &str, new_label: &
     // Sequentially (the runs carry a design and were interleaved), each test is held to its look's boundary at an
     // equal share of ALPHA; otherwise Holm's step-down over the family.
     let design = bp.interleaved.as_ref().and_then(|i| i.sequential).filter(|_| paired);
+    let levels = design.map(|d| d.nominal_levels(ALPHA / p_values.len().max(1) as f64)).unwrap_or_default();
     let mut adjusted = stats::holm(&p_values).into_iter();
     for row in &mut rows {
         for change in [&mut row.time, &mut row.memory].into_iter().flatten() {
@@ -557,7 +558,7 @@ pub fn compare(base: &RunResult, new: &RunResult, base_label: &str, new_label: &
                 let p = match design {
                     Some(d) => {
                         let processes = t.processes.0.min(t.processes.1);
-                        let level = d.nominal_level(processes, ALPHA / p_values.len() as f64);
+                        let level = levels[d.look(processes)];
                         change.look = Some(Look { processes, max: d.max, level, decided: false });
                         (t.p_value * ALPHA / level).min(1.0)
                     }

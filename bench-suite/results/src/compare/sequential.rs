@@ -46,9 +46,18 @@ impl Design {
     /// The nominal two-sided level of a test at the look with `processes` per side, for a test whose share of the
     /// family's error rate is `alpha`: the looks are every process count from `initial` to `max`.
     pub fn nominal_level(&self, processes: usize, alpha: f64) -> f64 {
-        let looks: Vec<f64> = (self.initial..=self.max.max(self.initial)).map(|n| n as f64 / self.max.max(self.initial) as f64).collect();
-        let k = processes.clamp(self.initial, self.max.max(self.initial)) - self.initial;
-        nominal_levels(&looks, alpha)[k]
+        self.nominal_levels(alpha)[self.look(processes)]
+    }
+
+    /// The nominal level of every look, in order (computed once for a whole comparison: each costs an integration).
+    pub fn nominal_levels(&self, alpha: f64) -> Vec<f64> {
+        let max = self.max.max(self.initial);
+        nominal_levels(&(self.initial..=max).map(|n| n as f64 / max as f64).collect::<Vec<_>>(), alpha)
+    }
+
+    /// The index of the look with `processes` per side (clamped to the design's looks).
+    pub fn look(&self, processes: usize) -> usize {
+        processes.clamp(self.initial, self.max.max(self.initial)) - self.initial
     }
 }
 
