@@ -296,6 +296,7 @@ fn a_sequential_comparison_holds_each_test_to_its_looks_boundary_and_names_the_u
     assert!(md.contains("Lan-DeMets O'Brien-Fleming boundary") && md.contains("Undecided when the budget ended (1)"), "{md}");
     assert!(md.contains(&format!("`{noisy_key}` could still be up to +")), "{md}");
     assert!(md.contains("| undecided |"), "{md}");
+    assert!(md.contains(", 1 undecided, "), "the counts name the undecided apart from the unchanged: {md}");
 
     // Not interleaved (a design without pairing is not the run that made it): the fixed rule, no looks.
     new.provenance.interleaved = Some(polaroid_results::Interleaving { id: "job-2".into(), ..side("new") });

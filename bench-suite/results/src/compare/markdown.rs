@@ -75,6 +75,11 @@ pub(crate) fn summary(c: &Comparison) -> String {
         None => format!("Significant = Holm-adjusted p < {ALPHA} over this comparison's {} tests (time and memory)", c.tests),
     };
     let undecided = c.undecided();
+    // An undecided measurement's verdict is `unchanged` (nothing cleared the boundary); the counts name it apart.
+    let unchanged = match c.sequential {
+        Some(_) => format!("{} unchanged, {} undecided", c.count(Verdict::Unchanged).saturating_sub(undecided.len()), undecided.len()),
+        None => format!("{} unchanged", c.count(Verdict::Unchanged)),
+    };
     let undecided = if c.sequential.is_none() {
         String::new()
     } else if undecided.is_empty() {
@@ -87,14 +92,13 @@ pub(crate) fn summary(c: &Comparison) -> String {
         )
     };
     format!(
-        "`{}` → `{}`: {} regressed, {} improved, {} unchanged, {} untested, {} new, {} missing. \
+        "`{}` → `{}`: {} regressed, {} improved, {unchanged}, {} untested, {} new, {} missing. \
          {rule}, a 95% interval that excludes no change, and a change beyond {floor}.{undecided} \
          Each test compares per-process medians on a log scale ({}); change = geometric-mean ratio, positive is worse for times, throughputs and memory alike. Gate: `{}`.",
         c.base,
         c.new,
         c.count(Verdict::Regressed),
         c.count(Verdict::Improved),
-        c.count(Verdict::Unchanged),
         c.count(Verdict::Untested),
         c.count(Verdict::New),
         c.count(Verdict::Missing),
