@@ -186,7 +186,19 @@ pub struct Interleaving {
     /// The sequential design of `compare-run --budget` (processes added to undecided measurements), so `compare`
     /// judges the files as the run did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sequential: Option<crate::compare::sequential::Design>,
+    pub sequential: Option<SequentialDesign>,
+}
+
+/// The design of a sequential comparison (`compare::sequential` computes its boundaries), recorded in both result files (`provenance.interleaved.sequential`), so
+/// that `compare` on the files judges them as the run did.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SequentialDesign {
+    /// The time budget given (`--budget`), seconds.
+    pub budget_s: f64,
+    /// Processes per side before the first look.
+    pub initial: usize,
+    /// Processes per side at the last look the budget allows (information fraction 1).
+    pub max: usize,
 }
 
 /// Page-cache state during measurements.

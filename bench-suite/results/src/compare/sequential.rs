@@ -18,23 +18,12 @@
 //! lies inside the floor (no change worth acting on is left); else it is *undecided*, and the comparison names the
 //! largest change its interval still allows.
 
-use serde::{Deserialize, Serialize};
+/// The design's fields live with the result model that records them; its boundaries and looks are here.
+pub use crate::model::SequentialDesign as Design;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Points of the grid the continuation density is integrated on.
 const GRID: usize = 401;
-
-/// The design of a sequential comparison, recorded in both result files (`provenance.interleaved.sequential`), so
-/// that `compare` on the files judges them as the run did.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Design {
-    /// The time budget given (`--budget`), seconds.
-    pub budget_s: f64,
-    /// Processes per side before the first look.
-    pub initial: usize,
-    /// Processes per side at the last look the budget allows (information fraction 1).
-    pub max: usize,
-}
 
 impl Design {
     /// The budget as `--budget` takes it (`15m`, `90s`).
