@@ -189,8 +189,8 @@ pub struct Interleaving {
     pub sequential: Option<SequentialDesign>,
 }
 
-/// The design of a sequential comparison (`compare::sequential` computes its boundaries), recorded in both result files (`provenance.interleaved.sequential`), so
-/// that `compare` on the files judges them as the run did.
+/// The design of a sequential comparison, recorded in both result files (`provenance.interleaved.sequential`), so
+/// that `compare` on the files judges them as the run did (`compare::sequential` computes its boundaries).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SequentialDesign {
     /// The time budget given (`--budget`), seconds.
